@@ -326,6 +326,11 @@ export const CFG_ATTR = {
   TIMEOUT_PERIOD_FOR_LIVENESS_CHECK: 24,
   INTERNAL_DNS_DOMAIN: 25,
   INTERNAL_DNSSEC_TA: 26,
+  /** RFC 4306 value (removed by RFC 7296), still used by iked for "netbios-server" with IPv6. */
+  INTERNAL_IP6_NBNS: 9,
+  /** MS-IKEE private values used by iked for "access-server". */
+  INTERNAL_IP4_SERVER: 23456,
+  INTERNAL_IP6_SERVER: 23457,
 } as const;
 export const CfgAttr = registry('CFG_ATTR', CFG_ATTR);
 

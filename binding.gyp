@@ -1,0 +1,85 @@
+{
+  # One kernel addon per OS (iked_kernel.node), chosen by OS conditions, plus on
+  # Linux a test addon (iked_pfkey_compat.node) that compiles the OpenBSD and
+  # KAME PF_KEY adapters against native/compat/ so they are built and tested here.
+  'target_defaults': {
+    'cflags': ['-std=gnu11', '-Wall', '-Wextra', '-Wno-unused-parameter', '-O2'],
+    'include_dirs': ['native'],
+    'defines': ['NAPI_VERSION=8'],
+  },
+  'targets': [
+    {
+      'target_name': 'iked_kernel',
+      'sources': [
+        'native/addon.c',
+        'native/napi_util.c',
+        'native/kernel_spec.c',
+        'native/syslog_priv.c',
+      ],
+      'conditions': [
+        ['OS=="linux"', {
+          'sources': [
+            'native/register_linux.c',
+            'native/xfrm_msg.c',
+            'native/xfrm_netlink.c',
+            'native/natt_linux.c',
+            'native/netns_linux.c',
+            'native/pfkey_kame.c',
+            'native/pfkey_build_napi.c',
+            'native/pfkey_socket.c',
+          ],
+          'libraries': ['-lpthread'],
+        }],
+        ['OS=="openbsd"', {
+          'sources': [
+            'native/register_openbsd.c',
+            'native/natt_openbsd.c',
+            'native/netns_none.c',
+            'native/pfkey_openbsd.c',
+            'native/pfkey_build_napi.c',
+            'native/pfkey_socket.c',
+          ],
+        }],
+        ['OS=="mac"', {
+          'sources': [
+            'native/register_kame.c',
+            'native/natt_kame.c',
+            'native/netns_none.c',
+            'native/pfkey_kame.c',
+            'native/pfkey_build_napi.c',
+            'native/pfkey_socket.c',
+          ],
+          'xcode_settings': { 'OTHER_CFLAGS': ['-std=gnu11'] },
+        }],
+        ['OS=="freebsd" or OS=="netbsd"', {
+          'sources': [
+            'native/register_kame.c',
+            'native/natt_kame.c',
+            'native/netns_none.c',
+            'native/pfkey_kame.c',
+            'native/pfkey_build_napi.c',
+            'native/pfkey_socket.c',
+          ],
+        }],
+      ],
+    },
+  ],
+  'conditions': [
+    ['OS=="linux"', {
+      'targets': [
+        {
+          'target_name': 'iked_pfkey_compat',
+          'defines': ['IKED_PFKEY_COMPAT=1'],
+          'sources': [
+            'native/compat_addon.c',
+            'native/napi_util.c',
+            'native/kernel_spec.c',
+            'native/pfkey_build_napi.c',
+            'native/pfkey_kame.c',
+            'native/pfkey_openbsd.c',
+          ],
+        },
+      ],
+    }],
+  ],
+}

@@ -1,0 +1,186 @@
+/*
+ * OpenBSD PFKEYv2 builders: SAs with SADB_GETSPI/ADD/UPDATE/DELETE/GET
+ * (tunnel mode, ESN and ESP-in-UDP as SA flags, SADB_X_EXT_UDPENCAP port),
+ * flows with SADB_X_ADDFLOW/DELFLOW (SADB_X_EXT_FLOW_TYPE, SRC/DST_FLOW,
+ * SRC/DST_MASK, SADB_X_EXT_PROTOCOL). Headers: compat/pfkey_openbsd_os.h.
+ */
+#include "compat/pfkey_openbsd_os.h"
+#include "pfkey_msg.h"
+#include "pfkey_writer.h"
+
+#include <arpa/inet.h>
+#include <netinet/in.h>
+
+static struct sadb_msg *hdr(struct pw *w, int type, int satype, uint32_t seq, uint32_t pid) {
+  struct sadb_msg *m = pw_ext(w, sizeof *m);
+  if (!m) return NULL;
+  m->sadb_msg_version = PF_KEY_V2;
+  m->sadb_msg_type = (uint8_t)type;
+  m->sadb_msg_satype = (uint8_t)satype;
+  m->sadb_msg_seq = seq;
+  m->sadb_msg_pid = pid;
+  return m;
+}
+
+static size_t finish(struct pw *w) {
+  if (w->overflow) return 0;
+  ((struct sadb_msg *)w->buf)->sadb_msg_len = (uint16_t)(w->len / 8);
+  return w->len;
+}
+
+static int satype(int proto) { return proto == IK_AH ? SADB_SATYPE_AH : SADB_SATYPE_ESP; }
+
+static void address(struct pw *w, int exttype, const struct ik_addr *a, uint16_t port) {
+  size_t sl = pw_sockaddr_len(a);
+  struct sadb_address *x = pw_ext(w, sizeof *x + sl);
+  if (!x) return;
+  x->sadb_address_len = (uint16_t)(PW_ALIGN8(sizeof *x + sl) / 8);
+  x->sadb_address_exttype = (uint16_t)exttype;
+  pw_sockaddr((uint8_t *)(x + 1), a, port, IKC_SOCKADDR_HAS_LEN, IKC_AF_INET, IKC_AF_INET6);
+}
+
+static void key(struct pw *w, int exttype, const struct ik_alg *alg) {
+  struct sadb_key *k = pw_ext(w, sizeof *k + alg->keylen);
+  if (!k) return;
+  k->sadb_key_len = (uint16_t)(PW_ALIGN8(sizeof *k + alg->keylen) / 8);
+  k->sadb_key_exttype = (uint16_t)exttype;
+  k->sadb_key_bits = (uint16_t)(alg->keylen * 8);
+  memcpy(k + 1, alg->key, alg->keylen);
+}
+
+static void lifetime(struct pw *w, int exttype, uint64_t bytes, uint64_t secs) {
+  struct sadb_lifetime *l = pw_ext(w, sizeof *l);
+  if (!l) return;
+  l->sadb_lifetime_len = sizeof *l / 8;
+  l->sadb_lifetime_exttype = (uint16_t)exttype;
+  l->sadb_lifetime_bytes = bytes;
+  l->sadb_lifetime_addtime = secs;
+}
+
+static size_t o_getspi(uint8_t *buf, size_t cap, const struct ik_sa_spec *sa, uint32_t min, uint32_t max,
+                       uint32_t seq, uint32_t pid, const char **err) {
+  struct pw w = {buf, cap, 0, 0};
+  *err = NULL;
+  hdr(&w, SADB_GETSPI, satype(sa->proto), seq, pid);
+  address(&w, SADB_EXT_ADDRESS_SRC, &sa->src, 0);
+  address(&w, SADB_EXT_ADDRESS_DST, &sa->dst, 0);
+  struct sadb_spirange *r = pw_ext(&w, sizeof *r);
+  if (r) {
+    r->sadb_spirange_len = sizeof *r / 8;
+    r->sadb_spirange_exttype = SADB_EXT_SPIRANGE;
+    r->sadb_spirange_min = min;
+    r->sadb_spirange_max = max;
+  }
+  return finish(&w);
+}
+
+/*
+ * AEAD on OpenBSD: the cipher (SADB_X_EALG_AESGCM16 / CHACHA20POLY1305) carries
+ * key + salt; the "auth" algorithm names the matching GMAC/Poly1305 with no key.
+ * The platform layer passes both as enc/auth.
+ */
+static size_t o_sa(uint8_t *buf, size_t cap, const struct ik_sa_spec *sa, int update, uint32_t seq, uint32_t pid,
+                   const char **err) {
+  struct pw w = {buf, cap, 0, 0};
+  *err = NULL;
+  if (sa->aead.present) {
+    *err = "OpenBSD PF_KEY takes AEAD as cipher + GMAC ids (pass enc/auth)";
+    return 0;
+  }
+  if (sa->proto == IK_ESP && !sa->enc.present) {
+    *err = "an ESP SA needs a cipher";
+    return 0;
+  }
+  hdr(&w, update ? SADB_UPDATE : SADB_ADD, satype(sa->proto), seq, pid);
+  struct sadb_sa *s = pw_ext(&w, sizeof *s);
+  if (s) {
+    s->sadb_sa_len = sizeof *s / 8;
+    s->sadb_sa_exttype = SADB_EXT_SA;
+    s->sadb_sa_spi = htonl(sa->spi);
+    s->sadb_sa_replay = (uint8_t)(sa->replay > 64 ? 64 : sa->replay); /* packets, max 64 */
+    s->sadb_sa_state = SADB_SASTATE_MATURE;
+    s->sadb_sa_auth = (uint8_t)(sa->auth.present ? sa->auth.id : 0);
+    s->sadb_sa_encrypt = (uint8_t)(sa->enc.present ? sa->enc.id : 0);
+    if (sa->tunnel) s->sadb_sa_flags |= SADB_X_SAFLAGS_TUNNEL;
+    if (sa->esn) s->sadb_sa_flags |= SADB_X_SAFLAGS_ESN;
+    if (sa->encap) s->sadb_sa_flags |= SADB_X_SAFLAGS_UDPENCAP;
+  }
+  if (sa->hard_b || sa->hard_s) lifetime(&w, SADB_EXT_LIFETIME_HARD, sa->hard_b, sa->hard_s);
+  if (sa->soft_b || sa->soft_s) lifetime(&w, SADB_EXT_LIFETIME_SOFT, sa->soft_b, sa->soft_s);
+  address(&w, SADB_EXT_ADDRESS_SRC, &sa->src, 0);
+  address(&w, SADB_EXT_ADDRESS_DST, &sa->dst, 0);
+  if (sa->auth.present && sa->auth.keylen) key(&w, SADB_EXT_KEY_AUTH, &sa->auth);
+  if (sa->enc.present && sa->enc.keylen) key(&w, SADB_EXT_KEY_ENCRYPT, &sa->enc);
+  if (sa->encap) {
+    struct sadb_x_udpencap *u = pw_ext(&w, sizeof *u);
+    if (u) {
+      u->sadb_x_udpencap_len = sizeof *u / 8;
+      u->sadb_x_udpencap_exttype = SADB_X_EXT_UDPENCAP;
+      u->sadb_x_udpencap_port = htons(sa->dport);
+    }
+  }
+  return finish(&w);
+}
+
+static size_t o_said(uint8_t *buf, size_t cap, int type, const struct ik_sa_spec *sa, uint32_t seq, uint32_t pid,
+                     const char **err) {
+  struct pw w = {buf, cap, 0, 0};
+  *err = NULL;
+  hdr(&w, type, satype(sa->proto), seq, pid);
+  struct sadb_sa *s = pw_ext(&w, sizeof *s);
+  if (s) {
+    s->sadb_sa_len = sizeof *s / 8;
+    s->sadb_sa_exttype = SADB_EXT_SA;
+    s->sadb_sa_spi = htonl(sa->spi);
+  }
+  if (sa->src.family) address(&w, SADB_EXT_ADDRESS_SRC, &sa->src, 0);
+  address(&w, SADB_EXT_ADDRESS_DST, &sa->dst, 0);
+  return finish(&w);
+}
+
+static size_t o_flow(uint8_t *buf, size_t cap, const struct ik_flow_spec *f, int del, uint32_t seq, uint32_t pid,
+                     const char **err) {
+  struct pw w = {buf, cap, 0, 0};
+  *err = NULL;
+  if (f->dir == IK_DIR_FWD) {
+    *err = "forward ('fwd') flows do not exist on OpenBSD; use 'in'";
+    return 0;
+  }
+  int out = f->dir == IK_DIR_OUT;
+  hdr(&w, del ? SADB_X_DELFLOW : SADB_X_ADDFLOW, satype(f->sa_proto), seq, pid);
+  struct sadb_protocol *ft = pw_ext(&w, sizeof *ft);
+  if (ft) {
+    ft->sadb_protocol_len = sizeof *ft / 8;
+    ft->sadb_protocol_exttype = SADB_X_EXT_FLOW_TYPE;
+    ft->sadb_protocol_proto = SADB_X_FLOW_TYPE_REQUIRE;
+    ft->sadb_protocol_direction = out ? IPSP_DIRECTION_OUT : IPSP_DIRECTION_IN;
+  }
+  if (!del) {
+    /* local and peer addresses of the SA bundle: for 'in' the tunnel runs peer -> us */
+    address(&w, SADB_EXT_ADDRESS_SRC, out ? &f->tsrc : &f->tdst, 0);
+    address(&w, SADB_EXT_ADDRESS_DST, out ? &f->tdst : &f->tsrc, 0);
+  }
+  struct ik_addr sm = pw_mask(&f->src), dm = pw_mask(&f->dst);
+  address(&w, SADB_X_EXT_SRC_FLOW, &f->src, f->sport);
+  address(&w, SADB_X_EXT_SRC_MASK, &sm, f->sport ? 0xffff : 0);
+  address(&w, SADB_X_EXT_DST_FLOW, &f->dst, f->dport);
+  address(&w, SADB_X_EXT_DST_MASK, &dm, f->dport ? 0xffff : 0);
+  if (f->proto) {
+    struct sadb_protocol *p = pw_ext(&w, sizeof *p);
+    if (p) {
+      p->sadb_protocol_len = sizeof *p / 8;
+      p->sadb_protocol_exttype = SADB_X_EXT_PROTOCOL;
+      p->sadb_protocol_proto = (uint8_t)f->proto;
+    }
+  }
+  return finish(&w);
+}
+
+static size_t o_reg(uint8_t *buf, size_t cap, int proto, uint32_t seq, uint32_t pid, const char **err) {
+  struct pw w = {buf, cap, 0, 0};
+  *err = NULL;
+  hdr(&w, SADB_REGISTER, satype(proto), seq, pid);
+  return finish(&w);
+}
+
+const struct pfk_ops pfk_openbsd_ops = {"openbsd", o_getspi, o_sa, o_said, o_flow, o_reg};

@@ -1,0 +1,94 @@
+#!/usr/bin/env node
+/**
+ * iked(8): the IKEv2 daemon's command line. Parses OpenBSD iked's flags,
+ * runs the config check (-n) or starts the daemon.
+ */
+import { IKED_USAGE, IkedOptions, parseIkedArgs } from './iked-options';
+import { IKED_VERSION } from './version';
+import { createLogger, Logger } from '../log/logger';
+import { startupLine } from '../log/iked-wording';
+
+export interface IkedIo {
+  stdout: { write(s: string): unknown };
+  stderr: { write(s: string): unknown };
+  /** libc syslog(3), when the native addon is available */
+  syslog?: (priority: number, msg: string) => void;
+  /** for tests: replaces the real daemon */
+  runDaemon?: (opts: IkedOptions, log: Logger) => Promise<void>;
+}
+
+function defaultIo(): IkedIo {
+  return { stdout: process.stdout, stderr: process.stderr };
+}
+
+/** Interpret whatever ../conf/check returns: lines to print and success. */
+function describeCheckResult(r: unknown): { ok: boolean; lines: string[] } {
+  if (typeof r === 'boolean') return { ok: r, lines: [] };
+  const o = (r ?? {}) as { ok?: unknown; lines?: unknown; errors?: unknown; warnings?: unknown };
+  const lines: string[] = [];
+  const fmt = (e: unknown): string => {
+    if (typeof e === 'string') return e;
+    const c = e as { file?: string; line?: number; message?: string };
+    if (c && typeof c.message === 'string') return c.file ? `${c.file}:${c.line ?? 0}: ${c.message}` : c.message;
+    return String(e);
+  };
+  if (Array.isArray(o.lines)) lines.push(...o.lines.map(fmt));
+  if (Array.isArray(o.warnings) && !Array.isArray(o.lines)) lines.push(...o.warnings.map(fmt));
+  const errors = Array.isArray(o.errors) ? o.errors : [];
+  if (!Array.isArray(o.lines)) lines.push(...errors.map(fmt));
+  const ok = typeof o.ok === 'boolean' ? o.ok : errors.length === 0;
+  return { ok, lines };
+}
+
+export async function ikedMain(argv: string[], io: IkedIo = defaultIo()): Promise<number> {
+  const parsed = parseIkedArgs(argv);
+  if ('error' in parsed) {
+    io.stderr.write(`iked: ${parsed.error}\n${IKED_USAGE}\n`);
+    return 1;
+  }
+  const opts = parsed;
+  if (opts.showVersion) {
+    io.stdout.write(`iked ${IKED_VERSION}\n`);
+    return 0;
+  }
+  for (const w of opts.warnings) io.stderr.write(`iked: ${w}\n`);
+
+  if (opts.checkOnly) {
+    let res: { ok: boolean; lines: string[] };
+    try {
+      const { checkConfig } = await import('../conf/check');
+      res = describeCheckResult(await checkConfig(opts.configFile, { macros: opts.macros, verbose: opts.verbose }));
+    } catch (e) {
+      io.stderr.write(`iked: ${opts.configFile}: ${e instanceof Error ? e.message : String(e)}\n`);
+      return 1;
+    }
+    for (const l of res.lines) (res.ok ? io.stdout : io.stderr).write(l.endsWith('\n') ? l : l + '\n');
+    if (res.ok) io.stderr.write('configuration OK\n');
+    return res.ok ? 0 : 1;
+  }
+
+  const log = createLogger({ foreground: opts.foreground, verbose: opts.verbose, ident: 'iked', syslog: io.syslog });
+  log.info(startupLine(IKED_VERSION));
+  try {
+    const run = io.runDaemon ?? (await import('../proc/daemon')).runDaemon;
+    await run(opts, log);
+    return 0;
+  } catch (e) {
+    log.error(`fatal: ${e instanceof Error ? e.message : String(e)}`);
+    return 1;
+  } finally {
+    log.close();
+  }
+}
+
+if (require.main === module) {
+  ikedMain(process.argv.slice(2)).then(
+    (code) => {
+      process.exitCode = code;
+    },
+    (e: unknown) => {
+      process.stderr.write(`iked: ${e instanceof Error ? e.message : String(e)}\n`);
+      process.exitCode = 1;
+    },
+  );
+}

@@ -1,0 +1,362 @@
+/**
+ * The iked.conf lexer, following iked's parse.y yylex()/lgetc(): `#` comments,
+ * `\`-newline continuation, '...' and "..." strings, `$macro` expansion
+ * (not inside quotes, not recursive), numbers, keywords, and a stack of
+ * included files. Linear in the input size.
+ */
+
+export type TokenKind = 'string' | 'number' | 'keyword' | 'char' | 'newline' | 'eof' | 'error';
+
+export interface Token {
+  kind: TokenKind;
+  /** String value, keyword name, or the character for 'char'. */
+  text: string;
+  /** Value of a 'number'. */
+  num: number;
+  /** The string came from quotes (never a keyword). */
+  quoted: boolean;
+  file: string;
+  line: number;
+}
+
+/** iked's keyword table (parse.y lookup()). */
+export const KEYWORDS: ReadonlySet<string> = new Set([
+  'accounting', 'active', 'ah', 'any', 'auth', 'bytes', 'cert_partial_chain', 'childsa', 'client', 'config',
+  'couple', 'dae', 'decouple', 'default', 'dpd_check_interval', 'dstid', 'dynamic', 'eap', 'enc',
+  'enforcesingleikesa', 'esn', 'esp', 'file', 'flow', 'fragmentation', 'from', 'group', 'iface', 'ike',
+  'ikelifetime', 'ikesa', 'ikev2', 'include', 'inet', 'inet6', 'ipcomp', 'lifetime', 'listen', 'local',
+  'max-failovers', 'max-tries', 'maxage', 'mobike', 'name', 'natt', 'noenforcesingleikesa', 'noesn',
+  'nofragmentation', 'nomobike', 'nostickyaddress', 'novendorid', 'ocsp', 'on', 'passive', 'peer', 'port',
+  'prf', 'proto', 'psk', 'quick', 'radius', 'rdomain', 'request', 'sa', 'secret', 'server', 'set', 'skip',
+  'srcid', 'stickyaddress', 'tag', 'tap', 'tcpmd5', 'to', 'tolerate', 'transport', 'tunnel', 'user', 'vendorid',
+]);
+
+const EOF = -1;
+const START_EXPAND = 1;
+const DONE_EXPAND = 2;
+const NL = 10;
+const MAX_STRING = 8096;
+
+interface SourceFile {
+  name: string;
+  text: string;
+  pos: number;
+  line: number;
+  eofReached: boolean;
+  unget: number[];
+}
+
+export interface Macro {
+  value: string;
+  /** Set from the command line (-D): the file cannot redefine it. */
+  persist: boolean;
+  used: boolean;
+}
+
+export type ErrorSink = (file: string, line: number, message: string) => void;
+
+function isDigit(c: number): boolean {
+  return c >= 48 && c <= 57;
+}
+function isAlpha(c: number): boolean {
+  return (c >= 65 && c <= 90) || (c >= 97 && c <= 122);
+}
+function isAlnum(c: number): boolean {
+  return isDigit(c) || isAlpha(c);
+}
+function isPunct(c: number): boolean {
+  return (c >= 33 && c <= 47) || (c >= 58 && c <= 64) || (c >= 91 && c <= 96) || (c >= 123 && c <= 126);
+}
+function isSpace(c: number): boolean {
+  return c === 32 || (c >= 9 && c <= 13);
+}
+const NOT_IN_STRING = new Set('(){}<>!=/#,'.split('').map((ch) => ch.charCodeAt(0)));
+function allowedInString(c: number): boolean {
+  return isAlnum(c) || (isPunct(c) && !NOT_IN_STRING.has(c));
+}
+const ENDS_NUMBER = new Set(')/,}='.split('').map((ch) => ch.charCodeAt(0)));
+function allowedToEndNumber(c: number): boolean {
+  return isSpace(c) || ENDS_NUMBER.has(c);
+}
+
+export class Lexer {
+  private files: SourceFile[] = [];
+  private expanding = false;
+  /** Line of the most recent token (iked's yylval.lineno). */
+  lineno = 1;
+
+  constructor(
+    private readonly macros: Map<string, Macro>,
+    private readonly onError: ErrorSink,
+  ) {}
+
+  /** Push a file; the first one is the top file (never popped). */
+  pushFile(name: string, text: string): void {
+    const top = this.files.length === 0;
+    const f: SourceFile = { name, text, pos: 0, line: top ? 1 : 0, eofReached: false, unget: [] };
+    this.files.push(f);
+    // As iked's include action does: a newline to end the include statement.
+    if (!top) f.unget.push(NL);
+  }
+
+  get fileName(): string {
+    return this.cur().name;
+  }
+
+  get depth(): number {
+    return this.files.length;
+  }
+
+  /** Names of the open files, outermost first (for include loop detection). */
+  openFiles(): string[] {
+    return this.files.map((f) => f.name);
+  }
+
+  private cur(): SourceFile {
+    return this.files[this.files.length - 1];
+  }
+
+  error(message: string, line = this.lineno): void {
+    this.onError(this.cur().name, line, message);
+  }
+
+  private igetc(): number {
+    const f = this.cur();
+    for (;;) {
+      let c: number;
+      if (f.unget.length) c = f.unget.pop() as number;
+      else if (f.pos < f.text.length) c = f.text.charCodeAt(f.pos++);
+      else c = EOF;
+      if (c === START_EXPAND) this.expanding = true;
+      else if (c === DONE_EXPAND) this.expanding = false;
+      else return c;
+    }
+  }
+
+  private popFile(): boolean {
+    if (this.files.length <= 1) return false;
+    this.files.pop();
+    return true;
+  }
+
+  private lgetc(quotec: number): number {
+    if (quotec) {
+      const c = this.igetc();
+      if (c === EOF) {
+        this.error('reached end of file while parsing quoted string');
+        if (!this.popFile()) return EOF;
+        return quotec;
+      }
+      return c;
+    }
+    let c: number;
+    while ((c = this.igetc()) === 92 /* \ */) {
+      const next = this.igetc();
+      if (next !== NL) {
+        c = next;
+        break;
+      }
+      this.lineno = this.cur().line;
+      this.cur().line++;
+    }
+    while (c === EOF) {
+      const f = this.cur();
+      // A fake newline at the first EOF keeps line numbers right for a last line without one.
+      if (!f.eofReached) {
+        f.eofReached = true;
+        return NL;
+      }
+      while (c === EOF) {
+        if (!this.popFile()) return EOF;
+        c = this.igetc();
+      }
+    }
+    return c;
+  }
+
+  private lungetc(c: number): void {
+    if (c !== EOF) this.cur().unget.push(c);
+  }
+
+  private findEol(): void {
+    for (;;) {
+      const c = this.lgetc(0);
+      if (c === NL) {
+        this.cur().line++;
+        break;
+      }
+      if (c === EOF) break;
+    }
+  }
+
+  /** iked's skipline: drop raw characters up to (not including) the newline. */
+  skipLine(): void {
+    let c: number;
+    while ((c = this.lgetc(0)) !== NL && c !== EOF) {
+      /* skip */
+    }
+    if (c === NL) this.lungetc(c);
+  }
+
+  private tok(kind: TokenKind, text: string, quoted = false, num = 0): Token {
+    return { kind, text, num, quoted, file: this.cur().name, line: this.lineno };
+  }
+
+  next(): Token {
+    for (;;) {
+      let c: number;
+      while ((c = this.lgetc(0)) === 32 || c === 9) {
+        /* skip blanks */
+      }
+      this.lineno = this.cur().line;
+      if (c === 35 /* # */) {
+        while ((c = this.lgetc(0)) !== NL && c !== EOF) {
+          /* comment */
+        }
+      }
+      if (c === 36 /* $ */ && !this.expanding) {
+        let name = '';
+        for (;;) {
+          c = this.lgetc(0);
+          if (c === EOF) return this.tok('eof', '');
+          if (isAlnum(c) || c === 95) {
+            name += String.fromCharCode(c);
+            if (name.length >= MAX_STRING) {
+              this.error('string too long');
+              this.findEol();
+              return this.tok('error', '');
+            }
+            continue;
+          }
+          this.lungetc(c);
+          break;
+        }
+        const m = this.macros.get(name);
+        if (!m) {
+          this.error(`macro '${name}' not defined`);
+          this.findEol();
+          return this.tok('error', '');
+        }
+        m.used = true;
+        const f = this.cur();
+        f.unget.push(DONE_EXPAND);
+        for (let i = m.value.length - 1; i >= 0; i--) f.unget.push(m.value.charCodeAt(i));
+        f.unget.push(START_EXPAND);
+        continue;
+      }
+      if (c === 39 || c === 34) return this.quoted(c);
+
+      if (c === 45 /* - */ || isDigit(c)) {
+        const buf: number[] = [];
+        do {
+          buf.push(c);
+          if (buf.length >= MAX_STRING) {
+            this.error('string too long');
+            this.findEol();
+            return this.tok('error', '');
+          }
+        } while ((c = this.lgetc(0)) !== EOF && isDigit(c));
+        this.lungetc(c);
+        const onlyMinus = buf.length === 1 && buf[0] === 45;
+        if (!onlyMinus && (c === EOF || allowedToEndNumber(c))) {
+          const s = String.fromCharCode(...buf);
+          const n = Number(s);
+          if (!Number.isSafeInteger(n)) {
+            this.error(`"${s}" invalid number: ${n < 0 ? 'too small' : 'too large'}`);
+            this.findEol();
+            return this.tok('error', '');
+          }
+          return this.tok('number', s, false, n);
+        }
+        for (let i = buf.length - 1; i >= 1; i--) this.lungetc(buf[i]);
+        c = buf[0];
+        if (c === 45) return this.tok('char', '-');
+      }
+
+      if (isAlnum(c) || c === 58 || c === 95 || c === 42) {
+        const buf: number[] = [];
+        do {
+          buf.push(c);
+          if (buf.length >= MAX_STRING) {
+            this.error('string too long');
+            this.findEol();
+            return this.tok('error', '');
+          }
+        } while ((c = this.lgetc(0)) !== EOF && allowedInString(c));
+        this.lungetc(c);
+        const s = String.fromCharCode(...buf);
+        return KEYWORDS.has(s) ? this.tok('keyword', s) : this.tok('string', s);
+      }
+      if (c === NL) {
+        this.lineno = this.cur().line;
+        this.cur().line++;
+        return this.tok('newline', '\n');
+      }
+      if (c === EOF) return this.tok('eof', '');
+      return this.tok('char', String.fromCharCode(c));
+    }
+  }
+
+  private quoted(quotec: number): Token {
+    const parts: number[] = [];
+    let out = '';
+    for (;;) {
+      let c = this.lgetc(quotec);
+      if (c === EOF) return this.tok('eof', '');
+      if (c === NL) {
+        this.cur().line++;
+        continue;
+      } else if (c === 92 /* \ */) {
+        const next = this.lgetc(quotec);
+        if (next === EOF) return this.tok('eof', '');
+        if (next === quotec || next === 32 || next === 9) c = next;
+        else if (next === NL) {
+          this.cur().line++;
+          continue;
+        } else this.lungetc(next);
+      } else if (c === quotec) {
+        break;
+      } else if (c === 0) {
+        this.error('syntax error');
+        this.findEol();
+        return this.tok('error', '');
+      }
+      if (parts.length + out.length + 1 >= MAX_STRING - 1) {
+        this.error('string too long');
+        this.findEol();
+        return this.tok('error', '');
+      }
+      parts.push(c);
+      if (parts.length >= 4096) {
+        out += String.fromCharCode(...parts);
+        parts.length = 0;
+      }
+    }
+    out += String.fromCharCode(...parts);
+    return this.tok('string', out, true);
+  }
+}
+
+/** Would `s` lex back as a single non-keyword string token if written bare? */
+export function isBareString(s: string): boolean {
+  if (s.length === 0 || KEYWORDS.has(s)) return false;
+  const c0 = s.charCodeAt(0);
+  if (!(isAlnum(c0) || c0 === 58 || c0 === 95 || c0 === 42)) return false;
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    if (!allowedInString(c) || c === 92 || c === 36) return false;
+  }
+  // All digits lexes as a number.
+  if (/^[0-9]+$/.test(s)) return false;
+  return true;
+}
+
+/** Quote a string for iked.conf. */
+export function quoteString(s: string): string {
+  return `"${s.replace(/"/g, '\\"')}"`;
+}
+
+/** Bare when possible, quoted otherwise. */
+export function bareOrQuoted(s: string): string {
+  return isBareString(s) ? s : quoteString(s);
+}

@@ -1,0 +1,289 @@
+/**
+ * The `ikev2` rule of iked.conf, in parse.y's order:
+ *   ikev2 [name] [quick|skip|default] [passive|active] [ipcomp]
+ *     [tunnel|transport] [natt] [esp|ah] [inet|inet6] [proto P | proto {P...}]
+ *     [rdomain N] from H [port P] to H [port P] ... [peer H] [local H]
+ *     [ikesa XF...]... [childsa XF...]... [srcid ID] [dstid ID]
+ *     [ikelifetime T] [lifetime T [bytes B]] [AUTH] [config|request OPT H]...
+ *     [iface IF] [tag T] [tap IF]
+ * (`inet`/`inet6` is also accepted after `proto`, the order print_policy uses.)
+ */
+import type { Token } from './lexer';
+import type { ParseContext } from './parse-context';
+import { HostItem, parseAnyHost, parseBytes, parseHost, parseHostSpec, parsePort, parseProtoVal, parseTime } from './parse-values';
+import { buildPolicy, RawPolicy } from './policy-build';
+import type { XformSet } from './proposal-build';
+import {
+  AUTH_XFS,
+  AuthMethodName,
+  ESN_XFS,
+  GROUP_XFS,
+  IKE_ENC_XFS,
+  IPSEC_ENC_XFS,
+  lookupCp,
+  lookupName,
+  lookupXf,
+  METHOD_NAMES,
+  PRF_XFS,
+  XfEntry,
+} from './transforms';
+import type { AddrSpec, AuthConf, ConfigOptionConf } from './types';
+import { parsePskSpec } from './psk';
+
+function parseTransforms(ctx: ParseContext, ike: boolean): XformSet {
+  const s: XformSet = { enc: [], auth: [], prf: [], group: [], esn: [] };
+  const add = (list: XfEntry[], table: readonly XfEntry[]): void => {
+    const v = ctx.next();
+    if (v.kind !== 'string') ctx.syntaxError(v, 'transform name');
+    const e = lookupXf(v.text, table);
+    if (!e) ctx.fail(`${v.text} not a valid transform`, v);
+    list.push(e);
+  };
+  for (;;) {
+    const t = ctx.peek();
+    if (ctx.isKw(t, 'auth')) {
+      ctx.next();
+      add(s.auth, AUTH_XFS);
+    } else if (ctx.isKw(t, 'enc')) {
+      ctx.next();
+      add(s.enc, ike ? IKE_ENC_XFS : IPSEC_ENC_XFS);
+    } else if (ctx.isKw(t, 'prf')) {
+      ctx.next();
+      add(s.prf, PRF_XFS);
+    } else if (ctx.isKw(t, 'group')) {
+      ctx.next();
+      add(s.group, GROUP_XFS);
+    } else if (ctx.isKw(t, 'esn', 'noesn')) {
+      ctx.next();
+      s.esn.push(ESN_XFS.find((e) => e.name === t.text) as XfEntry);
+    } else {
+      return s;
+    }
+  }
+}
+
+function parseAuth(ctx: ParseContext): AuthConf | undefined {
+  const t = ctx.peek();
+  if (ctx.isKw(t, 'psk')) {
+    ctx.next();
+    return { method: 'psk', psk: parsePskSpec(ctx) };
+  }
+  if (ctx.isKw(t, 'eap')) {
+    ctx.next();
+    const v = ctx.next();
+    if (ctx.isKw(v, 'radius')) return { method: 'eap', eap: 'radius' };
+    if (v.kind !== 'string') ctx.syntaxError(v, 'EAP method');
+    const norm = v.text.replace(/-/g, '_').toLowerCase();
+    if (norm === 'mschap_v2') return { method: 'eap', eap: 'mschap-v2' };
+    if (norm === 'radius') return { method: 'eap', eap: 'radius' };
+    ctx.fail(`unsupported EAP method: ${v.text}`, v);
+  }
+  if (t.kind === 'string') {
+    ctx.next();
+    const m = lookupName(t.text, METHOD_NAMES);
+    if (!m || m === 'none') ctx.fail('not a valid authentication mode', t);
+    return { method: m as AuthMethodName };
+  }
+  return undefined;
+}
+
+function parseCfg(ctx: ParseContext, request: boolean): ConfigOptionConf {
+  const name = ctx.expectString('config option');
+  const addrs: AddrSpec[] = request ? parseAnyHost(ctx) : parseHostSpec(ctx);
+  const a = addrs[0];
+  const fam = a.kind === 'net' ? a.family : 0;
+  const e = lookupCp(name.text, fam);
+  if (!e) ctx.fail('not a valid ikecfg option', name);
+  return { option: e.name, type: e.type, addr: a };
+}
+
+export function parsePolicy(ctx: ParseContext, start: Token): void {
+  const raw: RawPolicy = {
+    file: start.file,
+    line: start.line,
+    quick: false,
+    skip: false,
+    isDefault: false,
+    mode: 'passive',
+    ipcomp: false,
+    encap: 'tunnel',
+    natt: false,
+    saProto: 'esp',
+    protos: [],
+    src: [],
+    dst: [],
+    ikesa: [],
+    childsa: [],
+    lifetimeSeconds: undefined,
+    lifetimeBytes: undefined,
+    cfg: [],
+  };
+  let t = ctx.peek();
+  if (t.kind === 'string') raw.name = ctx.next().text;
+  t = ctx.peek();
+  if (ctx.isKw(t, 'quick', 'skip', 'default')) {
+    ctx.next();
+    if (t.text === 'quick') raw.quick = true;
+    else if (t.text === 'skip') raw.skip = true;
+    else raw.isDefault = true;
+  }
+  if (ctx.isKw(ctx.peek(), 'passive', 'active')) raw.mode = ctx.next().text as 'passive' | 'active';
+  if (ctx.isKw(ctx.peek(), 'ipcomp')) {
+    ctx.next();
+    raw.ipcomp = true;
+  }
+  if (ctx.isKw(ctx.peek(), 'tunnel', 'transport')) raw.encap = ctx.next().text as 'tunnel' | 'transport';
+  if (ctx.isKw(ctx.peek(), 'natt')) {
+    ctx.next();
+    raw.natt = true;
+  }
+  if (ctx.isKw(ctx.peek(), 'esp', 'ah')) raw.saProto = ctx.next().text as 'esp' | 'ah';
+  const parseAf = (): void => {
+    if (raw.af === undefined && ctx.isKw(ctx.peek(), 'inet', 'inet6')) raw.af = ctx.next().text === 'inet' ? 4 : 6;
+  };
+  parseAf();
+  if (ctx.isKw(ctx.peek(), 'proto')) {
+    ctx.next();
+    if (ctx.isChar(ctx.peek(), '{')) {
+      ctx.next();
+      raw.protos.push(parseProtoVal(ctx));
+      for (;;) {
+        if (ctx.isChar(ctx.peek(), ',')) ctx.next();
+        if (ctx.isChar(ctx.peek(), '}')) {
+          ctx.next();
+          break;
+        }
+        raw.protos.push(parseProtoVal(ctx));
+      }
+    } else {
+      raw.protos.push(parseProtoVal(ctx));
+    }
+    if (raw.protos.length > 16) ctx.fail('too many protocols');
+  }
+  parseAf();
+  if (ctx.isKw(ctx.peek(), 'rdomain')) {
+    const kw = ctx.next();
+    const n = ctx.expectNumber('routing domain');
+    if (n.num < 0 || n.num > 255) ctx.fail('rdomain outside range', n);
+    raw.rdomain = n.num;
+    ctx.warnOnce('rdomain', 'rdomain is not supported on Linux; the routing domain is ignored', kw);
+  }
+  // hosts_list: at least one "from ... to ..." (or "to ... from ...").
+  let first = true;
+  for (;;) {
+    let h = ctx.peek();
+    if (!first && ctx.isChar(h, ',')) {
+      ctx.next();
+      h = ctx.peek();
+      if (!ctx.isKw(h, 'from', 'to')) ctx.syntaxError(h, '"from" or "to"');
+    }
+    if (!ctx.isKw(h, 'from', 'to')) {
+      if (first) ctx.syntaxError(h, '"from" or "to"');
+      break;
+    }
+    first = false;
+    const fromFirst = ctx.next().text === 'from';
+    const a = parseHost(ctx);
+    const pa = parsePort(ctx);
+    ctx.expectKw(fromFirst ? 'to' : 'from');
+    const b = parseHost(ctx);
+    const pb = parsePort(ctx);
+    const src: HostItem[] = fromFirst ? a : b;
+    const dst: HostItem[] = fromFirst ? b : a;
+    const sp = fromFirst ? pa : pb;
+    const dp = fromFirst ? pb : pa;
+    for (const d of dst) {
+      if (d.nat) ctx.fail(`no flow NAT support for destination network: ${d.addr.kind === 'net' ? d.addr.text : d.addr.kind}`);
+    }
+    if (sp !== undefined) src[0].port = sp;
+    if (dp !== undefined) dst[0].port = dp;
+    raw.src.push(...src);
+    raw.dst.push(...dst);
+  }
+  // peers
+  const p = ctx.peek();
+  if (ctx.isKw(p, 'peer', 'local')) {
+    const firstKw = ctx.next().text;
+    const a = parseAnyHost(ctx)[0];
+    if (firstKw === 'peer') raw.peer = a;
+    else raw.local = a;
+    const other = firstKw === 'peer' ? 'local' : 'peer';
+    if (ctx.isKw(ctx.peek(), other)) {
+      ctx.next();
+      const b = parseAnyHost(ctx)[0];
+      if (other === 'peer') raw.peer = b;
+      else raw.local = b;
+    }
+  }
+  while (ctx.isKw(ctx.peek(), 'ikesa')) {
+    ctx.next();
+    raw.ikesa.push(parseTransforms(ctx, true));
+  }
+  while (ctx.isKw(ctx.peek(), 'childsa')) {
+    ctx.next();
+    raw.childsa.push(parseTransforms(ctx, false));
+  }
+  if (ctx.isKw(ctx.peek(), 'srcid')) {
+    ctx.next();
+    raw.srcid = ctx.expectString('identity').text;
+    if (ctx.isKw(ctx.peek(), 'dstid')) {
+      ctx.next();
+      raw.dstid = ctx.expectString('identity').text;
+    }
+  } else if (ctx.isKw(ctx.peek(), 'dstid')) {
+    ctx.next();
+    raw.dstid = ctx.expectString('identity').text;
+  }
+  if (ctx.isKw(ctx.peek(), 'ikelifetime')) {
+    ctx.next();
+    raw.ikeLifetime = parseTime(ctx);
+  }
+  if (ctx.isKw(ctx.peek(), 'lifetime')) {
+    ctx.next();
+    raw.lifetimeSeconds = parseTime(ctx);
+    if (ctx.isKw(ctx.peek(), 'bytes')) {
+      ctx.next();
+      raw.lifetimeBytes = parseBytes(ctx);
+    }
+  }
+  raw.auth = parseAuth(ctx);
+  for (;;) {
+    const c = ctx.peek();
+    if (ctx.isKw(c, 'config')) {
+      ctx.next();
+      raw.cfg.push({ ...parseCfg(ctx, false), request: false });
+    } else if (ctx.isKw(c, 'request')) {
+      ctx.next();
+      raw.cfg.push({ ...parseCfg(ctx, true), request: true });
+    } else break;
+  }
+  if (ctx.isKw(ctx.peek(), 'iface')) {
+    ctx.next();
+    const i = ctx.expectString('interface name');
+    if (!ctx.settings.interfaces(i.text)) ctx.fail(`invalid iface: no interface ${i.text}`, i);
+    raw.iface = i.text;
+  }
+  for (;;) {
+    const f = ctx.peek();
+    if (ctx.isKw(f, 'tag')) {
+      ctx.next();
+      raw.tag = ctx.expectString('tag').text;
+    } else if (ctx.isKw(f, 'tap')) {
+      ctx.next();
+      const v = ctx.expectString('enc interface');
+      const digitAt = v.text.search(/[0-9]/);
+      if ((digitAt < 0 ? v.text.length : digitAt) !== 3 || !v.text.startsWith('enc')) {
+        ctx.fail(`invalid tap interface name: ${v.text}`, v);
+      }
+      const unit = v.text.slice(3);
+      if (!/^[0-9]+$/.test(unit)) ctx.fail('invalid tap interface unit: invalid', v);
+      if (Number(unit) > 0xffffffff) ctx.fail('invalid tap interface unit: too large', v);
+      raw.tap = v.text;
+      ctx.warnOnce('tap', 'tap (enc(4) interfaces) is not supported on Linux; ignored', f);
+    } else break;
+  }
+  const end = ctx.peek();
+  if (end.kind !== 'newline' && end.kind !== 'eof') ctx.syntaxError(end, 'end of line');
+  buildPolicy(ctx, raw, end);
+  ctx.next();
+}

@@ -1,0 +1,171 @@
+/**
+ * iked's create_ike(): from a parsed `ikev2` rule to a PolicyConf with the
+ * semantic checks and inferences of iked (policy name, local/peer from the
+ * flow when not given, address families, active mode requirements,
+ * proposals with defaults, identities, lifetimes).
+ */
+import type { Token } from './lexer';
+import type { ParseContext } from './parse-context';
+import type { HostItem } from './parse-values';
+import { buildChildProposals, buildIkeProposals, XformSet } from './proposal-build';
+import { DEFAULT_IKE_LIFETIME, DEFAULT_LIFETIME_BYTES, DEFAULT_LIFETIME_SECONDS } from './defaults';
+import { expandFlows } from './flows';
+import { ID_MAX, makeIdentity } from './identity';
+import type { AddrSpec, AuthConf, ConfigOptionConf, FlowConf, PolicyConf } from './types';
+
+/** IKED_CFG_MAX: iked keeps at most 16 config payload attributes. */
+export const CFG_MAX = 16;
+
+export interface RawPolicy {
+  file: string;
+  line: number;
+  name?: string;
+  quick: boolean;
+  skip: boolean;
+  isDefault: boolean;
+  mode: 'active' | 'passive';
+  ipcomp: boolean;
+  encap: 'tunnel' | 'transport';
+  natt: boolean;
+  saProto: 'esp' | 'ah';
+  af?: 4 | 6;
+  protos: number[];
+  rdomain?: number;
+  /** Concatenated source and destination host lists (iked pairs them one by one). */
+  src: HostItem[];
+  dst: HostItem[];
+  peer?: AddrSpec;
+  local?: AddrSpec;
+  ikesa: XformSet[];
+  childsa: XformSet[];
+  srcid?: string;
+  dstid?: string;
+  ikeLifetime?: number;
+  lifetimeSeconds?: number;
+  lifetimeBytes?: number;
+  auth?: AuthConf;
+  cfg: (ConfigOptionConf & { request: boolean })[];
+  iface?: string;
+  tag?: string;
+  tap?: string;
+}
+
+function familyOf(a: AddrSpec | undefined): 4 | 6 | 0 {
+  return a && a.kind === 'net' ? a.family : 0;
+}
+
+/** iked's "netaddress": networks and `any` cannot be an active peer. */
+function isNetworkish(a: AddrSpec): boolean {
+  if (a.kind === 'any') return true;
+  if (a.kind === 'net') return a.isNetwork ?? a.text.includes('/');
+  return false;
+}
+
+/** Build and record the policy; errors are reported at `at` (the end of the rule). */
+export function buildPolicy(ctx: ParseContext, raw: RawPolicy, at: Token): void {
+  const id = ++ctx.policyId;
+  const fail = (message: string): void => {
+    ctx.error(message, at);
+    ctx.error('create_ike failed', at);
+  };
+  const name = raw.name ?? `policy${id}`;
+  if (raw.srcid !== undefined && Buffer.byteLength(raw.srcid) > ID_MAX) return fail('srcid too long');
+  if (raw.dstid !== undefined && Buffer.byteLength(raw.dstid) > ID_MAX) return fail('dstid too long');
+
+  const lf = familyOf(raw.local);
+  const pf = familyOf(raw.peer);
+  if (raw.local && raw.peer && lf && pf && lf !== pf) return fail('create_ike: peer address family mismatch');
+  if (raw.af && ((lf && lf !== raw.af) || (pf && pf !== raw.af))) return fail('create_ike: policy address family mismatch');
+
+  let local = raw.local;
+  let peer = raw.peer;
+  if (!local && !peer) {
+    if (raw.src.length === 1) local = raw.src[0].addr;
+    if (raw.dst.length === 1) peer = raw.dst[0].addr;
+  }
+  if (!local && !peer) return fail('could not get local/peer specification');
+  if (raw.mode === 'active') {
+    if (!peer || isNetworkish(peer) || (local && isNetworkish(local))) return fail('active mode requires local/peer address');
+  }
+  // dynamic is only meaningful in flows; as local/peer it is "unspecified".
+  if (local && local.kind === 'dynamic') local = undefined;
+  if (peer && peer.kind === 'dynamic') peer = undefined;
+  let af = raw.af;
+  if (af === undefined) {
+    const f = familyOf(local) || familyOf(peer);
+    if (f) af = f;
+  }
+
+  const ike = buildIkeProposals(raw.ikesa);
+  if (!ike.ok) return fail(ike.message);
+  const child = buildChildProposals(raw.childsa);
+  if (!child.ok) return fail(child.message);
+
+  const flows: FlowConf[] = [];
+  for (let i = 0; i < raw.src.length && i < raw.dst.length; i++) {
+    const s = raw.src[i];
+    const d = raw.dst[i];
+    const f: FlowConf = { src: s.addr, dst: d.addr };
+    if (s.port !== undefined) f.srcPort = s.port;
+    if (d.port !== undefined) f.dstPort = d.port;
+    if (s.nat) f.srcNat = s.nat;
+    flows.push(f);
+  }
+  const ex = expandFlows({ flows, protos: raw.protos });
+  if (!ex.ok) {
+    ctx.error(ex.message, at);
+    return fail('create_ike: invalid flow');
+  }
+  if (ex.duplicates) ctx.warn('create_ike: duplicate flow', at);
+
+  const config: ConfigOptionConf[] = [];
+  const request: ConfigOptionConf[] = [];
+  raw.cfg.forEach((c, i) => {
+    if (i >= CFG_MAX) return;
+    const { request: isReq, ...opt } = c;
+    (isReq ? request : config).push(opt);
+  });
+  if (raw.cfg.length > CFG_MAX) ctx.warn(`more than ${CFG_MAX} config/request options: the rest are ignored`, at);
+
+  const p: PolicyConf = {
+    name,
+    file: raw.file,
+    line: raw.line,
+    quick: raw.quick,
+    skip: raw.skip,
+    isDefault: raw.isDefault,
+    mode: raw.mode,
+    ipcomp: raw.ipcomp,
+    encap: raw.encap,
+    natt: raw.natt,
+    saProto: raw.saProto,
+    protos: raw.protos,
+    flows,
+    ikesa: ike.proposals,
+    childsa: child.proposals,
+    ikeLifetime: raw.ikeLifetime || DEFAULT_IKE_LIFETIME,
+    ikeLifetimeExplicit: !!raw.ikeLifetime,
+    lifetime: {
+      seconds: raw.lifetimeSeconds ?? DEFAULT_LIFETIME_SECONDS,
+      bytes: raw.lifetimeSeconds === undefined ? DEFAULT_LIFETIME_BYTES : (raw.lifetimeBytes ?? DEFAULT_LIFETIME_BYTES),
+    },
+    auth: raw.auth ?? { method: 'signature' },
+    authExplicit: raw.auth !== undefined,
+    config,
+    request,
+    ikesaDefault: raw.ikesa.length === 0,
+    childsaDefault: raw.childsa.length === 0,
+    seq: ctx.rules,
+  };
+  if (af) p.af = af;
+  if (raw.rdomain !== undefined) p.rdomain = raw.rdomain;
+  if (local) p.local = local;
+  if (peer) p.peer = peer;
+  if (raw.srcid !== undefined) p.srcid = makeIdentity(raw.srcid);
+  if (raw.dstid !== undefined) p.dstid = makeIdentity(raw.dstid);
+  if (raw.iface !== undefined) p.iface = raw.iface;
+  if (raw.tag !== undefined) p.tag = raw.tag.length > 63 ? raw.tag.slice(0, 63) : raw.tag;
+  if (raw.tap !== undefined) p.tap = raw.tap;
+  ctx.config.policies.push(p);
+  ctx.rules++;
+}

@@ -1,0 +1,104 @@
+/**
+ * From the `ikesa ...` / `childsa ...` transform lists of a policy to IKE and
+ * child SA proposals, as iked's create_ike() does: missing transform types
+ * are filled from iked's defaults, AEAD ciphers get their own proposal
+ * without integrity, and the defaults apply when nothing is written.
+ */
+import { DH, TRANSFORM } from '../ikev2/iana';
+import { DEFAULT_ESP, DEFAULT_ESP_NOAUTH, DEFAULT_IKE, DEFAULT_IKE_NOAUTH, DefaultXforms } from './defaults';
+import type { XfEntry } from './transforms';
+import type { ChildProposalConf, IkeProposalConf, TransformConf } from './types';
+
+/** The transforms written after one `ikesa` or `childsa` keyword. */
+export interface XformSet {
+  enc: XfEntry[];
+  auth: XfEntry[];
+  prf: XfEntry[];
+  group: XfEntry[];
+  esn: XfEntry[];
+}
+
+export type BuildResult<T> = { ok: true; proposals: T[] } | { ok: false; message: string };
+
+function encr(list: XfEntry[], dflt: TransformConf[]): TransformConf[] {
+  if (!list.length) return dflt.map((t) => ({ ...t }));
+  return list.map((x) => (x.keyLength ? { id: x.id, keyBits: x.keyLength * 8 } : { id: x.id }));
+}
+
+function ids(list: XfEntry[], dflt: number[]): number[] {
+  return list.length ? list.map((x) => x.id) : [...dflt];
+}
+
+/** Count AEAD ("noauth") and other ciphers; integrity given counts as "auth". */
+function classify(s: XformSet): { noauth: number; auth: number; error?: string } {
+  let noauth = 0;
+  let auth = 0;
+  for (const e of s.enc) {
+    if (e.noauth) noauth++;
+    else auth++;
+  }
+  if (s.auth.length) auth++;
+  if (noauth && noauth !== s.enc.length) {
+    return { noauth, auth, error: 'cannot mix encryption transforms with implicit and non-implicit authentication' };
+  }
+  if (noauth && s.auth.length) return { noauth, auth, error: 'authentication is implicit for given encryption transforms' };
+  return { noauth, auth };
+}
+
+function ikeFrom(s: XformSet, d: DefaultXforms, withInteg: boolean): IkeProposalConf {
+  return {
+    encr: encr(s.enc, d.encr),
+    prf: ids(s.prf, d.prf),
+    integ: withInteg ? ids(s.auth, d.integ) : [],
+    dh: ids(s.group, d.dh),
+  };
+}
+
+function childFrom(s: XformSet, d: DefaultXforms, withInteg: boolean): ChildProposalConf {
+  return {
+    encr: encr(s.enc, d.encr),
+    integ: withInteg ? ids(s.auth, d.integ) : [],
+    dh: ids(s.group, d.dh),
+    esn: ids(s.esn, d.esn),
+  };
+}
+
+export function defaultIkeProposals(): IkeProposalConf[] {
+  const empty: XformSet = { enc: [], auth: [], prf: [], group: [], esn: [] };
+  return [ikeFrom(empty, DEFAULT_IKE_NOAUTH, false), ikeFrom(empty, DEFAULT_IKE, true)];
+}
+
+export function defaultChildProposals(): ChildProposalConf[] {
+  const empty: XformSet = { enc: [], auth: [], prf: [], group: [], esn: [] };
+  return [childFrom(empty, DEFAULT_ESP_NOAUTH, false), childFrom(empty, DEFAULT_ESP, true)];
+}
+
+export function buildIkeProposals(sets: XformSet[]): BuildResult<IkeProposalConf> {
+  if (!sets.length) return { ok: true, proposals: defaultIkeProposals() };
+  const out: IkeProposalConf[] = [];
+  for (const s of sets) {
+    if (s.group.some((g) => g.id === DH.NONE)) return { ok: false, message: 'IKE group can not be "none".' };
+    if (s.esn.length) return { ok: false, message: 'cannot use ESN with ikesa.' };
+    const c = classify(s);
+    if (c.error) return { ok: false, message: c.error };
+    if (!c.auth) out.push(ikeFrom(s, DEFAULT_IKE_NOAUTH, false));
+    if (!c.noauth) out.push(ikeFrom(s, DEFAULT_IKE, true));
+  }
+  return { ok: true, proposals: out };
+}
+
+export function buildChildProposals(sets: XformSet[]): BuildResult<ChildProposalConf> {
+  if (!sets.length) return { ok: true, proposals: defaultChildProposals() };
+  const out: ChildProposalConf[] = [];
+  for (const s of sets) {
+    // A prf written after childsa is ignored, as in iked.
+    const c = classify(s);
+    if (c.error) return { ok: false, message: c.error };
+    if (!c.auth) out.push(childFrom(s, DEFAULT_ESP_NOAUTH, false));
+    if (!c.noauth) out.push(childFrom(s, DEFAULT_ESP, true));
+  }
+  return { ok: true, proposals: out };
+}
+
+/** Transform types in print order (ikev2_xformtype_map). */
+export const PRINT_ORDER = [TRANSFORM.ENCR, TRANSFORM.PRF, TRANSFORM.INTEG, TRANSFORM.DH, TRANSFORM.ESN] as const;

@@ -1,0 +1,75 @@
+/**
+ * Curve25519 / Curve448 key exchange with raw little-endian public values
+ * (RFC 8031), via OpenSSL X25519/X448 keys. JWK import/export is used for
+ * raw keys because it is much faster than DER in OpenSSL 3.
+ */
+import { createPrivateKey, createPublicKey, diffieHellman, generateKeyPairSync } from 'node:crypto';
+import type { KeyObject } from 'node:crypto';
+import { DhGroup } from '../ikev2/iana';
+import { KeyExchangeError } from './errors';
+import type { KeyExchange } from './key-exchange-types';
+
+export type EcxCurve = 'X25519' | 'X448';
+
+const PKCS8_PREFIX: Record<EcxCurve, string> = {
+  X25519: '302e020100300506032b656e04220420',
+  X448: '3046020100300506032b656f043a0438',
+};
+
+export function ecxKeyLength(curve: EcxCurve): number {
+  return curve === 'X25519' ? 32 : 56;
+}
+
+function allZero(b: Buffer): boolean {
+  let acc = 0;
+  for (const x of b) acc |= x;
+  return acc === 0;
+}
+
+export function createEcxExchange(group: number, curve: EcxCurve, privateKey?: Buffer): KeyExchange {
+  const len = ecxKeyLength(curve);
+  const name = DhGroup.name(group);
+  let priv: KeyObject | null;
+  let pub: KeyObject;
+  if (privateKey) {
+    if (privateKey.length !== len) throw new RangeError(`${name}: private key must be ${len} bytes`);
+    const der = Buffer.concat([Buffer.from(PKCS8_PREFIX[curve], 'hex'), privateKey]);
+    priv = createPrivateKey({ key: der, format: 'der', type: 'pkcs8' });
+    der.fill(0);
+    pub = createPublicKey(priv);
+  } else {
+    const kp = curve === 'X25519' ? generateKeyPairSync('x25519') : generateKeyPairSync('x448');
+    priv = kp.privateKey;
+    pub = kp.publicKey;
+  }
+  const x = pub.export({ format: 'jwk' }).x;
+  if (typeof x !== 'string') throw new Error(`${name}: OpenSSL did not export a raw public key`);
+  const publicKey = Buffer.from(x, 'base64url');
+  return {
+    group,
+    publicKey,
+    computeSecret(peer: Buffer): Buffer {
+      if (!priv) throw new Error(`${name}: key exchange already disposed`);
+      if (peer.length !== len) {
+        throw new KeyExchangeError(`${name}: peer public value is ${peer.length} bytes, expected ${len}`);
+      }
+      let secret: Buffer;
+      try {
+        const peerKey = createPublicKey({
+          key: { kty: 'OKP', crv: curve, x: peer.toString('base64url') },
+          format: 'jwk',
+        });
+        secret = diffieHellman({ privateKey: priv, publicKey: peerKey });
+      } catch (e) {
+        throw new KeyExchangeError(`${name}: key agreement failed (low-order peer value?): ${(e as Error).message}`);
+      }
+      if (allZero(secret)) {
+        throw new KeyExchangeError(`${name}: all-zero shared secret (low-order peer value)`);
+      }
+      return secret;
+    },
+    dispose(): void {
+      priv = null;
+    },
+  };
+}

@@ -1,0 +1,100 @@
+/** Key exchange (transform type 4) by IANA group number: MODP, ECP, Curve25519/448. */
+import { getCurves } from 'node:crypto';
+import { DH, DhGroup } from '../ikev2/iana';
+import { createEcpExchange } from './ecp-exchange';
+import { createEcxExchange } from './ecx-exchange';
+import type { EcxCurve } from './ecx-exchange';
+import { UnsupportedTransformError } from './errors';
+import type { KeyExchange } from './key-exchange-types';
+import { createModpExchange } from './modp-exchange';
+
+export type { KeyExchange } from './key-exchange-types';
+
+type GroupDef =
+  | { kind: 'modp'; node: string; wire: number }
+  | { kind: 'ecp'; curve: string; field: number }
+  | { kind: 'ecx'; curve: EcxCurve; wire: number };
+
+const DEFS: ReadonlyMap<number, GroupDef> = new Map<number, GroupDef>([
+  [DH.MODP_768, { kind: 'modp', node: 'modp1', wire: 96 }],
+  [DH.MODP_1024, { kind: 'modp', node: 'modp2', wire: 128 }],
+  [DH.MODP_1536, { kind: 'modp', node: 'modp5', wire: 192 }],
+  [DH.MODP_2048, { kind: 'modp', node: 'modp14', wire: 256 }],
+  [DH.MODP_3072, { kind: 'modp', node: 'modp15', wire: 384 }],
+  [DH.MODP_4096, { kind: 'modp', node: 'modp16', wire: 512 }],
+  [DH.MODP_6144, { kind: 'modp', node: 'modp17', wire: 768 }],
+  [DH.MODP_8192, { kind: 'modp', node: 'modp18', wire: 1024 }],
+  [DH.ECP_256, { kind: 'ecp', curve: 'prime256v1', field: 32 }],
+  [DH.ECP_384, { kind: 'ecp', curve: 'secp384r1', field: 48 }],
+  [DH.ECP_521, { kind: 'ecp', curve: 'secp521r1', field: 66 }],
+  [DH.ECP_192, { kind: 'ecp', curve: 'prime192v1', field: 24 }],
+  [DH.ECP_224, { kind: 'ecp', curve: 'secp224r1', field: 28 }],
+  [DH.BRAINPOOL_P224, { kind: 'ecp', curve: 'brainpoolP224r1', field: 28 }],
+  [DH.BRAINPOOL_P256, { kind: 'ecp', curve: 'brainpoolP256r1', field: 32 }],
+  [DH.BRAINPOOL_P384, { kind: 'ecp', curve: 'brainpoolP384r1', field: 48 }],
+  [DH.BRAINPOOL_P512, { kind: 'ecp', curve: 'brainpoolP512r1', field: 64 }],
+  [DH.CURVE25519, { kind: 'ecx', curve: 'X25519', wire: 32 }],
+  [DH.CURVE448, { kind: 'ecx', curve: 'X448', wire: 56 }],
+]);
+
+let curves: Set<string> | null = null;
+
+function available(def: GroupDef): boolean {
+  if (def.kind !== 'ecp') return true;
+  if (!curves) curves = new Set(getCurves());
+  return curves.has(def.curve);
+}
+
+function defOf(group: number): GroupDef {
+  const def = DEFS.get(group);
+  if (!def || !available(def)) {
+    throw new UnsupportedTransformError(`unsupported key exchange group ${DhGroup.name(group)} (${group})`);
+  }
+  return def;
+}
+
+/** True if this build (and the linked OpenSSL) can do the group. */
+export function isSupportedGroup(group: number): boolean {
+  const def = DEFS.get(group);
+  return def !== undefined && available(def);
+}
+
+/** All supported group numbers. */
+export function supportedGroups(): number[] {
+  return [...DEFS.keys()].filter(isSupportedGroup);
+}
+
+/** Length of the public value in the KE payload for a group. */
+export function keyExchangeLength(group: number): number {
+  const def = defOf(group);
+  return def.kind === 'ecp' ? 2 * def.field : def.wire;
+}
+
+/** A fresh ephemeral key pair for a group; UnsupportedTransformError if unknown. */
+export function createKeyExchange(group: number): KeyExchange {
+  const def = defOf(group);
+  switch (def.kind) {
+    case 'modp':
+      return createModpExchange(group, def.node);
+    case 'ecp':
+      return createEcpExchange(group, def.curve, def.field);
+    case 'ecx':
+      return createEcxExchange(group, def.curve);
+  }
+}
+
+/**
+ * A key exchange with a given private key, for known-answer tests only
+ * (ECP: big-endian scalar; Curve25519/448: raw RFC 7748 scalar). MODP is not offered.
+ */
+export function importKeyExchange(group: number, privateKey: Buffer): KeyExchange {
+  const def = defOf(group);
+  switch (def.kind) {
+    case 'ecp':
+      return createEcpExchange(group, def.curve, def.field, privateKey);
+    case 'ecx':
+      return createEcxExchange(group, def.curve, privateKey);
+    case 'modp':
+      throw new UnsupportedTransformError(`importing a private key is not supported for ${DhGroup.name(group)}`);
+  }
+}

@@ -1,0 +1,118 @@
+/** Child SA keys (RFC 7296 2.17) and their installation into the kernel. */
+import { IkeSa } from './ike-sa';
+import { ChildSa, spiHex } from './child-sa';
+import { tsText, rangePrefix } from './traffic-selectors';
+import { addressText } from './endpoint';
+import { TrafficSelector } from './payload-types';
+import type { Engine } from './engine';
+import { encrById } from '../crypto/encr';
+import { integById } from '../crypto/integ';
+import { deriveChildKeys } from '../crypto/keymat';
+import type { KernelSaSpec, KernelFlowSpec } from '../platform/types';
+import { EncrId, IntegId, ENCR } from './iana';
+
+/** Key lengths of the chosen ESP/AH transforms. */
+function keyLengths(c: ChildSa): { enc: number; integ: number } {
+  const enc = c.protocol === 'esp' && c.chosen.encr.id !== ENCR.NULL ? encrById(c.chosen.encr.id, c.chosen.encr.keyBits).keyLen : 0;
+  const integ = c.chosen.integ !== undefined && c.chosen.integ !== 0 ? integById(c.chosen.integ).keyLen : 0;
+  return { enc, integ };
+}
+
+/** KEYMAT = prf+(SK_d, [g^ir] | Ni | Nr); `weInitiated` is our role in THIS exchange. */
+export function deriveKeysForChild(sa: IkeSa, c: ChildSa, ni: Buffer, nr: Buffer, gir: Buffer | null, weInitiated: boolean): void {
+  const { enc, integ } = keyLengths(c);
+  const k = deriveChildKeys(sa.alg!.prf, sa.keys!.skD, ni, nr, gir, enc, integ);
+  c.keys = weInitiated
+    ? { encIn: k.encR, integIn: k.integR, encOut: k.encI, integOut: k.integI }
+    : { encIn: k.encI, integIn: k.integI, encOut: k.encR, integOut: k.integR };
+}
+
+function saSpec(e: Engine, sa: IkeSa, c: ChildSa, inbound: boolean): KernelSaSpec {
+  const keys = c.keys!;
+  const lifetime = sa.policy.conf.lifetime;
+  const hardSeconds = lifetime.seconds;
+  const encrAlg = c.protocol === 'esp' ? encrById(c.chosen.encr.id, c.chosen.encr.keyBits) : null;
+  const spec: KernelSaSpec = {
+    protocol: c.protocol,
+    mode: c.mode,
+    src: inbound ? sa.remote.address : sa.local.address,
+    dst: inbound ? sa.local.address : sa.remote.address,
+    spi: inbound ? c.spiIn : c.spiOut,
+    reqid: c.reqid,
+    esn: c.chosen.esn === 1,
+    replayWindow: 64,
+    // the kernel's hard limit is the configured lifetime; we rekey before the soft limit
+    lifetime: {
+      softSeconds: hardSeconds ? Math.floor(hardSeconds * 0.9) : 0,
+      hardSeconds,
+      softBytes: lifetime.bytes ? Math.floor(lifetime.bytes * 0.9) : 0,
+      hardBytes: lifetime.bytes,
+    },
+  };
+  if (encrAlg) {
+    spec.encr = { ianaId: c.chosen.encr.id, keyBits: encrAlg.keyBits, key: inbound ? keys.encIn : keys.encOut, icvLen: encrAlg.icvLen || undefined };
+  }
+  if (c.chosen.integ) spec.integ = { ianaId: c.chosen.integ, key: inbound ? keys.integIn : keys.integOut };
+  if (c.encap) {
+    spec.encap = inbound ? { sport: sa.remote.port, dport: sa.local.port } : { sport: sa.local.port, dport: sa.remote.port };
+  }
+  void e;
+  return spec;
+}
+
+function cidr(t: TrafficSelector): string {
+  const p = rangePrefix(t.startAddr, t.endAddr);
+  if (p < 0) throw new Error(`traffic selector ${tsText(t)} is not a network; the kernel takes prefixes`);
+  return `${addressText(t.startAddr)}/${p}`;
+}
+
+export function flowSpecs(sa: IkeSa, c: ChildSa): KernelFlowSpec[] {
+  const out: KernelFlowSpec[] = [];
+  for (const l of c.tsLocal) {
+    for (const r of c.tsRemote) {
+      if (l.tsType !== r.tsType) continue;
+      const proto = l.ipProtocol || r.ipProtocol;
+      const base = { proto, protocol: c.protocol, mode: c.mode, reqid: c.reqid } as const;
+      const lPort = l.startPort === l.endPort ? l.startPort : undefined;
+      const rPort = r.startPort === r.endPort ? r.startPort : undefined;
+      out.push({ ...base, dir: 'out', src: cidr(l), dst: cidr(r), sport: lPort, dport: rPort, tunnelSrc: sa.local.address, tunnelDst: sa.remote.address });
+      out.push({ ...base, dir: 'in', src: cidr(r), dst: cidr(l), sport: rPort, dport: lPort, tunnelSrc: sa.remote.address, tunnelDst: sa.local.address });
+      if (c.mode === 'tunnel') {
+        out.push({ ...base, dir: 'fwd', src: cidr(r), dst: cidr(l), sport: rPort, dport: lPort, tunnelSrc: sa.remote.address, tunnelDst: sa.local.address });
+      }
+    }
+  }
+  return out;
+}
+
+/** Install both SAs, and the flows unless they exist already (a rekey keeps the reqid). */
+export async function installChild(e: Engine, sa: IkeSa, c: ChildSa, withFlows: boolean): Promise<void> {
+  await e.kernel.addSa(saSpec(e, sa, c, true));
+  await e.kernel.addSa(saSpec(e, sa, c, false));
+  if (withFlows) for (const f of flowSpecs(sa, c)) await e.kernel.addFlow(f);
+  c.state = 'INSTALLED';
+  e.stats.childSasInstalled++;
+  const alg = describeChildAlgs(c);
+  const msg =
+    `${c.protocol.toUpperCase()} SA spi in 0x${spiHex(c.spiIn)} out 0x${spiHex(c.spiOut)} ${alg} ` +
+    `${c.tsLocal.map(tsText).join(',')} === ${c.tsRemote.map(tsText).join(',')} ${c.mode}${c.encap ? ' udpencap' : ''}`;
+  e.log.info(`${e.spiTag(sa)}: ${c.rekeyOf !== undefined ? 'rekeyed' : 'installed'} ${msg}`);
+  e.event('child-installed', msg, sa);
+}
+
+export async function uninstallChild(e: Engine, sa: IkeSa, c: ChildSa, withFlows: boolean): Promise<void> {
+  try {
+    await e.kernel.deleteSa(c.protocol, sa.local.address, c.spiIn);
+    await e.kernel.deleteSa(c.protocol, sa.remote.address, c.spiOut);
+    if (withFlows) for (const f of flowSpecs(sa, c)) await e.kernel.deleteFlow(f);
+  } catch (err) {
+    e.log.info(`${e.spiTag(sa)}: removing Child SA 0x${spiHex(c.spiIn)}: ${err instanceof Error ? err.message : String(err)}`);
+  }
+}
+
+export function describeChildAlgs(c: ChildSa): string {
+  const parts: string[] = [];
+  if (c.protocol === 'esp') parts.push(`${EncrId.name(c.chosen.encr.id)}${c.chosen.encr.keyBits ? `-${c.chosen.encr.keyBits}` : ''}`);
+  if (c.chosen.integ) parts.push(IntegId.name(c.chosen.integ));
+  return parts.join('/');
+}

@@ -1,0 +1,180 @@
+/**
+ * Negotiating a Child SA inside IKE_AUTH or CREATE_CHILD_SA: the offer of the
+ * initiator, the choice and narrowing of the responder (RFC 7296 2.9), and the
+ * initiator's check of the answer.
+ */
+import { PAYLOAD, NOTIFY, PROTOCOL, TRANSFORM } from './iana';
+import { Payload, SaPayload, TsPayload, TrafficSelector, Proposal } from './payload-types';
+import { IkeSa } from './ike-sa';
+import { ChildSa } from './child-sa';
+import { childProposalsFromConf, selectProposal, checkAccepted, chosenToProposal } from './proposals';
+import { tsNarrow, tsSubset } from './traffic-selectors';
+import { find, findNotify, notify, u32 } from './payload-find';
+import { deriveKeysForChild, installChild } from './child-install';
+import type { Engine } from './engine';
+
+export interface ChildOffer {
+  spiIn: number;
+  reqid: number;
+  protocol: 'esp' | 'ah';
+  mode: 'tunnel' | 'transport';
+  proposals: Proposal[];
+  tsi: TrafficSelector[];
+  tsr: TrafficSelector[];
+  pfsGroup?: number;
+  rekeyOf?: ChildSa;
+}
+
+export function childProtocol(sa: IkeSa): 'esp' | 'ah' {
+  return sa.policy.saProtocol === PROTOCOL.AH ? 'ah' : 'esp';
+}
+
+/** Our offer: a fresh inbound SPI from the kernel, the policy's proposals and selectors. */
+export async function makeChildOffer(e: Engine, sa: IkeSa, pfs: boolean, rekeyOf?: ChildSa): Promise<ChildOffer> {
+  const protocol = childProtocol(sa);
+  const spiIn = await e.kernel.allocSpi(protocol, sa.remote.address, sa.local.address);
+  const conf = sa.policy.conf;
+  const proposals = childProposalsFromConf(conf.childsa, sa.policy.saProtocol, u32(spiIn), pfs);
+  const pfsGroup = pfs ? conf.childsa.flatMap((p) => p.dh)[0] : undefined;
+  return {
+    spiIn,
+    reqid: rekeyOf ? rekeyOf.reqid : e.nextReqid(),
+    protocol,
+    mode: conf.encap,
+    proposals,
+    tsi: rekeyOf ? rekeyOf.tsLocal : sa.policy.localTs,
+    tsr: rekeyOf ? rekeyOf.tsRemote : sa.policy.remoteTs,
+    pfsGroup,
+    rekeyOf,
+  };
+}
+
+export function offerPayloads(o: ChildOffer): Payload[] {
+  const out: Payload[] = [];
+  if (o.mode === 'transport') out.push(notify(NOTIFY.USE_TRANSPORT_MODE));
+  out.push({ type: PAYLOAD.SA, proposals: o.proposals } as SaPayload);
+  return out;
+}
+
+export function tsPayloads(tsi: TrafficSelector[], tsr: TrafficSelector[]): Payload[] {
+  return [{ type: PAYLOAD.TSi, selectors: tsi } as TsPayload, { type: PAYLOAD.TSr, selectors: tsr } as TsPayload];
+}
+
+/** Remove DH transforms (IKE_AUTH carries no KE: RFC 7296 1.2). */
+function withoutDh(ps: Proposal[]): Proposal[] {
+  return ps.map((p) => ({ ...p, transforms: p.transforms.filter((t) => t.type !== TRANSFORM.DH) }));
+}
+
+export type ChildAnswer = { ok: true; child: ChildSa; payloads: Payload[] } | { ok: false; notify: number; reason: string };
+
+/**
+ * Responder: choose a proposal, narrow the selectors, derive keys and install.
+ * `ni`/`nr` are the nonces of this exchange; `gir` the PFS secret if any.
+ */
+export async function answerChild(
+  e: Engine,
+  sa: IkeSa,
+  inner: Payload[],
+  ni: Buffer,
+  nr: Buffer,
+  gir: Buffer | null,
+  inIkeAuth: boolean,
+  rekeyOf?: ChildSa,
+): Promise<ChildAnswer> {
+  const saP = find<SaPayload>(inner, PAYLOAD.SA);
+  const tsiP = find<TsPayload>(inner, PAYLOAD.TSi);
+  const tsrP = find<TsPayload>(inner, PAYLOAD.TSr);
+  if (!saP || !tsiP || !tsrP) return { ok: false, notify: NOTIFY.INVALID_SYNTAX, reason: 'Child SA request lacks SA, TSi or TSr' };
+  const protocol = childProtocol(sa);
+  const conf = sa.policy.conf;
+  const offered = inIkeAuth ? withoutDh(saP.proposals) : saP.proposals;
+  const ours = childProposalsFromConf(conf.childsa, sa.policy.saProtocol, Buffer.alloc(0), gir !== null);
+  const chosen = selectProposal(offered, ours);
+  if (!chosen || chosen.spi.length !== 4) return { ok: false, notify: NOTIFY.NO_PROPOSAL_CHOSEN, reason: 'no acceptable Child SA proposal' };
+  // selectors: the peer's TSi is our remote side
+  const tsRemote = rekeyOf ? rekeyOf.tsRemote : tsNarrow(tsiP.selectors, sa.policy.remoteTs);
+  const tsLocal = rekeyOf ? rekeyOf.tsLocal : tsNarrow(tsrP.selectors, sa.policy.localTs);
+  if (!tsRemote.length || !tsLocal.length) return { ok: false, notify: NOTIFY.TS_UNACCEPTABLE, reason: 'traffic selectors unacceptable' };
+  const wantsTransport = !!findNotify(inner, NOTIFY.USE_TRANSPORT_MODE);
+  const mode = conf.encap === 'transport' && wantsTransport ? 'transport' : 'tunnel';
+  const spiIn = await e.kernel.allocSpi(protocol, sa.remote.address, sa.local.address);
+  const child: ChildSa = {
+    reqid: rekeyOf ? rekeyOf.reqid : e.nextReqid(),
+    protocol,
+    mode,
+    spiIn,
+    spiOut: chosen.spi.readUInt32BE(0),
+    chosen,
+    tsLocal,
+    tsRemote,
+    keys: null,
+    encap: sa.natDetected,
+    state: 'LARVAL',
+    established: Date.now(),
+    rekeyAt: 0,
+    expireAt: 0,
+    rekeyOf: rekeyOf?.spiIn,
+  };
+  deriveKeysForChild(sa, child, ni, nr, gir, false);
+  await installChild(e, sa, child, !rekeyOf);
+  sa.children.push(child);
+  const payloads: Payload[] = [];
+  if (mode === 'transport') payloads.push(notify(NOTIFY.USE_TRANSPORT_MODE));
+  payloads.push({ type: PAYLOAD.SA, proposals: [chosenToProposal(chosen, u32(spiIn))] } as SaPayload);
+  payloads.push(...tsPayloads(tsRemote, tsLocal));
+  return { ok: true, child, payloads };
+}
+
+/** Initiator: check the responder's choice and install. Returns null (logged) on a bad answer. */
+export async function completeChild(
+  e: Engine,
+  sa: IkeSa,
+  offer: ChildOffer,
+  inner: Payload[],
+  ni: Buffer,
+  nr: Buffer,
+  gir: Buffer | null,
+): Promise<ChildSa | null> {
+  const saP = find<SaPayload>(inner, PAYLOAD.SA);
+  const tsiP = find<TsPayload>(inner, PAYLOAD.TSi);
+  const tsrP = find<TsPayload>(inner, PAYLOAD.TSr);
+  if (!saP || !tsiP || !tsrP) {
+    e.log.info(`${e.spiTag(sa)}: Child SA answer lacks SA, TSi or TSr`);
+    return null;
+  }
+  const chosen = checkAccepted(saP.proposals, offer.proposals);
+  if (!chosen || chosen.spi.length !== 4) {
+    e.log.info(`${e.spiTag(sa)}: Child SA answer is not a proposal we offered`);
+    return null;
+  }
+  if ((offer.pfsGroup !== undefined) !== (gir !== null)) {
+    e.log.info(`${e.spiTag(sa)}: Child SA answer does not match our PFS offer`);
+    return null;
+  }
+  if (!tsSubset(tsiP.selectors, offer.tsi) || !tsSubset(tsrP.selectors, offer.tsr)) {
+    e.log.info(`${e.spiTag(sa)}: responder widened the traffic selectors`);
+    return null;
+  }
+  const transport = !!findNotify(inner, NOTIFY.USE_TRANSPORT_MODE);
+  const child: ChildSa = {
+    reqid: offer.reqid,
+    protocol: offer.protocol,
+    mode: offer.mode === 'transport' && transport ? 'transport' : 'tunnel',
+    spiIn: offer.spiIn,
+    spiOut: chosen.spi.readUInt32BE(0),
+    chosen,
+    tsLocal: tsiP.selectors,
+    tsRemote: tsrP.selectors,
+    keys: null,
+    encap: sa.natDetected,
+    state: 'LARVAL',
+    established: Date.now(),
+    rekeyAt: 0,
+    expireAt: 0,
+    rekeyOf: offer.rekeyOf?.spiIn,
+  };
+  deriveKeysForChild(sa, child, ni, nr, gir, true);
+  await installChild(e, sa, child, !offer.rekeyOf);
+  sa.children.push(child);
+  return child;
+}

@@ -1,0 +1,437 @@
+/**
+ * The IKEv2 protocol engine: receives datagrams, dispatches them to the exchange
+ * handlers, sends requests with retransmission and answers requests with cached
+ * responses (RFC 7296 2.1-2.3). No sockets and no kernel access of its own: it is
+ * given a Transport, a kernel port and an AuthProvider.
+ */
+import { EXCHANGE, FLAG, NOTIFY, ExchangeType, NATT_PORT } from './iana';
+import { IkeMessage, Payload, IkeHeader } from './payload-types';
+import { decodeMessage, encodeMessage } from './message';
+import { DecodeError } from './decode-error';
+import { describeMessage, describePayloads } from './describe';
+import { Endpoint, endpointText, addressText } from './endpoint';
+import { IkeSa, QueuedRequest } from './ike-sa';
+import { SaTable } from './sa-table';
+import { Policy } from './policy';
+import { ikeHeader, sealMessage, openMessage } from './message-protect';
+import { notify } from './payload-find';
+import { CookieJar } from './cookie';
+import { AuthProvider } from './auth-provider';
+import { formatIdentity as formatId, Identity } from '../crypto/identity';
+import { EngineStats, newStats } from './stats';
+import type { KernelAdapter } from '../platform/types';
+import type { GlobalOptions } from '../conf/types';
+import type { Logger } from '../log/logger';
+import { IntegrityError } from '../crypto/errors';
+import { handleInitRequest, handleInitResponse, startInitiator } from './exchange-init';
+import { handleAuthRequest } from './exchange-auth';
+import { handleCreateChildRequest } from './exchange-child';
+import { handleInformationalRequest, sendDeleteIke, removeChildren } from './exchange-info';
+import { scheduleLiveness } from './liveness';
+
+export interface Transport {
+  /** Send from the socket bound to `local` (port 4500 adds the non-ESP marker). */
+  send(packet: Buffer, local: Endpoint, remote: Endpoint): void;
+  /** The local address the routing table picks to reach `remote`. */
+  sourceFor(remote: string): Promise<string>;
+  /** A NAT keepalive (RFC 3948 2.3): one 0xFF byte, no marker. */
+  sendKeepalive?(local: Endpoint, remote: Endpoint): void;
+}
+
+export interface EngineTiming {
+  retransmitMs: number; // first timeout
+  retransmitTries: number; // sends before giving up
+  halfOpenTimeoutMs: number;
+  cookieThreshold: number; // half-open SAs before cookies are required
+  halfOpenLimit: number; // hard limit of half-open SAs
+}
+
+export const defaultTiming: EngineTiming = {
+  retransmitMs: 2000,
+  retransmitTries: 6,
+  halfOpenTimeoutMs: 30_000,
+  cookieThreshold: 64,
+  halfOpenLimit: 4096,
+};
+
+export interface MonitorSink {
+  (kind: string, message: string, spi?: string): void;
+}
+
+export interface EngineOptions {
+  log: Logger;
+  kernel: KernelAdapter;
+  auth: AuthProvider;
+  transport: Transport;
+  policies: Policy[];
+  options: GlobalOptions;
+  timing?: Partial<EngineTiming>;
+  natt?: 'auto' | 'force' | 'disable';
+  nattPort?: number;
+  monitor?: MonitorSink;
+  /** Called when an IKE SA is gone (deleted, failed, timed out). */
+  onRemoved?: (sa: IkeSa, reason: string) => void;
+}
+
+export class Engine {
+  readonly log: Logger;
+  kernel: KernelAdapter;
+  readonly auth: AuthProvider;
+  readonly transport: Transport;
+  policies: Policy[];
+  options: GlobalOptions;
+  readonly timing: EngineTiming;
+  readonly sas = new SaTable();
+  readonly cookies = new CookieJar();
+  readonly stats: EngineStats = newStats();
+  readonly natt: 'auto' | 'force' | 'disable';
+  readonly nattPort: number;
+  private reqidCounter = 0;
+  private monitorSink: MonitorSink;
+  onRemoved: (sa: IkeSa, reason: string) => void;
+  passive = false;
+
+  constructor(o: EngineOptions) {
+    this.log = o.log;
+    this.kernel = o.kernel;
+    this.auth = o.auth;
+    this.transport = o.transport;
+    this.policies = o.policies;
+    this.options = o.options;
+    this.timing = { ...defaultTiming, ...(o.timing ?? {}) };
+    this.natt = o.natt ?? 'auto';
+    this.nattPort = o.nattPort ?? NATT_PORT;
+    this.monitorSink = o.monitor ?? (() => undefined);
+    this.onRemoved = o.onRemoved ?? (() => undefined);
+  }
+
+  nextReqid(): number {
+    this.reqidCounter = (this.reqidCounter % 0x3fffffff) + 1;
+    return this.reqidCounter;
+  }
+
+  event(kind: string, message: string, sa?: IkeSa): void {
+    this.monitorSink(kind, message, sa ? `0x${sa.localSpi.toString('hex')}` : undefined);
+  }
+
+  spiTag(sa: IkeSa): string {
+    return `spi=0x${sa.localSpi.toString('hex')}`;
+  }
+
+  // ---------------------------------------------------------------- input
+
+  /** A datagram from the network (non-ESP marker already removed). */
+  handleDatagram(buf: Buffer, local: Endpoint, remote: Endpoint): void {
+    this.stats.rxPackets++;
+    let m: IkeMessage;
+    try {
+      m = decodeMessage(buf);
+    } catch (e) {
+      this.stats.rxMalformed++;
+      const why = e instanceof DecodeError ? e.message : String(e);
+      this.log.info(`ikev2_recv: malformed message from ${endpointText(remote)} (${buf.length} bytes) dropped: ${why}`);
+      this.maybeRejectCritical(e, buf, local, remote);
+      return;
+    }
+    try {
+      this.dispatch(m, buf, local, remote);
+    } catch (e) {
+      this.stats.rxDropped++;
+      this.log.warn(`ikev2_recv: ${ExchangeType.name(m.header.exchange)} from ${endpointText(remote)} dropped: ${e instanceof Error ? e.message : String(e)}`);
+      this.log.debug(e instanceof Error && e.stack ? e.stack : String(e));
+    }
+  }
+
+  /** An unknown critical payload in an IKE_SA_INIT request gets UNSUPPORTED_CRITICAL_PAYLOAD. */
+  private maybeRejectCritical(e: unknown, buf: Buffer, local: Endpoint, remote: Endpoint): void {
+    if (!(e instanceof DecodeError) || e.notify !== NOTIFY.UNSUPPORTED_CRITICAL_PAYLOAD || buf.length < 28) return;
+    const exchange = buf[18];
+    const flags = buf[19];
+    if (exchange !== EXCHANGE.IKE_SA_INIT || flags & FLAG.RESPONSE) return;
+    const header: IkeHeader = {
+      spiI: Buffer.from(buf.subarray(0, 8)),
+      spiR: Buffer.alloc(8),
+      nextPayload: 0,
+      majorVersion: 2,
+      minorVersion: 0,
+      exchange,
+      flags: FLAG.RESPONSE,
+      messageId: buf.readUInt32BE(20),
+      length: 0,
+    };
+    const data = Buffer.from([e.payloadType ?? 0]);
+    this.transport.send(encodeMessage(header, [notify(NOTIFY.UNSUPPORTED_CRITICAL_PAYLOAD, data)]), local, remote);
+  }
+
+  private dispatch(m: IkeMessage, raw: Buffer, local: Endpoint, remote: Endpoint): void {
+    const h = m.header;
+    const response = (h.flags & FLAG.RESPONSE) !== 0;
+    const fromOriginalInitiator = (h.flags & FLAG.INITIATOR) !== 0;
+    this.log.debug(`ikev2_recv: ${describeMessage(m)} from ${endpointText(remote)} to ${endpointText(local)}`);
+
+    if (h.exchange === EXCHANGE.IKE_SA_INIT && !response) {
+      if (!fromOriginalInitiator || h.messageId !== 0 || !h.spiR.equals(ZERO8)) {
+        throw new Error('IKE_SA_INIT request with bad flags, message ID or responder SPI');
+      }
+      handleInitRequest(this, m, raw, local, remote);
+      return;
+    }
+    const ourSpi = fromOriginalInitiator ? h.spiR : h.spiI;
+    const sa = this.sas.get(ourSpi);
+    if (!sa) {
+      this.stats.rxUnknownSpi++;
+      this.log.debug(`ikev2_recv: no IKE SA for spi 0x${ourSpi.toString('hex')} from ${endpointText(remote)}`);
+      return;
+    }
+    if (sa.state === 'DEAD') return;
+    if (sa.initiator === fromOriginalInitiator) throw new Error('initiator flag does not match our role');
+
+    if (response) {
+      this.handleResponse(sa, m, raw, local, remote);
+    } else {
+      this.handleRequest(sa, m, raw, local, remote);
+    }
+  }
+
+  private handleResponse(sa: IkeSa, m: IkeMessage, raw: Buffer, local: Endpoint, remote: Endpoint): void {
+    const p = sa.pending;
+    if (!p || p.messageId !== m.header.messageId) {
+      this.log.debug(`${this.spiTag(sa)}: unexpected response id ${m.header.messageId} dropped`);
+      return;
+    }
+    if (m.header.exchange === EXCHANGE.IKE_SA_INIT) {
+      if (sa.state !== 'INIT_SENT') return;
+      this.finishPending(sa);
+      handleInitResponse(this, sa, m, raw, local, remote);
+      return;
+    }
+    let inner: Payload[];
+    try {
+      inner = openMessage(sa, raw, m);
+    } catch (e) {
+      this.countCryptoFailure(sa, e, remote);
+      return;
+    }
+    sa.lastInbound = Date.now();
+    this.log.debug(`${this.spiTag(sa)}: ${ExchangeType.name(m.header.exchange)} response ${m.header.messageId} [ ${describePayloads(inner)} ]`);
+    this.finishPending(sa);
+    this.followPeer(sa, local, remote);
+    void Promise.resolve(p.onResponse(m, inner, raw)).catch((e) => this.handlerFailed(sa, e));
+    this.pump(sa);
+  }
+
+  private handleRequest(sa: IkeSa, m: IkeMessage, raw: Buffer, local: Endpoint, remote: Endpoint): void {
+    const id = m.header.messageId;
+    if (sa.lastResponse && id === sa.lastResponse.id) {
+      // a retransmitted request: answer from the cache, or ignore while we work on it
+      this.stats.rxRetransmits++;
+      for (const pkt of sa.lastResponse.packets) this.transport.send(pkt, sa.local, sa.remote);
+      return;
+    }
+    if (id !== sa.peerNextId) {
+      this.log.debug(`${this.spiTag(sa)}: request id ${id} outside window (expected ${sa.peerNextId}), dropped`);
+      return;
+    }
+    let inner: Payload[];
+    try {
+      inner = openMessage(sa, raw, m);
+    } catch (e) {
+      this.countCryptoFailure(sa, e, remote);
+      return;
+    }
+    sa.lastInbound = Date.now();
+    sa.peerNextId = id + 1;
+    sa.lastResponse = { id, packets: [] };
+    this.log.debug(`${this.spiTag(sa)}: ${ExchangeType.name(m.header.exchange)} request ${id} [ ${describePayloads(inner)} ]`);
+    this.followPeer(sa, local, remote);
+    let work: void | Promise<void>;
+    switch (m.header.exchange) {
+      case EXCHANGE.IKE_AUTH:
+        work = handleAuthRequest(this, sa, m, inner);
+        break;
+      case EXCHANGE.CREATE_CHILD_SA:
+        work = handleCreateChildRequest(this, sa, m, inner);
+        break;
+      case EXCHANGE.INFORMATIONAL:
+        work = handleInformationalRequest(this, sa, m, inner);
+        break;
+      default:
+        this.log.info(`${this.spiTag(sa)}: unsupported exchange ${ExchangeType.name(m.header.exchange)}`);
+        this.respond(sa, m.header, [notify(NOTIFY.INVALID_SYNTAX)]);
+        return;
+    }
+    void Promise.resolve(work).catch((e) => this.handlerFailed(sa, e));
+  }
+
+  /** NAT-T: a peer behind a NAT may change its public address or port; follow it. */
+  private followPeer(sa: IkeSa, local: Endpoint, remote: Endpoint): void {
+    if (!sa.natRemote) return;
+    if (sa.remote.address !== remote.address || sa.remote.port !== remote.port) {
+      this.log.info(`${this.spiTag(sa)}: peer moved from ${endpointText(sa.remote)} to ${endpointText(remote)}`);
+      sa.remote = { ...remote };
+    }
+    if (sa.local.port !== local.port) sa.local = { ...local };
+  }
+
+  private countCryptoFailure(sa: IkeSa, e: unknown, remote: Endpoint): void {
+    this.stats.rxIntegrityFailures++;
+    const why = e instanceof IntegrityError ? 'integrity check failed' : e instanceof Error ? e.message : String(e);
+    this.log.info(`${this.spiTag(sa)}: message from ${endpointText(remote)} dropped: ${why}`);
+  }
+
+  private handlerFailed(sa: IkeSa, e: unknown): void {
+    this.log.warn(`${this.spiTag(sa)}: ${e instanceof Error ? e.message : String(e)}`);
+    this.log.debug(e instanceof Error && e.stack ? e.stack : String(e));
+  }
+
+  // --------------------------------------------------------------- output
+
+  /** Answer a request of the peer (encrypted), and cache the answer. */
+  respond(sa: IkeSa, req: IkeHeader, inner: Payload[]): void {
+    const header = ikeHeader(sa, req.exchange, req.messageId, true);
+    const packet = sealMessage(sa, header, inner);
+    this.log.debug(`${this.spiTag(sa)}: send ${ExchangeType.name(req.exchange)} response ${req.messageId} [ ${describePayloads(inner)} ]`);
+    sa.lastResponse = { id: req.messageId, packets: [packet] };
+    this.stats.txPackets++;
+    this.transport.send(packet, sa.local, sa.remote);
+  }
+
+  /** Queue a request; it goes out when the window (size 1) is free. */
+  request(sa: IkeSa, q: QueuedRequest): void {
+    sa.queue.push(q);
+    this.pump(sa);
+  }
+
+  private pump(sa: IkeSa): void {
+    while (!sa.pending && sa.queue.length && sa.state !== 'DEAD') {
+      const q = sa.queue.shift()!;
+      const inner = q.build();
+      if (!inner) continue;
+      const id = sa.nextRequestId++;
+      const header = ikeHeader(sa, q.exchange, id, false);
+      const packet = sealMessage(sa, header, inner);
+      this.log.debug(`${this.spiTag(sa)}: send ${ExchangeType.name(q.exchange)} request ${id} [ ${describePayloads(inner)} ]`);
+      sa.pending = { messageId: id, exchange: q.exchange, packet, tries: 0, timer: null, onResponse: q.onResponse, onGiveUp: q.onGiveUp };
+      this.transmit(sa);
+    }
+  }
+
+  /** Send the pending request and arm the retransmission timer (exponential backoff). */
+  transmit(sa: IkeSa): void {
+    const p = sa.pending;
+    if (!p) return;
+    p.tries++;
+    this.stats.txPackets++;
+    if (p.tries > 1) this.stats.txRetransmits++;
+    this.transport.send(p.packet, sa.local, sa.remote);
+    const delay = this.timing.retransmitMs * 2 ** (p.tries - 1);
+    p.timer = setTimeout(() => {
+      if (sa.pending !== p) return;
+      if (p.tries >= this.timing.retransmitTries) {
+        this.log.info(`${this.spiTag(sa)}: ${ExchangeType.name(p.exchange)} request ${p.messageId} timed out after ${p.tries} tries, peer ${endpointText(sa.remote)} unreachable`);
+        this.event('timeout', `peer ${endpointText(sa.remote)} unreachable`, sa);
+        sa.pending = null;
+        p.onGiveUp?.();
+        this.deleteIkeSa(sa, 'retransmission timeout', false);
+        return;
+      }
+      this.log.debug(`${this.spiTag(sa)}: retransmit ${ExchangeType.name(p.exchange)} request ${p.messageId} (try ${p.tries + 1})`);
+      this.transmit(sa);
+    }, delay);
+    p.timer.unref?.();
+  }
+
+  private finishPending(sa: IkeSa): void {
+    if (sa.pending?.timer) clearTimeout(sa.pending.timer);
+    sa.pending = null;
+  }
+
+  /** Unencrypted IKE_SA_INIT answers (errors, cookies) that create no state. */
+  sendPlainResponse(req: IkeHeader, payloads: Payload[], local: Endpoint, remote: Endpoint, spiR: Buffer = ZERO8): void {
+    const header: IkeHeader = { ...req, spiR, flags: FLAG.RESPONSE, nextPayload: 0, length: 0 };
+    this.stats.txPackets++;
+    this.transport.send(encodeMessage(header, payloads), local, remote);
+  }
+
+  // ------------------------------------------------------------ lifecycle
+
+  /** Start an IKE SA for an active policy. */
+  async initiate(policy: Policy): Promise<IkeSa | null> {
+    const peer = policy.conf.peer;
+    if (!peer || peer.kind !== 'net' || peer.prefixLen !== (peer.family === 4 ? 32 : 128)) {
+      this.log.info(`policy '${policy.name}': active policy needs a single peer address`);
+      return null;
+    }
+    const remote: Endpoint = { address: addressText(peer.addr), port: this.natt === 'force' ? this.nattPort : this.remoteIkePort };
+    const local = policy.conf.local?.kind === 'net' ? addressText(policy.conf.local.addr) : await this.transport.sourceFor(remote.address);
+    return startInitiator(this, policy, remote, local);
+  }
+
+  /** The IKE port we listen on and peers listen on (500; tests may move it). */
+  localIkePort = 500;
+  remoteIkePort = 500;
+
+  /** The SA is established: count it, log it, start liveness checks. */
+  established(sa: IkeSa, ms: number): void {
+    sa.state = 'ESTABLISHED';
+    sa.establishedAt = Date.now();
+    this.sas.markOpened(sa);
+    this.stats.ikeSasEstablished++;
+    sa.clearTimer('halfopen');
+    const lid = sa.localId ? this.idText(sa.localId) : '?';
+    const rid = sa.remoteId ? this.idText(sa.remoteId) : '?';
+    const msg =
+      `established peer ${endpointText(sa.remote)}[${rid}] local ${endpointText(sa.local)}[${lid}] ` +
+      `policy '${sa.policy.name}' as ${sa.initiator ? 'initiator' : 'responder'} in ${ms}ms`;
+    this.log.info(`${this.spiTag(sa)}: ${msg}`);
+    this.event('established', msg, sa);
+    scheduleLiveness(this, sa);
+  }
+
+  idText(id: Identity): string {
+    return formatId(id);
+  }
+
+  /** Remove an IKE SA and its Child SAs (kernel state included); optionally tell the peer. */
+  deleteIkeSa(sa: IkeSa, reason: string, tellPeer: boolean): void {
+    if (sa.state === 'DEAD' || sa.state === 'DELETING') {
+      if (sa.state === 'DELETING' && !tellPeer) this.finalRemove(sa, reason);
+      return;
+    }
+    if (tellPeer && sa.keys && (sa.state === 'ESTABLISHED' || sa.state === 'REKEYED')) {
+      sa.state = 'DELETING';
+      sendDeleteIke(this, sa, () => this.finalRemove(sa, reason));
+      return;
+    }
+    this.finalRemove(sa, reason);
+  }
+
+  private finalRemove(sa: IkeSa, reason: string): void {
+    if (sa.state === 'DEAD') return;
+    const children = [...sa.children];
+    void removeChildren(this, sa, children, false).finally(() => undefined);
+    this.sas.remove(sa);
+    if (sa.establishedAt) this.stats.ikeSasDeleted++;
+    this.log.info(`${this.spiTag(sa)}: deleted IKE SA with ${endpointText(sa.remote)}: ${reason}`);
+    this.event('deleted', reason, sa);
+    sa.destroy();
+    this.onRemoved(sa, reason);
+  }
+
+  /** Stop: delete every SA (telling the peers when asked) and wait briefly for the deletes. */
+  async shutdown(tellPeers: boolean): Promise<void> {
+    const all = this.sas.all();
+    for (const sa of all) this.deleteIkeSa(sa, 'shutting down', tellPeers);
+    if (tellPeers && all.length) await new Promise((r) => setTimeout(r, 300));
+    for (const sa of this.sas.all()) this.deleteIkeSa(sa, 'shutting down', false);
+  }
+
+  /** After NAT detection, IKE moves to the NAT-T port on both sides (RFC 7296 2.23). */
+  switchToNatt(sa: IkeSa): void {
+    if (sa.local.port === this.nattPort) return;
+    sa.local = { address: sa.local.address, port: this.nattPort };
+    sa.remote = { address: sa.remote.address, port: this.nattPort };
+  }
+}
+
+export const ZERO8 = Buffer.alloc(8);

@@ -1,0 +1,193 @@
+/**
+ * IKE_AUTH, both roles (RFC 7296 1.2, 2.15): identities, PSK or signature
+ * authentication through the AuthProvider, and the first Child SA.
+ */
+import { EXCHANGE, PAYLOAD, NOTIFY, AUTH, CERT, AuthMethod, NotifyType } from './iana';
+import { IkeMessage, Payload, IdPayload, AuthPayload, CertPayload, CertReqPayload } from './payload-types';
+import { IkeSa } from './ike-sa';
+import { find, findAll, findNotify, findErrorNotify, notify } from './payload-find';
+import { findPolicyForPeer, localIdentity, Policy } from './policy';
+import { makeChildOffer, offerPayloads, tsPayloads, answerChild, completeChild, ChildOffer } from './child-negotiate';
+import { scheduleChildLifetime, scheduleIkeLifetime } from './lifetimes';
+import { endpointText } from './endpoint';
+import type { Engine } from './engine';
+import type { PeerCert } from './auth-provider';
+import { Identity, idPayloadBody, identityMatches, formatIdentity } from '../crypto/identity';
+import { signedOctets, pskAuth, checkPskAuth } from '../crypto/auth-psk';
+
+function idPayload(type: 35 | 36, id: Identity): IdPayload {
+  return { type, idType: id.type, data: id.data };
+}
+
+function toIdentity(p: IdPayload): Identity {
+  return { type: p.idType, data: Buffer.from(p.data) };
+}
+
+/** Our AUTH payload (and certificates) over our signed octets. */
+async function localAuth(e: Engine, sa: IkeSa, policy: Policy, id: Identity): Promise<Payload[]> {
+  const a = sa.alg!;
+  const realMessage = sa.initiator ? sa.initRequest! : sa.initResponse!;
+  const peerNonce = sa.initiator ? sa.nr : sa.ni;
+  const skP = sa.initiator ? sa.keys!.skPi : sa.keys!.skPr;
+  const octets = signedOctets(a.prf, realMessage, peerNonce, skP, idPayloadBody(id));
+  const auth = policy.conf.auth;
+  if (auth.method === 'psk') {
+    return [{ type: PAYLOAD.AUTH, method: AUTH.SHARED_KEY_MIC, data: pskAuth(a.prf, auth.psk, octets) } as AuthPayload];
+  }
+  const r = await e.auth.sign(policy.name, id, octets, sa.peerHashAlgs);
+  const out: Payload[] = r.certs.map((c) => ({ type: PAYLOAD.CERT, encoding: c.encoding, data: c.data }) as CertPayload);
+  out.push({ type: PAYLOAD.AUTH, method: r.method, data: r.data } as AuthPayload);
+  return out;
+}
+
+/** Check the peer's AUTH payload; returns a reason on failure. */
+async function verifyPeer(e: Engine, sa: IkeSa, policy: Policy, id: Identity, idP: IdPayload, inner: Payload[]): Promise<string | null> {
+  const authP = find<AuthPayload>(inner, PAYLOAD.AUTH);
+  if (!authP) return 'no AUTH payload';
+  if (policy.remoteId && !identityMatches(policy.remoteId, id)) {
+    return `peer identity ${formatIdentity(id)} does not match dstid ${formatIdentity(policy.remoteId)}`;
+  }
+  const a = sa.alg!;
+  const realMessage = sa.initiator ? sa.initResponse! : sa.initRequest!;
+  const ourNonce = sa.initiator ? sa.ni : sa.nr;
+  const skP = sa.initiator ? sa.keys!.skPr : sa.keys!.skPi;
+  const body = Buffer.alloc(4 + idP.data.length);
+  body[0] = idP.idType;
+  idP.data.copy(body, 4);
+  const octets = signedOctets(a.prf, realMessage, ourNonce, skP, body);
+  const auth = policy.conf.auth;
+  if (auth.method === 'psk') {
+    if (authP.method !== AUTH.SHARED_KEY_MIC) return `peer used ${AuthMethod.name(authP.method)}, policy wants a pre-shared key`;
+    return checkPskAuth(a.prf, auth.psk, octets, authP.data) ? null : 'pre-shared key mismatch';
+  }
+  if (authP.method === AUTH.SHARED_KEY_MIC) return `peer used a pre-shared key, policy '${policy.name}' wants signatures`;
+  const certs: PeerCert[] = findAll<CertPayload>(inner, PAYLOAD.CERT).map((c) => ({ encoding: c.encoding, data: c.data }));
+  const r = await e.auth.verify(policy.name, id, authP.method, authP.data, octets, certs);
+  return r.ok ? null : r.reason;
+}
+
+// ------------------------------------------------------------------ initiator
+
+export async function startAuth(e: Engine, sa: IkeSa): Promise<void> {
+  const started = sa.createdAt;
+  const policy = sa.policy;
+  const id = localIdentity(policy, sa.local.address);
+  sa.localId = id;
+  const offer = await makeChildOffer(e, sa, false);
+  const payloads: Payload[] = [idPayload(PAYLOAD.IDi, id)];
+  const authPayloads = await localAuth(e, sa, policy, id);
+  payloads.push(...authPayloads.filter((p) => p.type === PAYLOAD.CERT));
+  if (policy.conf.auth.method !== 'psk') {
+    const cr = e.auth.certRequest(policy.name);
+    if (cr) payloads.push({ type: PAYLOAD.CERTREQ, encoding: CERT.X509_SIG, data: cr } as CertReqPayload);
+  }
+  if (policy.remoteId) payloads.push(idPayload(PAYLOAD.IDr, policy.remoteId));
+  payloads.push(...authPayloads.filter((p) => p.type === PAYLOAD.AUTH));
+  payloads.push(notify(NOTIFY.INITIAL_CONTACT));
+  payloads.push(...offerPayloads(offer));
+  payloads.push(...tsPayloads(offer.tsi, offer.tsr));
+  sa.state = 'AUTH_SENT';
+  e.request(sa, {
+    exchange: EXCHANGE.IKE_AUTH,
+    build: () => payloads,
+    onResponse: (_m, inner) => authResponse(e, sa, offer, inner, started),
+  });
+}
+
+async function authResponse(e: Engine, sa: IkeSa, offer: ChildOffer, inner: Payload[], started: number): Promise<void> {
+  const idP = find<IdPayload>(inner, PAYLOAD.IDr);
+  if (!idP || !find(inner, PAYLOAD.AUTH)) {
+    const err = findErrorNotify(inner);
+    e.stats.authFailures++;
+    e.deleteIkeSa(sa, `IKE_AUTH failed: ${err ? NotifyType.name(err.notifyType) : 'no IDr/AUTH in response'}`, false);
+    return;
+  }
+  const id = toIdentity(idP);
+  const why = await verifyPeer(e, sa, sa.policy, id, idP, inner);
+  if (why) {
+    e.stats.authFailures++;
+    e.log.info(`${e.spiTag(sa)}: authentication of responder ${endpointText(sa.remote)} failed: ${why}`);
+    sa.remoteId = id;
+    // tell the responder we do not trust it (RFC 7296 2.21.2)
+    sa.state = 'ESTABLISHED';
+    e.deleteIkeSa(sa, 'responder authentication failed', true);
+    return;
+  }
+  sa.remoteId = id;
+  e.established(sa, Date.now() - started);
+  scheduleIkeLifetime(e, sa);
+  const err = findErrorNotify(inner);
+  if (err) {
+    e.log.info(`${e.spiTag(sa)}: no Child SA: peer answered ${NotifyType.name(err.notifyType)}`);
+    return;
+  }
+  const child = await completeChild(e, sa, offer, inner, sa.ni, sa.nr, null);
+  if (child) scheduleChildLifetime(e, sa, child);
+}
+
+// ------------------------------------------------------------------ responder
+
+export async function handleAuthRequest(e: Engine, sa: IkeSa, m: IkeMessage, inner: Payload[]): Promise<void> {
+  if (sa.state !== 'INIT_DONE' || sa.initiator) {
+    e.respond(sa, m.header, [notify(NOTIFY.INVALID_SYNTAX)]);
+    return;
+  }
+  const idP = find<IdPayload>(inner, PAYLOAD.IDi);
+  if (!idP) {
+    failAuth(e, sa, m, 'IKE_AUTH request without IDi');
+    return;
+  }
+  const id = toIdentity(idP);
+  sa.remoteId = id;
+  const policy = findPolicyForPeer(e.policies, sa.remote.address, sa.local.address, id);
+  if (!policy) {
+    failAuth(e, sa, m, `no policy for peer ${formatIdentity(id)} at ${endpointText(sa.remote)}`);
+    return;
+  }
+  sa.policy = policy;
+  const why = await verifyPeer(e, sa, policy, id, idP, inner);
+  if (why) {
+    failAuth(e, sa, m, `authentication of ${formatIdentity(id)} failed: ${why}`);
+    return;
+  }
+  const ourId = localIdentity(policy, sa.local.address);
+  sa.localId = ourId;
+  sa.initialContact = !!findNotify(inner, NOTIFY.INITIAL_CONTACT);
+  const out: Payload[] = [idPayload(PAYLOAD.IDr, ourId)];
+  out.push(...(await localAuth(e, sa, policy, ourId)));
+  e.established(sa, Date.now() - sa.createdAt);
+  scheduleIkeLifetime(e, sa);
+  if (sa.initialContact) dropOlderSas(e, sa);
+  try {
+    const ans = await answerChild(e, sa, inner, sa.ni, sa.nr, null, true);
+    if (ans.ok) {
+      out.push(...ans.payloads);
+      scheduleChildLifetime(e, sa, ans.child);
+    } else {
+      e.log.info(`${e.spiTag(sa)}: no Child SA for ${formatIdentity(id)}: ${ans.reason}`);
+      out.push(notify(ans.notify));
+    }
+  } catch (err) {
+    e.log.warn(`${e.spiTag(sa)}: Child SA setup failed: ${err instanceof Error ? err.message : String(err)}`);
+    out.push(notify(NOTIFY.TEMPORARY_FAILURE));
+  }
+  e.respond(sa, m.header, out);
+}
+
+/** AUTHENTICATION_FAILED to the initiator, then the state goes. */
+function failAuth(e: Engine, sa: IkeSa, m: IkeMessage, reason: string): void {
+  e.stats.authFailures++;
+  e.log.info(`${e.spiTag(sa)}: ${reason}`);
+  e.respond(sa, m.header, [notify(NOTIFY.AUTHENTICATION_FAILED)]);
+  e.deleteIkeSa(sa, 'authentication failed', false);
+}
+
+/** INITIAL_CONTACT: the peer rebooted; older IKE SAs with the same identity go. */
+function dropOlderSas(e: Engine, sa: IkeSa): void {
+  for (const other of e.sas.all()) {
+    if (other === sa || other.state !== 'ESTABLISHED' || !other.remoteId || !sa.remoteId) continue;
+    if (other.remote.address === sa.remote.address && other.remoteId.data.equals(sa.remoteId.data) && other.policy === sa.policy) {
+      e.deleteIkeSa(other, 'INITIAL_CONTACT from peer', false);
+    }
+  }
+}

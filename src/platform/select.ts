@@ -1,0 +1,63 @@
+/**
+ * Picks the kernel adapter at run time: `set decouple` -> DecoupledAdapter;
+ * Linux -> XFRM netlink first, PF_KEY (af_key) as fallback; OpenBSD -> PFKEYv2
+ * with flows; macOS/FreeBSD/NetBSD -> KAME PFKEYv2.
+ */
+import * as os from 'node:os';
+import { DecoupledAdapter, type DecoupledOptions } from './decoupled';
+import type { KernelAdapter } from './types';
+
+export interface OpenKernelOptions {
+  force?: 'xfrm' | 'pfkey' | 'decoupled';
+  decoupled?: boolean;
+  /** log sink for the decoupled adapter */
+  log?: DecoupledOptions['log'];
+  /** for tests: pretend to be another OS */
+  platform?: NodeJS.Platform;
+}
+
+function msg(e: unknown): string {
+  return e instanceof Error ? e.message : String(e);
+}
+
+export async function openKernel(opts: OpenKernelOptions = {}): Promise<KernelAdapter> {
+  if (opts.decoupled || opts.force === 'decoupled') return new DecoupledAdapter({ log: opts.log });
+  const platform = opts.platform ?? os.platform();
+  switch (platform) {
+    case 'linux': {
+      // lazy imports: the native addon is loaded only when a kernel adapter is really needed
+      const { XfrmAdapter } = await import('./xfrm');
+      const { PfkeyAdapter } = await import('./pfkey');
+      if (opts.force === 'xfrm') return XfrmAdapter.open({ probeEsp: true });
+      if (opts.force === 'pfkey') return PfkeyAdapter.open('pfkey-linux');
+      let xfrmErr: unknown;
+      try {
+        return await XfrmAdapter.open({ probeEsp: true });
+      } catch (e) {
+        xfrmErr = e;
+      }
+      try {
+        return await PfkeyAdapter.open('pfkey-linux');
+      } catch (e) {
+        throw new Error(
+          `no usable IPsec kernel interface: XFRM: ${msg(xfrmErr)}; PF_KEY: ${msg(e)} ` +
+            `(use 'set decouple' to run without kernel SAs)`,
+        );
+      }
+    }
+    case 'openbsd': {
+      if (opts.force === 'xfrm') throw new Error('XFRM netlink exists only on Linux (this is openbsd)');
+      const { PfkeyAdapter } = await import('./pfkey');
+      return PfkeyAdapter.open('pfkey-openbsd');
+    }
+    case 'darwin':
+    case 'freebsd':
+    case 'netbsd': {
+      if (opts.force === 'xfrm') throw new Error(`XFRM netlink exists only on Linux (this is ${platform})`);
+      const { PfkeyAdapter } = await import('./pfkey');
+      return PfkeyAdapter.open('pfkey-kame');
+    }
+    default:
+      throw new Error(`no kernel IPsec adapter for platform '${platform}' (use 'set decouple')`);
+  }
+}

@@ -1,0 +1,145 @@
+/**
+ * The ca side of authentication: holds the private key and the trust anchors,
+ * signs our AUTH payloads and verifies the peer's, with iked's file layout:
+ *   DIR/ca/*            trust anchors          DIR/certs/*   our (and peers') certificates
+ *   DIR/private/local.key  our private key     DIR/pubkeys/{ipv4,ipv6,fqdn,ufqdn}/ID  raw peer keys
+ * DIR is /etc/iked (IKED_DIR in the environment moves it, for tests and packaging).
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import { KeyObject, X509Certificate, createPublicKey } from 'node:crypto';
+import { AUTH, CERT, ID, CertEncoding } from '../ikev2/iana';
+import type { AuthProvider, LocalAuth, PeerCert, VerifyResult } from '../ikev2/auth-provider';
+import type { PolicyConf } from '../conf/types';
+import type { Logger } from '../log/logger';
+import { Identity, formatIdentity } from '../crypto/identity';
+import { CertStore, certMatchesIdentity, verifyChain, spkiSha1, loadCertificate } from '../crypto/x509';
+import { loadPrivateKey, publicKeyFromRaw } from '../crypto/keystore';
+import { signAuth, verifyAuth, authMethodForKey, chooseSignatureHash, DEFAULT_SIGNATURE_HASHES } from '../crypto/auth-signature';
+
+export function ikedDir(): string {
+  return process.env.IKED_DIR ?? '/etc/iked';
+}
+
+const METHOD_FOR_AUTH: Record<string, number | undefined> = {
+  rsa: AUTH.RSA_SIG,
+  ecdsa256: AUTH.ECDSA_SHA256_P256,
+  ecdsa384: AUTH.ECDSA_SHA384_P384,
+  ecdsa521: AUTH.ECDSA_SHA512_P521,
+  rfc7427: AUTH.DIGITAL_SIGNATURE,
+  signature: AUTH.DIGITAL_SIGNATURE,
+};
+
+export class CaService implements AuthProvider {
+  readonly store = new CertStore();
+  private key: KeyObject | null = null;
+  private policies = new Map<string, PolicyConf>();
+
+  constructor(
+    private readonly dir: string,
+    private readonly log: Logger,
+  ) {}
+
+  /** (Re)load keys and certificates; missing files are fine for PSK-only setups. */
+  load(policies: PolicyConf[]): void {
+    this.policies = new Map(policies.map((p) => [p.name, p]));
+    const caDir = path.join(this.dir, 'ca');
+    const certDir = path.join(this.dir, 'certs');
+    if (fs.existsSync(caDir)) this.log.debug(`ca: ${this.store.loadDirectory(caDir, 'ca')} trust anchors from ${caDir}`);
+    if (fs.existsSync(certDir)) this.log.debug(`ca: ${this.store.loadDirectory(certDir, 'certs')} certificates from ${certDir}`);
+    const keyFile = path.join(this.dir, 'private', 'local.key');
+    if (fs.existsSync(keyFile)) {
+      this.key = loadPrivateKey(keyFile);
+      this.log.debug(`ca: private key loaded from ${keyFile}`);
+    } else if (policies.some((p) => p.auth.method !== 'psk' && p.auth.method !== 'eap')) {
+      this.log.warn(`ca: ${keyFile} not found: signature authentication will fail`);
+    }
+  }
+
+  private ourCertificate(id: Identity): X509Certificate | null {
+    if (!this.key) return null;
+    const pub = createPublicKey(this.key).export({ type: 'spki', format: 'der' });
+    for (const c of this.store.certificates()) {
+      if (!c.publicKey.export({ type: 'spki', format: 'der' }).equals(pub)) continue;
+      if (certMatchesIdentity(c, id)) return c;
+    }
+    return null;
+  }
+
+  async sign(policy: string, localId: Identity, octets: Buffer, peerHashAlgs: number[]): Promise<LocalAuth> {
+    if (!this.key) throw new Error(`policy '${policy}': no private key (${path.join(this.dir, 'private', 'local.key')})`);
+    const conf = this.policies.get(policy);
+    const wanted = conf && conf.authExplicit ? METHOD_FOR_AUTH[conf.auth.method] : undefined;
+    const method = wanted ?? authMethodForKey(this.key, peerHashAlgs.length > 0);
+    const hash = method === AUTH.DIGITAL_SIGNATURE ? chooseSignatureHash(this.key, peerHashAlgs) : undefined;
+    const data = signAuth(this.key, octets, method, hash);
+    const cert = this.ourCertificate(localId);
+    const certs: PeerCert[] = cert ? [{ encoding: CERT.X509_SIG, data: Buffer.from(cert.raw) }] : [];
+    if (!cert) this.log.info(`policy '${policy}': no certificate for ${formatIdentity(localId)}: sending no CERT payload`);
+    return { method, data, certs };
+  }
+
+  async verify(policy: string, remoteId: Identity, method: number, data: Buffer, octets: Buffer, certs: PeerCert[]): Promise<VerifyResult> {
+    const x509 = certs.filter((c) => c.encoding === CERT.X509_SIG);
+    let pub: KeyObject;
+    if (x509.length) {
+      let chain: X509Certificate[];
+      try {
+        chain = x509.map((c) => loadCertificate(c.data));
+      } catch (e) {
+        return { ok: false, reason: `bad certificate: ${e instanceof Error ? e.message : String(e)}` };
+      }
+      const leaf = chain[0];
+      const r = verifyChain(leaf, chain.slice(1), this.store.anchors());
+      if (!r.ok) return { ok: false, reason: r.reason };
+      if (!certMatchesIdentity(leaf, remoteId)) return { ok: false, reason: `certificate ${leaf.subject.replace(/\n/g, ', ')} does not match identity ${formatIdentity(remoteId)}` };
+      pub = leaf.publicKey;
+    } else {
+      const raw = certs.find((c) => c.encoding === CERT.RAW_PUBKEY);
+      if (raw) {
+        pub = publicKeyFromRaw(raw.data);
+        const known = this.peerPublicKey(remoteId);
+        if (!known || !known.export({ type: 'spki', format: 'der' }).equals(pub.export({ type: 'spki', format: 'der' }))) {
+          return { ok: false, reason: `raw public key of ${formatIdentity(remoteId)} is not in ${path.join(this.dir, 'pubkeys')}` };
+        }
+      } else {
+        const known = this.peerPublicKey(remoteId);
+        if (!known) {
+          const seen = certs.map((c) => CertEncoding.name(c.encoding)).join(', ') || 'none';
+          return { ok: false, reason: `no certificate from peer (got: ${seen}) and no public key for ${formatIdentity(remoteId)}` };
+        }
+        pub = known;
+      }
+    }
+    const v = verifyAuth(pub, method, data, octets);
+    return v.ok ? { ok: true } : { ok: false, reason: v.reason };
+  }
+
+  /** iked's pubkeys/{ipv4,ipv6,fqdn,ufqdn}/ID files. */
+  private peerPublicKey(id: Identity): KeyObject | null {
+    const sub = id.type === ID.IPV4_ADDR ? 'ipv4' : id.type === ID.IPV6_ADDR ? 'ipv6' : id.type === ID.FQDN ? 'fqdn' : id.type === ID.RFC822_ADDR ? 'ufqdn' : null;
+    if (!sub) return null;
+    const file = path.join(this.dir, 'pubkeys', sub, formatIdentity(id));
+    if (!fs.existsSync(file)) return null;
+    try {
+      return createPublicKey(fs.readFileSync(file));
+    } catch {
+      return null;
+    }
+  }
+
+  certRequest(): Buffer | null {
+    const anchors = this.store.anchors();
+    if (!anchors.length) return null;
+    return Buffer.concat(anchors.map((a) => spkiSha1(a)));
+  }
+
+  hashAlgorithms(): number[] {
+    return [...DEFAULT_SIGNATURE_HASHES];
+  }
+
+  /** Drop the private key (zeroing what Node lets us reach). */
+  close(): void {
+    this.key = null;
+  }
+}

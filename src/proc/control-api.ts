@@ -1,0 +1,87 @@
+/**
+ * The interface the daemon implements for the control socket (ikectl).
+ * Everything here is plain JSON-serialisable data.
+ */
+
+export interface ChildSaView {
+  spiIn: string;
+  spiOut: string;
+  protocol: 'ESP' | 'AH';
+  mode: 'tunnel' | 'transport';
+  encr: string;
+  encrKeyBits?: number;
+  integ: string | null;
+  dh: string | null;
+  tsLocal: string[];
+  tsRemote: string[];
+  encap: boolean;
+  reqid: number;
+  bytesIn?: number;
+  bytesOut?: number;
+  /** unix seconds */
+  established: number;
+  rekeyAt?: number;
+  expiresAt?: number;
+}
+
+export interface IkeSaView {
+  name: string;
+  state: string;
+  ikeSpiI: string;
+  ikeSpiR: string;
+  local: string;
+  remote: string;
+  localId: string;
+  remoteId: string;
+  initiator: boolean;
+  encr: string;
+  encrKeyBits?: number;
+  integ: string | null;
+  prf: string;
+  dh: string;
+  natLocal: boolean;
+  natRemote: boolean;
+  /** unix seconds */
+  established: number;
+  rekeyAt?: number;
+  tag?: string;
+  children: ChildSaView[];
+}
+
+export interface FlowView {
+  policy: string;
+  dir: 'in' | 'out';
+  src: string;
+  dst: string;
+  proto: number;
+  peer: string;
+  saProto: string;
+  reqid?: number;
+}
+
+export type MonitorEvent = { time: number; kind: string; message: string; spi?: string };
+
+export interface CertstoreEntry {
+  subject: string;
+  issuer: string;
+  notAfter: string;
+  kind: 'ca' | 'cert';
+}
+
+export type ResetTarget = 'all' | 'ca' | 'policy' | 'sa' | 'user' | 'id';
+export const RESET_TARGETS: readonly ResetTarget[] = ['all', 'ca', 'policy', 'sa', 'user', 'id'];
+
+export interface DaemonControl {
+  showSa(): IkeSaView[];
+  showFlows(): FlowView[];
+  showStats(): Record<string, number>;
+  showCertstore(): CertstoreEntry[];
+  showCa(name: string): string[];
+  reload(file?: string): Promise<{ ok: boolean; errors: string[] }>;
+  reset(what: ResetTarget, arg?: string): Promise<string>;
+  setCoupled(coupled: boolean): Promise<void>;
+  setMode(mode: 'active' | 'passive'): void;
+  setLogVerbose(verbose: boolean): void;
+  /** Returns an unsubscribe function. */
+  subscribe(cb: (e: MonitorEvent) => void): () => void;
+}

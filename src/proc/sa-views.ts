@@ -1,0 +1,80 @@
+/** What `ikectl show sa` / `show flows` / `show stats` report, built from the engine's tables. */
+import { Engine } from '../ikev2/engine';
+import { IkeSa } from '../ikev2/ike-sa';
+import { ChildSa, spiHex } from '../ikev2/child-sa';
+import { endpointText } from '../ikev2/endpoint';
+import { tsText } from '../ikev2/traffic-selectors';
+import { flowSpecs } from '../ikev2/child-install';
+import { EncrId, IntegId, PrfId, DhGroup } from '../ikev2/iana';
+import { formatIdentity } from '../crypto/identity';
+import type { IkeSaView, ChildSaView, FlowView } from './control-api';
+
+const sec = (ms: number): number => Math.floor(ms / 1000);
+
+function childView(c: ChildSa): ChildSaView {
+  return {
+    spiIn: spiHex(c.spiIn),
+    spiOut: spiHex(c.spiOut),
+    protocol: c.protocol === 'ah' ? 'AH' : 'ESP',
+    mode: c.mode,
+    encr: EncrId.name(c.chosen.encr.id),
+    encrKeyBits: c.chosen.encr.keyBits,
+    integ: c.chosen.integ ? IntegId.name(c.chosen.integ) : null,
+    dh: c.chosen.dh ? DhGroup.name(c.chosen.dh) : null,
+    tsLocal: c.tsLocal.map(tsText),
+    tsRemote: c.tsRemote.map(tsText),
+    encap: c.encap,
+    reqid: c.reqid,
+    established: sec(c.established),
+    rekeyAt: c.rekeyAt ? sec(c.rekeyAt) : undefined,
+    expiresAt: c.expireAt ? sec(c.expireAt) : undefined,
+  };
+}
+
+export function ikeSaView(sa: IkeSa): IkeSaView {
+  const c = sa.alg?.chosen;
+  return {
+    name: sa.policy.name,
+    state: sa.state,
+    ikeSpiI: sa.spiI.toString('hex'),
+    ikeSpiR: sa.spiR.toString('hex'),
+    local: endpointText(sa.local),
+    remote: endpointText(sa.remote),
+    localId: sa.localId ? formatIdentity(sa.localId) : '',
+    remoteId: sa.remoteId ? formatIdentity(sa.remoteId) : '',
+    initiator: sa.initiator,
+    encr: c ? EncrId.name(c.encr.id) : '',
+    encrKeyBits: c?.encr.keyBits,
+    integ: c?.integ !== undefined ? IntegId.name(c.integ) : null,
+    prf: c?.prf !== undefined ? PrfId.name(c.prf) : '',
+    dh: sa.dhGroup ? DhGroup.name(sa.dhGroup) : '',
+    natLocal: sa.natLocal,
+    natRemote: sa.natRemote,
+    established: sec(sa.establishedAt),
+    rekeyAt: sa.rekeyAt ? sec(sa.rekeyAt) : undefined,
+    tag: sa.policy.conf.tag,
+    children: sa.children.filter((x) => x.state !== 'DELETING').map(childView),
+  };
+}
+
+export function showSa(e: Engine): IkeSaView[] {
+  return e.sas.all().filter((sa) => sa.state !== 'DEAD').map(ikeSaView);
+}
+
+export function showFlows(e: Engine): FlowView[] {
+  const out: FlowView[] = [];
+  for (const sa of e.sas.all()) {
+    for (const c of sa.children) {
+      if (c.state === 'DELETING') continue;
+      for (const f of flowSpecs(sa, c)) {
+        if (f.dir === 'fwd') continue;
+        out.push({ policy: sa.policy.name, dir: f.dir, src: f.src, dst: f.dst, proto: f.proto, peer: endpointText(sa.remote), saProto: c.protocol, reqid: c.reqid });
+      }
+    }
+  }
+  return out;
+}
+
+export function showStats(e: Engine): Record<string, number> {
+  return { ...e.stats, ikeSas: e.sas.size, halfOpenSas: e.sas.halfOpen } as unknown as Record<string, number>;
+}

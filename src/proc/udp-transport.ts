@@ -1,0 +1,135 @@
+/**
+ * The IKE sockets: UDP 500 and 4500 (or the ports given with -p / --ike-port) on
+ * every local address, the non-ESP marker on the NAT-T port (RFC 3948 2.2), NAT
+ * keepalives, and the routing-table lookup of our source address.
+ */
+import dgram from 'node:dgram';
+import os from 'node:os';
+import { isIPv6 } from 'node:net';
+import type { Endpoint } from '../ikev2/endpoint';
+import type { Transport } from '../ikev2/engine';
+import type { Logger } from '../log/logger';
+
+export interface UdpTransportOptions {
+  ikePort: number;
+  nattPort: number | null; // null: NAT-T disabled
+  ipv6: boolean;
+  log: Logger;
+  /** Addresses to bind; default: every address of every interface. */
+  addresses?: string[];
+  onPacket(buf: Buffer, local: Endpoint, remote: Endpoint): void;
+}
+
+const MARKER = Buffer.alloc(4);
+const KEEPALIVE = Buffer.from([0xff]);
+
+interface Bound {
+  address: string;
+  port: number;
+  socket: dgram.Socket;
+}
+
+export function localAddresses(ipv6: boolean): string[] {
+  const out: string[] = [];
+  for (const list of Object.values(os.networkInterfaces())) {
+    for (const a of list ?? []) {
+      if (a.family === 'IPv4') out.push(a.address);
+      else if (ipv6 && a.family === 'IPv6' && !a.address.toLowerCase().startsWith('fe80')) out.push(a.address);
+    }
+  }
+  return out;
+}
+
+export class UdpTransport implements Transport {
+  private readonly sockets = new Map<string, Bound>();
+  private closed = false;
+  espDropped = 0;
+
+  private constructor(private readonly o: UdpTransportOptions) {}
+
+  static async open(o: UdpTransportOptions): Promise<UdpTransport> {
+    const t = new UdpTransport(o);
+    const addrs = o.addresses ?? localAddresses(o.ipv6);
+    const ports = o.nattPort ? [o.ikePort, o.nattPort] : [o.ikePort];
+    for (const address of addrs) for (const port of ports) await t.bind(address, port);
+    if (t.sockets.size === 0) throw new Error('no local address to listen on');
+    return t;
+  }
+
+  private bind(address: string, port: number): Promise<void> {
+    return new Promise((resolve, reject) => {
+      const socket = dgram.createSocket({ type: isIPv6(address) ? 'udp6' : 'udp4', reuseAddr: false });
+      const onError = (err: Error): void => {
+        socket.close();
+        reject(new Error(`cannot listen on ${address} port ${port}: ${err.message}`));
+      };
+      socket.once('error', onError);
+      socket.bind({ address, port, exclusive: true }, () => {
+        socket.off('error', onError);
+        socket.on('error', (err) => this.o.log.warn(`socket ${address}:${port}: ${err.message}`));
+        const natt = port === this.o.nattPort;
+        socket.on('message', (msg, rinfo) => this.receive(msg, natt, { address, port }, { address: rinfo.address, port: rinfo.port }));
+        this.sockets.set(`${address}|${port}`, { address, port, socket });
+        resolve();
+      });
+    });
+  }
+
+  private receive(msg: Buffer, natt: boolean, local: Endpoint, remote: Endpoint): void {
+    if (natt) {
+      if (msg.length === 1 && msg[0] === 0xff) return; // NAT keepalive
+      if (msg.length < 4 || msg.readUInt32BE(0) !== 0) {
+        this.espDropped++; // ESP-in-UDP: the kernel's business, not ours
+        return;
+      }
+      msg = msg.subarray(4);
+    }
+    this.o.onPacket(msg, local, remote);
+  }
+
+  private socketFor(local: Endpoint): dgram.Socket | undefined {
+    return this.sockets.get(`${local.address}|${local.port}`)?.socket;
+  }
+
+  send(packet: Buffer, local: Endpoint, remote: Endpoint): void {
+    if (this.closed) return;
+    const s = this.socketFor(local);
+    if (!s) {
+      this.o.log.info(`no socket bound to ${local.address}:${local.port}, packet to ${remote.address}:${remote.port} dropped`);
+      return;
+    }
+    const data = local.port === this.o.nattPort ? Buffer.concat([MARKER, packet]) : packet;
+    s.send(data, remote.port, remote.address);
+  }
+
+  sendKeepalive(local: Endpoint, remote: Endpoint): void {
+    this.socketFor(local)?.send(KEEPALIVE, remote.port, remote.address);
+  }
+
+  /** Ask the routing table which source address reaches `remote` (a connected UDP socket). */
+  sourceFor(remote: string): Promise<string> {
+    return new Promise((resolve, reject) => {
+      const s = dgram.createSocket(isIPv6(remote) ? 'udp6' : 'udp4');
+      s.once('error', (err) => {
+        s.close();
+        reject(new Error(`no route to ${remote}: ${err.message}`));
+      });
+      s.connect(this.o.ikePort, remote, () => {
+        const a = s.address().address;
+        s.close();
+        resolve(a);
+      });
+    });
+  }
+
+  /** The file descriptors, for handing the sockets to another process. */
+  boundEndpoints(): Endpoint[] {
+    return [...this.sockets.values()].map((b) => ({ address: b.address, port: b.port }));
+  }
+
+  async close(): Promise<void> {
+    this.closed = true;
+    for (const b of this.sockets.values()) b.socket.close();
+    this.sockets.clear();
+  }
+}
