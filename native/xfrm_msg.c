@@ -148,7 +148,8 @@ size_t xfrm_build_sa(uint8_t *buf, size_t cap, const struct ik_sa_spec *sa, int 
     return 0;
   }
   if (big_replay) {
-    uint32_t win = sa->replay ? sa->replay : 0;
+    /* the kernel refuses ESN with a zero window (even for outbound SAs): use 32 then */
+    uint32_t win = sa->replay ? sa->replay : 32;
     uint32_t bmp_len = (win + 31) / 32;
     if (bmp_len == 0) bmp_len = 1;
     if (bmp_len * 4 > XFRMA_REPLAY_ESN_MAX) {

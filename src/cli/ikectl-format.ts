@@ -93,10 +93,15 @@ export function formatFlows(flows: FlowView[]): string {
   );
 }
 
+/** "ikeSasEstablished" / "ike_sas_established" -> "ike sas established" */
+export function counterName(k: string): string {
+  return k.replace(/([a-z0-9])([A-Z])/g, '$1 $2').replace(/_/g, ' ').toLowerCase();
+}
+
 /** `ikectl show stats`: "ike:" then one tab-indented "count name" per counter. */
 export function formatStats(stats: Record<string, number>): string {
   const keys = Object.keys(stats).sort();
-  return 'ike:\n' + keys.map((k) => `\t${stats[k]} ${k.replace(/_/g, ' ')}`).join('\n') + (keys.length ? '\n' : '');
+  return 'ike:\n' + keys.map((k) => `\t${stats[k]} ${counterName(k)}`).join('\n') + (keys.length ? '\n' : '');
 }
 
 export function formatCertstore(certs: CertstoreEntry[]): string {

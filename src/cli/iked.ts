@@ -62,8 +62,12 @@ export async function ikedMain(argv: string[], io: IkedIo = defaultIo()): Promis
       io.stderr.write(`iked: ${opts.configFile}: ${e instanceof Error ? e.message : String(e)}\n`);
       return 1;
     }
-    for (const l of res.lines) (res.ok ? io.stdout : io.stderr).write(l.endsWith('\n') ? l : l + '\n');
-    if (res.ok) io.stderr.write('configuration OK\n');
+    // as iked -n: the configuration dump on stdout, diagnostics and the verdict on stderr
+    for (const raw of res.lines) {
+      const l = raw.endsWith('\n') ? raw : raw + '\n';
+      (res.ok && l !== 'configuration OK\n' ? io.stdout : io.stderr).write(l);
+    }
+    if (res.ok && !res.lines.includes('configuration OK')) io.stderr.write('configuration OK\n');
     return res.ok ? 0 : 1;
   }
 

@@ -112,10 +112,19 @@ function isLinkLocal6(b: Buffer): boolean {
   return b[0] === 0xfe && (b[1] & 0xc0) === 0x80;
 }
 
-/** Host interfaces via os.networkInterfaces() (IPv6 link-local skipped, as iked does). */
-export const systemInterfaces: InterfaceLookup = (name: string) => {
-  const all = networkInterfaces();
-  const list = all[name];
+/**
+ * Host interfaces via os.networkInterfaces(), read once per lookup function
+ * (one per parse, like iked's iftab); IPv6 link-local skipped, as iked does.
+ */
+export function systemInterfaceLookup(): InterfaceLookup {
+  let all: ReturnType<typeof networkInterfaces> | undefined;
+  return (name: string) => {
+    all ??= networkInterfaces();
+    return interfaceAddrs(all[name]);
+  };
+}
+
+function interfaceAddrs(list: ReturnType<typeof networkInterfaces>[string]): IfaceAddr[] | undefined {
   if (!list) return undefined;
   const out: IfaceAddr[] = [];
   for (const a of list) {
@@ -127,7 +136,7 @@ export const systemInterfaces: InterfaceLookup = (name: string) => {
     out.push({ family, address: a.address.split('%')[0] });
   }
   return out;
-};
+}
 
 /** Interface addresses as host AddrSpecs (iked's ifa_lookup()). */
 export function interfaceHosts(list: IfaceAddr[]): NetAddr[] {

@@ -4,7 +4,7 @@
  * the configuration or the errors, each with its file and line.
  */
 import { readFileSync } from 'node:fs';
-import { InterfaceLookup, systemInterfaces } from './address';
+import { InterfaceLookup, systemInterfaceLookup } from './address';
 import { checkFileSecrecy, CONF_FORBIDDEN_MODE } from './file-secrecy';
 import { ParseContext } from './parse-context';
 import { parseAll } from './parser';
@@ -33,7 +33,7 @@ function makeContext(opts: LoadOptions): ParseContext {
   const ctx = new ParseContext({
     checkPermissions: opts.checkPermissions ?? true,
     readFile: opts.readFile ?? defaultRead,
-    interfaces: opts.interfaces ?? systemInterfaces,
+    interfaces: opts.interfaces ?? systemInterfaceLookup(),
   });
   for (const [k, v] of Object.entries(opts.macros ?? {})) ctx.macros.set(k, { value: v, persist: true, used: false });
   return ctx;

@@ -79,13 +79,18 @@ export function buildPolicy(ctx: ParseContext, raw: RawPolicy, at: Token): void 
 
   let local = raw.local;
   let peer = raw.peer;
-  if (!local && !peer) {
+  // (Not for default policies: print_policy omits their local/peer, so inferring would not print back.)
+  if (!local && !peer && !raw.isDefault) {
     if (raw.src.length === 1) local = raw.src[0].addr;
     if (raw.dst.length === 1) peer = raw.dst[0].addr;
   }
-  if (!local && !peer) return fail('could not get local/peer specification');
+  // A default policy needs none (print_policy omits local/peer for it, so its output parses back).
+  if (!local && !peer && !raw.isDefault) return fail('could not get local/peer specification');
   if (raw.mode === 'active') {
-    if (!peer || isNetworkish(peer) || (local && isNetworkish(local))) return fail('active mode requires local/peer address');
+    // `local any` is accepted (iked refuses it): print_policy shows an unset local as "any".
+    if (!peer || isNetworkish(peer) || (local && local.kind !== 'any' && isNetworkish(local))) {
+      return fail('active mode requires local/peer address');
+    }
   }
   // dynamic is only meaningful in flows; as local/peer it is "unspecified".
   if (local && local.kind === 'dynamic') local = undefined;

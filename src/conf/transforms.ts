@@ -48,6 +48,8 @@ export const IKE_ENC_XFS: readonly XfEntry[] = [
   xf('aes-256-gcm', ENCR.AES_GCM_16, 32, 32, true),
   xf('aes-128-gcm-12', ENCR.AES_GCM_12, 16, 16, true),
   xf('aes-256-gcm-12', ENCR.AES_GCM_12, 32, 32, true),
+  // Not in OpenBSD iked's ikesa list: RFC 7634 ChaCha20-Poly1305 for the IKE SA too (strongSwan offers it).
+  xf('chacha20-poly1305', ENCR.CHACHA20_POLY1305, 32, 0, true),
 ];
 
 export const IPSEC_ENC_XFS: readonly XfEntry[] = [

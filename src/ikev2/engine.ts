@@ -23,7 +23,7 @@ import type { KernelAdapter } from '../platform/types';
 import type { GlobalOptions } from '../conf/types';
 import type { Logger } from '../log/logger';
 import { IntegrityError } from '../crypto/errors';
-import { handleInitRequest, handleInitResponse, startInitiator } from './exchange-init';
+import { handleInitRequest, handleInitResponse, isStaleInitAnswer, startInitiator } from './exchange-init';
 import { handleAuthRequest } from './exchange-auth';
 import { handleCreateChildRequest } from './exchange-child';
 import { handleInformationalRequest, sendDeleteIke, removeChildren } from './exchange-info';
@@ -201,6 +201,10 @@ export class Engine {
     }
     if (m.header.exchange === EXCHANGE.IKE_SA_INIT) {
       if (sa.state !== 'INIT_SENT') return;
+      if (isStaleInitAnswer(sa, m)) {
+        this.log.debug(`${this.spiTag(sa)}: duplicate IKE_SA_INIT answer to an earlier request ignored`);
+        return;
+      }
       this.finishPending(sa);
       handleInitResponse(this, sa, m, raw, local, remote);
       return;

@@ -107,6 +107,18 @@ function sendInitRequest(e: Engine, sa: IkeSa): void {
   e.transmit(sa);
 }
 
+/**
+ * A stateless answer (COOKIE, INVALID_KE_PAYLOAD) to an earlier copy of our request that
+ * we already acted on: a retransmission was answered twice. It must not end the
+ * exchange: the pending (retried) request keeps its timer.
+ */
+export function isStaleInitAnswer(sa: IkeSa, m: IkeMessage): boolean {
+  const cookie = findNotify(m.payloads, NOTIFY.COOKIE);
+  if (cookie) return !!sa.cookie && sa.cookie.equals(cookie.data);
+  const invalidKe = findNotify(m.payloads, NOTIFY.INVALID_KE_PAYLOAD);
+  return !!invalidKe && invalidKe.data.length === 2 && invalidKe.data.readUInt16BE(0) === sa.dhGroup && sa.timers.has('ke-retried');
+}
+
 export function handleInitResponse(e: Engine, sa: IkeSa, m: IkeMessage, raw: Buffer, local: Endpoint, remote: Endpoint): void {
   const p = m.payloads;
   const cookie = findNotify(p, NOTIFY.COOKIE);

@@ -27,7 +27,8 @@ function policyKey(p: PolicyConf): string {
 export class DaemonControlImpl implements DaemonControl {
   constructor(
     private readonly e: Engine,
-    private readonly ca: CaService,
+    /** the CaService, or under privsep the engine's handle on the ca process */
+    private readonly ca: Pick<CaService, 'store' | 'load'>,
     private readonly keeper: PolicyKeeper,
     private readonly log: Logger,
     private readonly monitors: Set<(ev: MonitorEvent) => void>,
@@ -69,6 +70,11 @@ export class DaemonControlImpl implements DaemonControl {
     this.apply(r.value.policies, r.value);
     this.log.info(`reloaded ${path}: ${r.value.policies.length} policies`);
     return { ok: true, errors: [] };
+  }
+
+  /** Apply an already-loaded configuration with reload semantics (privsep: the parent loads it). */
+  applyConfig(loaded: LoadedConfig): void {
+    this.apply(loaded.policies, loaded);
   }
 
   private apply(policies: Policy[], loaded: LoadedConfig): void {

@@ -66,13 +66,28 @@ export class UdpTransport implements Transport {
       socket.once('error', onError);
       socket.bind({ address, port, exclusive: true }, () => {
         socket.off('error', onError);
-        socket.on('error', (err) => this.o.log.warn(`socket ${address}:${port}: ${err.message}`));
-        const natt = port === this.o.nattPort;
-        socket.on('message', (msg, rinfo) => this.receive(msg, natt, { address, port }, { address: rinfo.address, port: rinfo.port }));
-        this.sockets.set(`${address}|${port}`, { address, port, socket });
+        this.attach(address, port, socket);
         resolve();
       });
     });
+  }
+
+  /**
+   * Adopt sockets another process bound (privilege separation: the parent binds
+   * 500/4500 as root and hands the sockets to the unprivileged engine).
+   */
+  static adopt(o: UdpTransportOptions, bound: Array<{ address: string; port: number; socket: dgram.Socket }>): UdpTransport {
+    const t = new UdpTransport(o);
+    for (const b of bound) t.attach(b.address, b.port, b.socket);
+    if (t.sockets.size === 0) throw new Error('no local address to listen on');
+    return t;
+  }
+
+  private attach(address: string, port: number, socket: dgram.Socket): void {
+    socket.on('error', (err) => this.o.log.warn(`socket ${address}:${port}: ${err.message}`));
+    const natt = port === this.o.nattPort;
+    socket.on('message', (msg, rinfo) => this.receive(msg, natt, { address, port }, { address: rinfo.address, port: rinfo.port }));
+    this.sockets.set(`${address}|${port}`, { address, port, socket });
   }
 
   private receive(msg: Buffer, natt: boolean, local: Endpoint, remote: Endpoint): void {

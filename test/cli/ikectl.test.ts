@@ -221,3 +221,9 @@ test('real ikectl process against a control server', async () => {
   assert.equal(r3.code, 1);
   assert.equal(r3.stderr, `ikectl: connect: ${gone}: No such file or directory\n`);
 });
+
+test('counter names read as words', async () => {
+  const { counterName } = await import('../../src/cli/ikectl-format');
+  assert.equal(counterName('ikeSasEstablished'), 'ike sas established');
+  assert.equal(counterName('child_sa_rekeyed'), 'child sa rekeyed');
+});

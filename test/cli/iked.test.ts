@@ -83,3 +83,31 @@ test('real process: bad flag exits 1', () => {
   assert.match(r.stderr, /^iked: .*q/);
   assert.match(r.stderr, /usage: iked/);
 });
+
+test('-n checks the configuration: exit 0 with "configuration OK", exit 1 with file:line errors', async () => {
+  const fs = await import('node:fs');
+  const os = await import('node:os');
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'iked-n-'));
+  try {
+    const good = path.join(dir, 'good.conf');
+    fs.writeFileSync(good, 'ikev2 "test" active esp from 10.0.0.0/24 to 10.0.1.0/24 peer 192.0.2.2\n', { mode: 0o600 });
+    const t = io();
+    assert.equal(await ikedMain(['-n', '-f', good], t.io), 0, t.errs.join(''));
+    assert.match(t.errs.join(''), /configuration OK\n$/);
+    const tv = io();
+    assert.equal(await ikedMain(['-nv', '-f', good], tv.io), 0, tv.errs.join(''));
+    assert.match(tv.out.join(''), /test/);
+
+    const bad = path.join(dir, 'bad.conf');
+    fs.writeFileSync(bad, 'ikev2 "test" active esp from 10.0.0.0/24 to\n', { mode: 0o600 });
+    const b = io();
+    assert.equal(await ikedMain(['-n', '-f', bad], b.io), 1);
+    assert.match(b.errs.join(''), new RegExp(`${bad.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}:\\d+: `));
+    assert.doesNotMatch(b.errs.join(''), /configuration OK/);
+
+    const missing = io();
+    assert.equal(await ikedMain(['-n', '-f', path.join(dir, 'nope.conf')], missing.io), 1);
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+});

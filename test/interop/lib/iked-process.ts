@@ -26,6 +26,8 @@ export interface IkedStartOptions {
   baseDir?: string;
   /** ms to wait for the control socket (default 15000). */
   startTimeoutMs?: number;
+  /** Extra environment (e.g. IKED_DIR for certificates). */
+  env?: Record<string, string>;
 }
 
 export class IkedProcess {
@@ -64,6 +66,7 @@ export class IkedProcess {
       argv: [process.execPath, iked, '-d', '-f', confPath, '-s', sock, ...(o.extraArgs ?? [])],
       outFile: join(dir, 'iked.log'),
       runDir: join(dir, 'run'),
+      env: o.env,
     });
     const p = new IkedProcess(o.ns, dir, sock, o.repoRoot, proc, ownsBase);
     try {

@@ -1,0 +1,49 @@
+/** Command line of `npm run bench -- [--quick] [--cases a,b] [--count N] [--hold N] [--no-charon] [--no-hold] [--window N]`. */
+import { ALL_CASES, CaseName } from './bench-configs';
+
+export interface BenchOptions {
+  quick: boolean;
+  cases: CaseName[];
+  /** Measured SAs per case and responder. */
+  count: number;
+  warmup: number;
+  /** SAs held by our iked in the memory test (0: skip). */
+  hold: number;
+  charon: boolean;
+  window: number;
+  clientAddresses: number;
+}
+
+export function parseBenchArgs(argv: string[]): BenchOptions {
+  const quick = argv.includes('--quick');
+  const o: BenchOptions = {
+    quick,
+    cases: [...ALL_CASES],
+    count: quick ? 1000 : 5000,
+    warmup: quick ? 200 : 500,
+    hold: quick ? 10_000 : 50_000,
+    charon: true,
+    window: 32,
+    clientAddresses: 8,
+  };
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i];
+    const num = (): number => {
+      const v = Number(argv[++i]);
+      if (!Number.isInteger(v) || v < 0) throw new Error(`${a} needs a non-negative integer`);
+      return v;
+    };
+    if (a === '--quick') continue;
+    else if (a === '--no-charon') o.charon = false;
+    else if (a === '--no-hold') o.hold = 0;
+    else if (a === '--count') o.count = num();
+    else if (a === '--hold') o.hold = num();
+    else if (a === '--window') o.window = Math.max(1, num());
+    else if (a === '--cases') {
+      const list = (argv[++i] ?? '').split(',').filter(Boolean);
+      for (const c of list) if (!ALL_CASES.includes(c as CaseName)) throw new Error(`unknown case '${c}' (cases: ${ALL_CASES.join(', ')})`);
+      o.cases = list as CaseName[];
+    } else throw new Error(`unknown option '${a}' (options: --quick --cases LIST --count N --hold N --window N --no-charon --no-hold)`);
+  }
+  return o;
+}

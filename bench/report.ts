@@ -1,0 +1,100 @@
+/** The bench output: a readable table, `BENCH ...` machine lines, and bench/RESULTS.md. */
+
+export interface CaseResult {
+  caseName: string;
+  daemon: 'ours' | 'charon';
+  established: number;
+  failed: number;
+  saPerSec: number;
+  cpuMsPerSa: number;
+  rssKbPerSa: number;
+  retransmits: number;
+  childSas: number;
+}
+
+export interface HoldResult {
+  sas: number;
+  memKbPerSa: number;
+  rssKbBefore: number;
+  rssKbAfter: number;
+  /** [SAs held at chunk end, SA/s over the chunk, responder CPU ms per SA over the chunk]. */
+  chunks: Array<{ held: number; saPerSec: number; cpuMsPerSa: number }>;
+  spiLookupNs: { sas: number; ns: number }[];
+}
+
+export const TARGET_RATIO: Record<string, number> = { 'psk-ecp256': 0.33, 'rsa-ecp256': 0.4, 'psk-modp2048': 0.3 };
+export const TARGET_KB_PER_SA = 4;
+
+function fmt(n: number, digits = 2): string {
+  return Number.isFinite(n) ? n.toFixed(digits) : 'n/a';
+}
+
+/** `BENCH cpu_ms_per_sa case=psk-ecp256 ours=0.35 charon=1.20 ratio=0.29` */
+export function cpuLine(caseName: string, ours: number | undefined, charon: number | undefined): string {
+  const o = ours === undefined ? 'n/a' : fmt(ours);
+  const c = charon === undefined ? 'n/a' : fmt(charon);
+  const ratio = ours !== undefined && charon !== undefined && charon > 0 ? fmt(ours / charon) : 'n/a';
+  return `BENCH cpu_ms_per_sa case=${caseName} ours=${o} charon=${c} ratio=${ratio}`;
+}
+
+/** `BENCH mem_kb_per_sa sas=50000 ours=3.2` */
+export function memLine(sas: number, oursKb: number): string {
+  return `BENCH mem_kb_per_sa sas=${sas} ours=${fmt(oursKb, 1)}`;
+}
+
+export function machineLines(results: CaseResult[], hold: HoldResult | null): string[] {
+  const lines: string[] = [];
+  const cases = [...new Set(results.map((r) => r.caseName))];
+  for (const c of cases) {
+    const ours = results.find((r) => r.caseName === c && r.daemon === 'ours');
+    const charon = results.find((r) => r.caseName === c && r.daemon === 'charon');
+    lines.push(cpuLine(c, ours?.cpuMsPerSa, charon?.cpuMsPerSa));
+    const rate = (r: CaseResult | undefined): string => (r ? fmt(r.saPerSec, 0) : 'n/a');
+    lines.push(`BENCH sa_per_s case=${c} ours=${rate(ours)} charon=${rate(charon)}`);
+    const rss = (r: CaseResult | undefined): string => (r ? fmt(r.rssKbPerSa, 1) : 'n/a');
+    lines.push(`BENCH rss_kb_per_sa case=${c} ours=${rss(ours)} charon=${rss(charon)}`);
+  }
+  if (hold) {
+    lines.push(memLine(hold.sas, hold.memKbPerSa));
+    for (const s of hold.spiLookupNs) lines.push(`BENCH spi_lookup_ns sas=${s.sas} ours=${fmt(s.ns, 0)}`);
+    const first = hold.chunks[0];
+    const last = hold.chunks[hold.chunks.length - 1];
+    if (first && last) {
+      lines.push(`BENCH held_rate first_k=${fmt(first.saPerSec, 0)} last_k=${fmt(last.saPerSec, 0)} held=${last.held} cpu_ms_first=${fmt(first.cpuMsPerSa)} cpu_ms_last=${fmt(last.cpuMsPerSa)}`);
+    }
+  }
+  return lines;
+}
+
+function row(cells: string[], widths: number[]): string {
+  return '| ' + cells.map((c, i) => c.padEnd(widths[i])).join(' | ') + ' |';
+}
+
+export function markdownTable(headers: string[], rows: string[][]): string {
+  const widths = headers.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)));
+  return [row(headers, widths), '|' + widths.map((w) => '-'.repeat(w + 2)).join('|') + '|', ...rows.map((r) => row(r, widths))].join('\n');
+}
+
+export function resultsTable(results: CaseResult[]): string {
+  const rows = results.map((r) => {
+    const charon = results.find((x) => x.caseName === r.caseName && x.daemon === 'charon');
+    const ratio = r.daemon === 'ours' && charon && charon.cpuMsPerSa > 0 ? r.cpuMsPerSa / charon.cpuMsPerSa : NaN;
+    const target = TARGET_RATIO[r.caseName];
+    const ratioText = r.daemon === 'ours' ? (Number.isFinite(ratio) ? `${fmt(ratio)} (target ≤ ${fmt(target)}${ratio <= target ? ', met' : ', missed'})` : 'n/a') : '';
+    return [
+      r.caseName,
+      r.daemon === 'ours' ? 'iked (ours)' : 'charon 5.9.8',
+      `${r.established}${r.failed ? ` (+${r.failed} failed)` : ''}`,
+      fmt(r.saPerSec, 0),
+      fmt(r.cpuMsPerSa, 3),
+      fmt(r.rssKbPerSa, 1),
+      ratioText,
+    ];
+  });
+  return markdownTable(['case', 'responder', 'SAs', 'SA/s', 'responder CPU ms/SA', 'RSS KB/SA', 'CPU ratio ours/charon'], rows);
+}
+
+export function holdTable(h: HoldResult): string {
+  const rows = h.chunks.map((c) => [String(c.held), fmt(c.saPerSec, 0), fmt(c.cpuMsPerSa, 3)]);
+  return markdownTable(['SAs held', 'SA/s (last chunk)', 'responder CPU ms/SA (last chunk)'], rows);
+}

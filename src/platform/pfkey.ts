@@ -1,0 +1,231 @@
+/**
+ * PF_KEYv2 adapter (thin wrapper over native/pfkey_socket.c and the dialect
+ * builders pfkey_kame.c / pfkey_openbsd.c): 'pfkey-linux' (af_key, fallback
+ * only), 'pfkey-openbsd' (flows), 'pfkey-kame' (macOS/FreeBSD/NetBSD SPD).
+ * Remembers what it installed so that flush() removes only ours.
+ */
+import { pfkeyAlgorithms } from './algorithms';
+import { flowKey, saKey } from './decoupled';
+import { loadKernelAddon, type KernelAddon, type NativeHandle } from './native-binding';
+import {
+  counters,
+  OPENBSD_EXT,
+  parseAddressExt,
+  parsePfkey,
+  saSpi,
+  SADB,
+  SADB_EXT,
+  type PfkeyDialect,
+} from './pfkey-parse';
+import { toNativeFlow } from './xfrm';
+import type { IpsecProtocol, KernelAdapter, KernelEvent, KernelFlowSpec, KernelSaSpec, SaCounters } from './types';
+
+export type PfkeyAdapterName = 'pfkey-linux' | 'pfkey-openbsd' | 'pfkey-kame';
+
+type WithFns<T, K extends keyof T> = T & { [P in K]-?: T[P] };
+type PfkeyAddon = WithFns<KernelAddon, 'pfkeyOpen' | 'pfkeyClose' | 'pfkeyRequest' | 'pfkeySubscribe'>;
+
+function dialectOf(name: PfkeyAdapterName): PfkeyDialect {
+  return name === 'pfkey-linux' ? 'linux' : name === 'pfkey-openbsd' ? 'openbsd' : 'kame';
+}
+
+/** SADB satype -> protocol, per dialect (OpenBSD: AH 1, ESP 2; RFC 2367: AH 2, ESP 3) */
+function satypeProtocol(dialect: PfkeyDialect, satype: number): IpsecProtocol {
+  if (dialect === 'openbsd') return satype === 1 ? 'ah' : 'esp';
+  return satype === 2 ? 'ah' : 'esp';
+}
+
+export class PfkeyAdapter implements KernelAdapter {
+  private readonly sas = new Map<string, { protocol: IpsecProtocol; src: string; dst: string; spi: number }>();
+  private readonly larval = new Set<string>();
+  private readonly flows = new Map<string, KernelFlowSpec>();
+  private readonly listeners: Array<(e: KernelEvent) => void> = [];
+  private readonly dialect: PfkeyDialect;
+  private subscribed = false;
+  private closed = false;
+
+  private constructor(
+    readonly name: PfkeyAdapterName,
+    private readonly addon: PfkeyAddon,
+    private readonly handle: NativeHandle,
+  ) {
+    this.dialect = dialectOf(name);
+  }
+
+  static async open(name: PfkeyAdapterName, opts: { netns?: string } = {}): Promise<PfkeyAdapter> {
+    const addon = loadKernelAddon();
+    if (!addon.pfkeyOpen || !addon.adapters.split(',').includes(name)) {
+      throw new Error(`${name} is not available on this system (addon adapters: ${addon.adapters})`);
+    }
+    const a = addon as PfkeyAddon;
+    let h: NativeHandle;
+    try {
+      h = a.pfkeyOpen(opts.netns);
+    } catch (e) {
+      const err = e as NodeJS.ErrnoException;
+      if (err.code === 'EAFNOSUPPORT') throw new Error(`kernel has no PF_KEY support (is af_key loaded?): ${err.message}`);
+      throw new Error(`cannot open PF_KEY socket: ${err.message}`);
+    }
+    return new PfkeyAdapter(name, a, h);
+  }
+
+  private check(): void {
+    if (this.closed) throw new Error(`${this.name} adapter is closed`);
+  }
+
+  async allocSpi(protocol: IpsecProtocol, src: string, dst: string): Promise<number> {
+    this.check();
+    const reply = parsePfkey(
+      await this.addon.pfkeyRequest(this.handle, 'getspi', { protocol, src, dst, min: 0x100, max: 0xffffffff }),
+    );
+    const spi = saSpi(reply);
+    const k = saKey(protocol, dst, spi);
+    this.larval.add(k);
+    this.sas.set(k, { protocol, src, dst, spi });
+    return spi;
+  }
+
+  private async install(sa: KernelSaSpec, update: boolean): Promise<void> {
+    this.check();
+    if (sa.esn && this.name !== 'pfkey-openbsd') throw new Error(`${this.name}: ESN is not supported over PF_KEY (use XFRM)`);
+    const algs = pfkeyAlgorithms(this.name, sa);
+    await this.addon.pfkeyRequest(this.handle, update ? 'update' : 'add', {
+      protocol: sa.protocol,
+      mode: sa.mode,
+      src: sa.src,
+      dst: sa.dst,
+      spi: sa.spi,
+      reqid: sa.reqid,
+      ...algs,
+      esn: sa.esn,
+      replayWindow: sa.replayWindow,
+      lifetime: sa.lifetime,
+      encap: sa.encap,
+    });
+  }
+
+  async addSa(sa: KernelSaSpec): Promise<void> {
+    const k = saKey(sa.protocol, sa.dst, sa.spi);
+    await this.install(sa, this.larval.has(k));
+    this.larval.delete(k);
+    this.sas.set(k, { protocol: sa.protocol, src: sa.src, dst: sa.dst, spi: sa.spi });
+  }
+
+  async updateSa(sa: KernelSaSpec): Promise<void> {
+    const k = saKey(sa.protocol, sa.dst, sa.spi);
+    await this.install(sa, true);
+    this.larval.delete(k);
+    this.sas.set(k, { protocol: sa.protocol, src: sa.src, dst: sa.dst, spi: sa.spi });
+  }
+
+  async deleteSa(protocol: IpsecProtocol, dst: string, spi: number): Promise<void> {
+    this.check();
+    const k = saKey(protocol, dst, spi);
+    const src = this.sas.get(k)?.src;
+    try {
+      await this.addon.pfkeyRequest(this.handle, 'delete', { protocol, dst, spi, ...(src ? { src } : {}) });
+    } finally {
+      this.sas.delete(k);
+      this.larval.delete(k);
+    }
+  }
+
+  async addFlow(f: KernelFlowSpec): Promise<void> {
+    this.check();
+    await this.addon.pfkeyRequest(this.handle, 'spdadd', toNativeFlow(f));
+    this.flows.set(flowKey(f), { ...f });
+  }
+
+  async deleteFlow(f: KernelFlowSpec): Promise<void> {
+    this.check();
+    try {
+      await this.addon.pfkeyRequest(this.handle, 'spddelete', toNativeFlow(f));
+    } finally {
+      this.flows.delete(flowKey(f));
+    }
+  }
+
+  async getCounters(protocol: IpsecProtocol, dst: string, spi: number): Promise<SaCounters> {
+    this.check();
+    const src = this.sas.get(saKey(protocol, dst, spi))?.src;
+    const reply = parsePfkey(
+      await this.addon.pfkeyRequest(this.handle, 'get', { protocol, dst, spi, ...(src ? { src } : {}) }),
+    );
+    return counters(reply);
+  }
+
+  async flush(): Promise<void> {
+    this.check();
+    const errors: string[] = [];
+    for (const f of [...this.flows.values()]) {
+      await this.deleteFlow(f).catch((e: Error) => {
+        if ((e as NodeJS.ErrnoException).code !== 'ENOENT') errors.push(e.message);
+      });
+    }
+    for (const s of [...this.sas.values()]) {
+      await this.deleteSa(s.protocol, s.dst, s.spi).catch((e: Error) => {
+        const code = (e as NodeJS.ErrnoException).code;
+        if (code !== 'ESRCH' && code !== 'ENOENT') errors.push(e.message);
+      });
+    }
+    if (errors.length) throw new Error(`${this.name} flush: ${errors.join('; ')}`);
+  }
+
+  onEvent(cb: (e: KernelEvent) => void): void {
+    this.check();
+    this.listeners.push(cb);
+    if (this.subscribed) return;
+    this.subscribed = true;
+    this.addon.pfkeySubscribe(this.handle, (msg) => {
+      const e = this.decodeEvent(msg);
+      if (e) for (const l of this.listeners) l(e);
+    });
+  }
+
+  /** SADB_ACQUIRE / SADB_EXPIRE -> KernelEvent (undefined if malformed) */
+  decodeEvent(buf: Buffer): KernelEvent | undefined {
+    let m;
+    try {
+      m = parsePfkey(buf);
+    } catch {
+      return undefined;
+    }
+    const src = m.exts.get(SADB_EXT.ADDRESS_SRC);
+    const dst = m.exts.get(SADB_EXT.ADDRESS_DST);
+    if (m.type === SADB.EXPIRE && dst && m.exts.has(SADB_EXT.SA)) {
+      const protocol = satypeProtocol(this.dialect, m.satype);
+      const e: KernelEvent = {
+        type: 'expire',
+        hard: m.exts.has(SADB_EXT.LIFETIME_HARD),
+        spi: saSpi(m),
+        dst: parseAddressExt(dst, this.dialect).addr,
+        protocol,
+      };
+      if (e.hard) this.sas.delete(saKey(protocol, e.dst, e.spi));
+      return e;
+    }
+    if (m.type === SADB.ACQUIRE && src && dst) {
+      const s = parseAddressExt(src, this.dialect);
+      const d = parseAddressExt(dst, this.dialect);
+      const sf = m.exts.get(OPENBSD_EXT.SRC_FLOW);
+      const df = m.exts.get(OPENBSD_EXT.DST_FLOW);
+      const selector =
+        this.dialect === 'openbsd' && sf && df
+          ? {
+              src: parseAddressExt(sf, this.dialect).addr,
+              dst: parseAddressExt(df, this.dialect).addr,
+              proto: 0,
+            }
+          : { src: `${s.addr}/${s.plen}`, dst: `${d.addr}/${d.plen}`, proto: s.proto };
+      return { type: 'acquire', src: s.addr, dst: d.addr, selector };
+    }
+    return undefined;
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    this.listeners.length = 0;
+    this.addon.pfkeyClose(this.handle);
+  }
+}

@@ -1,0 +1,50 @@
+/**
+ * The engine's AuthProvider under privilege separation: signatures and
+ * verifications are one round trip each to the ca process, which holds the
+ * private key. CERTREQ data and hash algorithms are pushed by the ca after
+ * every (re)load, so the synchronous calls are answered locally.
+ */
+import type { AuthProvider, LocalAuth, PeerCert, VerifyResult } from '../../ikev2/auth-provider';
+import type { Identity } from '../../crypto/identity';
+import type { PolicyConf } from '../../conf/types';
+import type { FrameChannel } from './frame-channel';
+import { CaInfo, M, caInfoCheck, localAuthCheck, verifyResultCheck, withoutPsk } from './messages';
+
+export class AuthProxy implements AuthProvider {
+  private info: CaInfo | null = null;
+  private readonly waiters: Array<() => void> = [];
+
+  constructor(private readonly ca: FrameChannel) {
+    ca.handle(M.caInfo, caInfoCheck, (info) => {
+      this.info = info;
+      for (const w of this.waiters.splice(0)) w();
+    });
+  }
+
+  /** Resolves once the ca has sent its first CaInfo. */
+  ready(): Promise<void> {
+    if (this.info) return Promise.resolve();
+    return new Promise((resolve) => this.waiters.push(resolve));
+  }
+
+  sign(policy: string, localId: Identity, octets: Buffer, peerHashAlgs: number[]): Promise<LocalAuth> {
+    return this.ca.request(M.caSign, { policy, localId, octets, peerHashAlgs }, localAuthCheck);
+  }
+
+  verify(policy: string, remoteId: Identity, method: number, data: Buffer, octets: Buffer, certs: PeerCert[]): Promise<VerifyResult> {
+    return this.ca.request(M.caVerify, { policy, remoteId, method, data, octets, certs }, verifyResultCheck);
+  }
+
+  certRequest(_policy: string): Buffer | null {
+    return this.info?.certRequest ?? null;
+  }
+
+  hashAlgorithms(): number[] {
+    return this.info?.hashAlgorithms ?? [];
+  }
+
+  /** Ask the ca to reload keys and certificates for these policies. */
+  load(policies: PolicyConf[]): void {
+    this.ca.notify(M.caLoad, { policies: withoutPsk(policies) });
+  }
+}

@@ -1,0 +1,154 @@
+/**
+ * The ikev2 engine process: chrooted to an empty directory as the unprivileged
+ * user, with no kernel socket and no private key. It receives the IKE sockets
+ * and the parsed configuration (PSKs included, as in iked) from the parent,
+ * reaches the kernel through the parent (KernelProxy) and signatures through
+ * the ca (AuthProxy), and serves the control process.
+ * Every module it needs is imported here, before the chroot.
+ */
+import { Engine } from '../../ikev2/engine';
+import { buildPolicy } from '../../ikev2/policy';
+import { CertStore } from '../../crypto/x509';
+import type { IkedConfig } from '../../conf/types';
+import type { MonitorEvent } from '../control-api';
+import { UdpTransport } from '../udp-transport';
+import { DaemonControlImpl } from '../daemon-control';
+import { PolicyKeeper } from '../policy-keeper';
+import { showFlows, showSa, showStats } from '../sa-views';
+import { startChild, PEER_FD, CONTROL_FD } from './child-runtime';
+import { chrootAndDrop } from './privileges';
+import { KernelProxy } from './kernel-proxy';
+import { AuthProxy } from './auth-proxy';
+import { SocketInbox } from './ike-sockets';
+import { EngineInit, M, empty, engineConfigCheck, engineInitCheck, modeCheck, resetCheck, verboseCheck } from './messages';
+
+/** How often the views the control process serves are refreshed without an event. */
+const VIEWS_REFRESH_MS = 1000;
+/** Coalescing delay after an event. */
+const VIEWS_EVENT_MS = 20;
+
+function dropNow(): Error | null {
+  const spec = process.env.IKED_PRIVSEP_DROP; // "chroot:uid:gid", set by the parent
+  delete process.env.IKED_PRIVSEP_DROP;
+  const m = spec ? /^(.+):(\d+):(\d+)$/.exec(spec) : null;
+  if (!m) return new Error('engine started without a privilege drop specification');
+  try {
+    chrootAndDrop(m[1], Number(m[2]), Number(m[3]));
+    return null;
+  } catch (e) {
+    return e instanceof Error ? e : new Error(String(e));
+  }
+}
+
+function main(): void {
+  const rt = startChild('engine', 64 * 1024 * 1024);
+  const { log, parent } = rt;
+  const inbox = new SocketInbox();
+  const dropError = dropNow();
+  const caLink = rt.channel(PEER_FD, 'ca->engine');
+  const controlLink = rt.channel(CONTROL_FD, 'control->engine', 1024 * 1024);
+  const kernel = new KernelProxy(parent);
+  const auth = new AuthProxy(caLink);
+  const monitors = new Set<(e: MonitorEvent) => void>();
+
+  let engine: Engine | null = null;
+  let transport: UdpTransport | null = null;
+  let keeper: PolicyKeeper | null = null;
+  let control: DaemonControlImpl | null = null;
+
+  let viewsTimer: NodeJS.Timeout | null = null;
+  const pushViews = (): void => {
+    if (viewsTimer) clearTimeout(viewsTimer);
+    viewsTimer = null;
+    if (engine) controlLink.notify(M.ctlViews, { sas: showSa(engine), flows: showFlows(engine), stats: showStats(engine) });
+    viewsTimer = setTimeout(pushViews, VIEWS_REFRESH_MS);
+  };
+  const viewsSoon = (): void => {
+    if (viewsTimer) clearTimeout(viewsTimer);
+    viewsTimer = setTimeout(pushViews, VIEWS_EVENT_MS);
+  };
+
+  const loaded = (config: IkedConfig) => ({ config, policies: config.policies.map(buildPolicy) });
+
+  const init = async (init: EngineInit): Promise<null> => {
+    if (dropError) throw dropError;
+    if (engine) throw new Error('engine: already initialised');
+    const { opts, config } = init;
+    const sockets = await inbox.wait(init.sockets);
+    await auth.ready();
+    const policies = config.policies.map(buildPolicy);
+    const e: Engine = new Engine({
+      log,
+      kernel,
+      auth,
+      transport: UdpTransport.adopt(
+        {
+          ikePort: opts.ikePort,
+          nattPort: opts.natt === 'disable' ? null : opts.nattPort,
+          ipv6: opts.ipv6,
+          log,
+          onPacket: (buf, local, remote) => e.handleDatagram(buf, local, remote),
+        },
+        sockets,
+      ),
+      policies,
+      options: config.options,
+      natt: opts.natt,
+      nattPort: opts.nattPort,
+      monitor: (kind, message, spi) => {
+        const ev: MonitorEvent = { time: Math.floor(Date.now() / 1000), kind, message, spi };
+        for (const m of monitors) m(ev);
+        controlLink.notify(M.ctlEvent, ev);
+        viewsSoon();
+      },
+      timing: init.timing,
+    });
+    transport = e.transport as UdpTransport;
+    e.localIkePort = opts.ikePort;
+    e.remoteIkePort = opts.ikePort;
+    e.passive = opts.passive || config.options.mode === 'passive';
+    const k = new PolicyKeeper(e, log);
+    kernel.onEvent((ev) => k.kernelEvent(ev));
+    const caHandle = { store: new CertStore(), load: (p: IkedConfig['policies']) => auth.load(p) };
+    const reloadInParent = (): { ok: false; errors: string[] } => ({ ok: false, errors: ['engine: configuration files are read by the parent process'] });
+    control = new DaemonControlImpl(e, caHandle, k, log, monitors, opts, reloadInParent);
+    engine = e;
+    keeper = k;
+    k.start();
+    pushViews();
+    log.debug(`engine: running as uid ${process.getuid?.()} with ${sockets.length} IKE sockets`);
+    return null;
+  };
+
+  const need = (): DaemonControlImpl => {
+    if (!control) throw new Error('engine: not initialised yet');
+    return control;
+  };
+
+  parent.handle(M.engineInit, engineInitCheck, init);
+  parent.handle(M.engineConfig, engineConfigCheck, (r) => {
+    need().applyConfig(loaded(r.config));
+    viewsSoon();
+    return null;
+  });
+  parent.handle(M.engineShutdown, empty, async () => {
+    if (viewsTimer) clearTimeout(viewsTimer);
+    keeper?.stop();
+    await engine?.shutdown(true);
+    await transport?.close();
+    return null;
+  });
+  parent.handle(M.logVerbose, verboseCheck, (r) => need().setLogVerbose(r.verbose));
+  controlLink.handle(M.ctlReset, resetCheck, async (r) => {
+    const msg = await need().reset(r.what, r.arg);
+    viewsSoon();
+    return msg;
+  });
+  controlLink.handle(M.ctlMode, modeCheck, (r) => {
+    need().setMode(r.mode);
+    viewsSoon();
+    return null;
+  });
+}
+
+main();

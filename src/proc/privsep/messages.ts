@@ -1,0 +1,287 @@
+/**
+ * The privsep message catalogue: every message type exchanged between parent,
+ * engine (ikev2), ca and control, with the check of its body and reply.
+ * Sizes: addresses 64 chars, keys 1 KiB, AUTH octets 64 KiB, certificates 64 KiB each.
+ */
+import type { KernelEvent, KernelFlowSpec, KernelSaSpec, SaCounters, IpsecProtocol } from '../../platform/types';
+import type { Identity } from '../../crypto/identity';
+import type { LocalAuth, PeerCert, VerifyResult } from '../../ikev2/auth-provider';
+import type { IkedConfig, PolicyConf } from '../../conf/types';
+import type { IkedOptions } from '../../cli/iked-options';
+import type { CertstoreEntry, FlowView, IkeSaView, MonitorEvent, ResetTarget } from '../control-api';
+import { RESET_TARGETS } from '../control-api';
+import { Check, IpcCheckError, arr, bool, buf, int, isRecord, nothing, nullable, obj, oneOf, opt, plain, port, record, str, uint32 } from './check';
+
+/** Message type names. */
+export const M = {
+  // engine -> parent (kernel proxy), parent -> engine (events)
+  kAllocSpi: 'kernel.allocSpi',
+  kSa: 'kernel.sa',
+  kDeleteSa: 'kernel.deleteSa',
+  kFlow: 'kernel.flow',
+  kCounters: 'kernel.counters',
+  kFlush: 'kernel.flush',
+  kEvent: 'kernel.event',
+  // engine <-> ca
+  caSign: 'ca.sign',
+  caVerify: 'ca.verify',
+  caInfo: 'ca.info',
+  caLoad: 'ca.load',
+  // parent <-> children
+  caInit: 'ca.init',
+  caCertstore: 'ca.certstore',
+  engineInit: 'engine.init',
+  engineConfig: 'engine.config',
+  engineShutdown: 'engine.shutdown',
+  controlInit: 'control.init',
+  logVerbose: 'log.verbose',
+  // control <-> engine / parent
+  ctlReset: 'ctl.reset',
+  ctlMode: 'ctl.mode',
+  ctlViews: 'ctl.views',
+  ctlEvent: 'ctl.event',
+  ctlReload: 'ctl.reload',
+  ctlCouple: 'ctl.couple',
+  ctlLog: 'ctl.log',
+  ctlCertstore: 'ctl.certstore',
+} as const;
+
+const ADDR = 64;
+const KEY = 1024;
+const NAME = 256;
+
+const ipsecProtocol = oneOf<IpsecProtocol>('esp', 'ah');
+const addr = str(ADDR);
+
+// ------------------------------------------------------------------ kernel
+
+export const saSpecCheck: Check<KernelSaSpec> = obj<KernelSaSpec>({
+  protocol: ipsecProtocol,
+  mode: oneOf('tunnel', 'transport'),
+  src: addr,
+  dst: addr,
+  spi: uint32,
+  reqid: uint32,
+  encr: opt(obj<NonNullable<KernelSaSpec['encr']>>({ ianaId: int(0, 65535), keyBits: int(0, 8192), key: buf(KEY), icvLen: opt(int(0, 64)) })),
+  integ: opt(obj<NonNullable<KernelSaSpec['integ']>>({ ianaId: int(0, 65535), key: buf(KEY) })),
+  esn: bool,
+  replayWindow: int(0, 1 << 20),
+  lifetime: obj<KernelSaSpec['lifetime']>({
+    softSeconds: int(0, Number.MAX_SAFE_INTEGER),
+    hardSeconds: int(0, Number.MAX_SAFE_INTEGER),
+    softBytes: int(0, Number.MAX_SAFE_INTEGER),
+    hardBytes: int(0, Number.MAX_SAFE_INTEGER),
+  }),
+  encap: opt(obj<NonNullable<KernelSaSpec['encap']>>({ sport: port, dport: port })),
+  selector: opt(obj<NonNullable<KernelSaSpec['selector']>>({ src: addr, dst: addr, proto: int(0, 255) })),
+});
+
+export const flowSpecCheck: Check<KernelFlowSpec> = obj<KernelFlowSpec>({
+  dir: oneOf('in', 'out', 'fwd'),
+  src: addr,
+  dst: addr,
+  proto: int(0, 255),
+  sport: opt(port),
+  dport: opt(port),
+  tunnelSrc: addr,
+  tunnelDst: addr,
+  protocol: ipsecProtocol,
+  mode: oneOf('tunnel', 'transport'),
+  reqid: uint32,
+  priority: opt(uint32),
+});
+
+export interface SpiRequest {
+  protocol: IpsecProtocol;
+  src: string;
+  dst: string;
+}
+export const spiRequestCheck = obj<SpiRequest>({ protocol: ipsecProtocol, src: addr, dst: addr });
+
+export interface SaRequest {
+  sa: KernelSaSpec;
+  update: boolean;
+}
+export const saRequestCheck = obj<SaRequest>({ sa: saSpecCheck, update: bool });
+
+export interface SaId {
+  protocol: IpsecProtocol;
+  dst: string;
+  spi: number;
+}
+export const saIdCheck = obj<SaId>({ protocol: ipsecProtocol, dst: addr, spi: uint32 });
+
+export interface FlowRequest {
+  f: KernelFlowSpec;
+  add: boolean;
+}
+export const flowRequestCheck = obj<FlowRequest>({ f: flowSpecCheck, add: bool });
+
+const count = int(0, Number.MAX_SAFE_INTEGER);
+export const countersCheck = obj<SaCounters>({ bytes: count, packets: count, lastUse: count });
+
+const selectorCheck = obj<{ src: string; dst: string; proto: number }>({ src: addr, dst: addr, proto: int(0, 255) });
+
+export const kernelEventCheck: Check<KernelEvent> = (v, w) => {
+  const o = record(v, w);
+  switch (o.type) {
+    case 'acquire':
+      return obj<Extract<KernelEvent, { type: 'acquire' }>>({ type: oneOf('acquire'), src: addr, dst: addr, selector: selectorCheck, reqid: opt(uint32) })(v, w);
+    case 'expire':
+      return obj<Extract<KernelEvent, { type: 'expire' }>>({ type: oneOf('expire'), hard: bool, spi: uint32, dst: addr, protocol: ipsecProtocol })(v, w);
+    case 'migrate':
+      plain(4)(v, w);
+      return o as KernelEvent;
+    default:
+      throw new IpcCheckError(`${w}: unknown kernel event type`);
+  }
+};
+
+// ------------------------------------------------------------------ ca
+
+const identityCheck = obj<Identity>({ type: int(0, 255), data: buf(2048) });
+const certCheck = obj<PeerCert>({ encoding: int(0, 255), data: buf(65536) });
+const certsCheck = arr(certCheck, 16);
+const hashAlgs = arr(int(0, 65535), 32);
+
+export interface SignRequest {
+  policy: string;
+  localId: Identity;
+  octets: Buffer;
+  peerHashAlgs: number[];
+}
+export const signRequestCheck = obj<SignRequest>({ policy: str(NAME), localId: identityCheck, octets: buf(65536), peerHashAlgs: hashAlgs });
+export const localAuthCheck = obj<LocalAuth>({ method: int(0, 255), data: buf(8192), certs: certsCheck });
+
+export interface VerifyRequest {
+  policy: string;
+  remoteId: Identity;
+  method: number;
+  data: Buffer;
+  octets: Buffer;
+  certs: PeerCert[];
+}
+export const verifyRequestCheck = obj<VerifyRequest>({
+  policy: str(NAME),
+  remoteId: identityCheck,
+  method: int(0, 255),
+  data: buf(8192),
+  octets: buf(65536),
+  certs: certsCheck,
+});
+export const verifyResultCheck: Check<VerifyResult> = (v, w) => {
+  const o = record(v, w);
+  if (o.ok === true) return obj<{ ok: true; detail?: string }>({ ok: (x, ww) => bool(x, ww) as true, detail: opt(str(4096)) })(v, w);
+  return obj<{ ok: false; reason: string }>({ ok: (x, ww) => bool(x, ww) as false, reason: str(4096) })(v, w);
+};
+
+export interface CaInfo {
+  certRequest: Buffer | null;
+  hashAlgorithms: number[];
+}
+export const caInfoCheck = obj<CaInfo>({ certRequest: nullable(buf(20 * 1024)), hashAlgorithms: hashAlgs });
+
+/** Policies as configuration data (shape checked here, meaning by buildPolicy/CaService). */
+export const policiesCheck: Check<PolicyConf[]> = (v, w) => {
+  const list = arr(record, 10_000)(v, w);
+  plain(24)(list, w);
+  list.forEach((p, i) => {
+    str(NAME)(p.name, `${w}[${i}].name`);
+    const auth = record(p.auth, `${w}[${i}].auth`);
+    str(32)(auth.method, `${w}[${i}].auth.method`);
+  });
+  return list as unknown as PolicyConf[];
+};
+
+export const caLoadCheck = obj<{ policies: PolicyConf[] }>({ policies: policiesCheck });
+
+const certstoreEntry = obj<CertstoreEntry>({ subject: str(4096), issuer: str(4096), notAfter: str(64), kind: oneOf('ca', 'cert') });
+export const certstoreCheck = obj<{ certs: CertstoreEntry[] }>({ certs: arr(certstoreEntry, 10_000) });
+
+export interface CaInit {
+  dir: string;
+  policies: PolicyConf[];
+}
+export const caInitCheck = obj<CaInit>({ dir: str(4096), policies: policiesCheck });
+
+/** The ca needs no pre-shared key: drop them before a config goes there. */
+export function withoutPsk(policies: PolicyConf[]): PolicyConf[] {
+  return policies.map((p) => (p.auth.method === 'psk' ? { ...p, auth: { method: 'psk', psk: Buffer.alloc(0) } } : p));
+}
+
+// ------------------------------------------------------------------ engine
+
+export const configCheck: Check<IkedConfig> = (v, w) => {
+  const o = record(v, w);
+  record(o.options, `${w}.options`);
+  policiesCheck(o.policies, `${w}.policies`);
+  plain(24)(o, w);
+  return o as unknown as IkedConfig;
+};
+
+export const ikedOptionsCheck: Check<IkedOptions> = (v, w) => {
+  const o = record(v, w);
+  plain(4)(o, w);
+  str(4096)(o.configFile, `${w}.configFile`);
+  str(4096)(o.socketPath, `${w}.socketPath`);
+  int(0, 16)(o.verbose, `${w}.verbose`);
+  port(o.ikePort, `${w}.ikePort`);
+  port(o.nattPort, `${w}.nattPort`);
+  oneOf('auto', 'force', 'disable')(o.natt, `${w}.natt`);
+  bool(o.passive, `${w}.passive`);
+  bool(o.foreground, `${w}.foreground`);
+  if (!isRecord(o.macros)) throw new IpcCheckError(`${w}.macros: expected an object`);
+  return o as unknown as IkedOptions;
+};
+
+export interface EngineInit {
+  opts: IkedOptions;
+  config: IkedConfig;
+  /** the sockets that follow on the node IPC channel */
+  sockets: Array<{ address: string; port: number }>;
+  timing: Record<string, number>;
+}
+export const engineInitCheck = obj<EngineInit>({
+  opts: ikedOptionsCheck,
+  config: configCheck,
+  sockets: arr(obj<{ address: string; port: number }>({ address: addr, port }), 4096),
+  timing: (v, w) => {
+    const o = record(v, w);
+    for (const [k, x] of Object.entries(o)) int(0, Number.MAX_SAFE_INTEGER)(x, `${w}.${k}`);
+    return o as Record<string, number>;
+  },
+});
+export const engineConfigCheck = obj<{ config: IkedConfig }>({ config: configCheck });
+
+export const verboseCheck = obj<{ verbose: boolean }>({ verbose: bool });
+
+// ------------------------------------------------------------------ control
+
+export interface ControlInit {
+  socketPath: string;
+  chroot: string;
+  uid: number;
+  gid: number;
+}
+export const controlInitCheck = obj<ControlInit>({ socketPath: str(4096), chroot: str(4096), uid: uint32, gid: uint32 });
+
+export const resetCheck = obj<{ what: ResetTarget; arg?: string }>({ what: oneOf(...RESET_TARGETS), arg: opt(str(1024)) });
+export const modeCheck = obj<{ mode: 'active' | 'passive' }>({ mode: oneOf('active', 'passive') });
+export const reloadCheck = obj<{ file?: string }>({ file: opt(str(4096)) });
+export const reloadResultCheck = obj<{ ok: boolean; errors: string[] }>({ ok: bool, errors: arr(str(4096), 1000) });
+export const coupleCheck = obj<{ coupled: boolean }>({ coupled: bool });
+
+export interface Views {
+  sas: IkeSaView[];
+  flows: FlowView[];
+  stats: Record<string, number>;
+}
+export const viewsCheck: Check<Views> = (v, w) => {
+  const o = obj<{ sas: unknown[]; flows: unknown[]; stats: Record<string, unknown> }>({ sas: arr(plain(8), 1_000_000), flows: arr(plain(4), 1_000_000), stats: record })(v, w);
+  for (const [k, x] of Object.entries(o.stats)) if (typeof x !== 'number') throw new IpcCheckError(`${w}.stats.${k}: expected a number`);
+  return o as unknown as Views;
+};
+export const monitorEventCheck = obj<MonitorEvent>({ time: int(0, Number.MAX_SAFE_INTEGER), kind: str(64), message: str(4096), spi: opt(str(64)) });
+
+export const empty = nothing;
+export const spiReply = uint32;

@@ -1,0 +1,124 @@
+/**
+ * Our iked against our iked, two daemons in two namespaces: the same proposal and
+ * authentication matrix as against strongSwan, plus rekeys by lifetime and deletes.
+ */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { interopAvailable } from './lib/netns';
+import { REPO, IKE_PROPOSALS, ESP_PROPOSALS, Auth, ikedConf, makePki, ikedDirFor, oursEstablished, waitUntil, makeTwoHosts, IkedProcess } from './lib/scenario';
+import type { OurSa } from './lib/iked-process';
+
+const skip = interopAvailable();
+
+function assertPair(x: OurSa, y: OurSa): void {
+  assert.equal(x.ikeSpiI, y.ikeSpiI);
+  assert.equal(x.ikeSpiR, y.ikeSpiR);
+  assert.equal(x.initiator, !y.initiator);
+  for (const k of ['encr', 'encrKeyBits', 'integ', 'prf', 'dh'] as const) assert.equal(x[k], y[k], k);
+  assert.equal(x.children.length, y.children.length);
+  for (const c of x.children) {
+    const d = y.children.find((o) => o.spiIn === c.spiOut);
+    assert.ok(d, `no peer Child SA for ${c.spiIn}/${c.spiOut}`);
+    assert.equal(d.spiOut, c.spiIn);
+    assert.equal(d.encr, c.encr);
+    assert.equal(d.integ, c.integ);
+    assert.deepEqual(d.tsLocal, c.tsRemote);
+  }
+}
+
+async function pair(prefix: string, ike: string, esp: string, auth: Auth, extra = ''): Promise<{ a: IkedProcess; b: IkedProcess; done: () => Promise<void> }> {
+  const topo = await makeTwoHosts(prefix);
+  const { a: A, b: B } = topo;
+  const pki = auth.kind === 'cert' ? makePki(auth.keyType, ['a.test', 'b.test']) : undefined;
+  let a: IkedProcess | undefined;
+  let b: IkedProcess | undefined;
+  try {
+    b = await IkedProcess.start({
+      ns: B.ns,
+      repoRoot: REPO,
+      conf: ikedConf({ active: false, local: B.addr, peer: A.addr, localLan: B.lan, remoteLan: A.lan, ike, esp, srcid: 'b.test', dstid: 'a.test', auth, extra }),
+      env: pki ? { IKED_DIR: ikedDirFor(pki, 'b.test') } : undefined,
+    });
+    a = await IkedProcess.start({
+      ns: A.ns,
+      repoRoot: REPO,
+      conf: ikedConf({ active: true, local: A.addr, peer: B.addr, localLan: A.lan, remoteLan: B.lan, ike, esp, srcid: 'a.test', dstid: 'b.test', auth, extra }),
+      env: pki ? { IKED_DIR: ikedDirFor(pki, 'a.test') } : { IKED_RETRANSMIT_MS: '500', IKED_RETRANSMIT_TRIES: '3' },
+    });
+  } catch (e) {
+    await a?.stop();
+    await b?.stop();
+    await topo.cleanup();
+    throw e;
+  }
+  const done = async (): Promise<void> => {
+    await a?.stop();
+    await b?.stop();
+    await topo.cleanup();
+  };
+  return { a, b, done };
+}
+
+test('iked <-> iked matrix', { timeout: 300_000 }, async (t) => {
+  if (skip) return t.skip(skip);
+  const cases: { ike: (typeof IKE_PROPOSALS)[number]; esp: (typeof ESP_PROPOSALS)[number]; auth: Auth }[] = [
+    ...IKE_PROPOSALS.map((ike, i) => ({ ike, esp: ESP_PROPOSALS[i], auth: { kind: 'psk' } as Auth })),
+    { ike: IKE_PROPOSALS[0], esp: ESP_PROPOSALS[0], auth: { kind: 'cert', keyType: 'ecdsa' } },
+    { ike: IKE_PROPOSALS[1], esp: ESP_PROPOSALS[1], auth: { kind: 'cert', keyType: 'rsa' } },
+  ];
+  let n = 0;
+  for (const c of cases) {
+    const label = `${c.auth.kind === 'psk' ? 'PSK' : `${c.auth.keyType.toUpperCase()} certificates`}, IKE ${c.ike.label}, ESP ${c.esp.label}`;
+    await t.test(label, { timeout: 60_000 }, async () => {
+      const { a, b, done } = await pair(`iio${++n}`, c.ike.iked, c.esp.iked, c.auth);
+      try {
+        const sa = await oursEstablished(a);
+        const sb = await oursEstablished(b);
+        assertPair(sa, sb);
+      } finally {
+        await done();
+      }
+    });
+  }
+});
+
+test('iked <-> iked: rekeys by lifetime, delete by each side', { timeout: 120_000 }, async (t) => {
+  if (skip) return t.skip(skip);
+  const { a, b, done } = await pair('iiol', IKE_PROPOSALS[2].iked, `${ESP_PROPOSALS[2].iked} group curve25519`, { kind: 'psk' }, 'ikelifetime 12 lifetime 6');
+  try {
+    const first = await oursEstablished(a);
+    await t.test('Child SA rekeyed with PFS, both sides agree', async () => {
+      const sa = await waitUntil('a Child SA rekey', 20_000, async () => {
+        const s = (await a.showSa())[0];
+        return s && s.children.length === 1 && s.children[0].spiIn !== first.children[0].spiIn ? s : null;
+      });
+      const sb = await waitUntil('b to agree', 5_000, async () => {
+        const s = (await b.showSa()).find((x) => x.ikeSpiI === sa.ikeSpiI);
+        return s && s.children.length === 1 && s.children[0].spiOut === sa.children[0].spiIn ? s : null;
+      });
+      assertPair(sa, sb);
+      assert.equal(sa.children[0].dh, 'CURVE25519');
+    });
+    await t.test('IKE SA rekeyed, children move, both sides agree', async () => {
+      const sa = await waitUntil('an IKE SA rekey', 25_000, async () => {
+        const sas = await a.showSa();
+        return sas.length === 1 && sas[0].ikeSpiI !== first.ikeSpiI && sas[0].state === 'ESTABLISHED' && sas[0].children.length === 1 ? sas[0] : null;
+      });
+      const sb = await waitUntil('b to agree', 5_000, async () => {
+        const sas = await b.showSa();
+        return sas.length === 1 && sas[0].ikeSpiI === sa.ikeSpiI ? sas[0] : null;
+      });
+      assertPair(sa, sb);
+    });
+    await t.test('the responder deletes the IKE SA; the active side re-establishes', async () => {
+      const before = (await a.showSa())[0];
+      const r = await b.ikectl(['reset', 'sa']);
+      assert.equal(r.code, 0, r.stderr);
+      await a.waitForLog(/deleted by peer/, 10_000);
+      const again = await oursEstablished(a, (s) => s.ikeSpiI !== before.ikeSpiI);
+      assert.notEqual(again.ikeSpiI, before.ikeSpiI);
+    });
+  } finally {
+    await done();
+  }
+});
