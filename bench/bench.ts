@@ -204,7 +204,8 @@ async function main(): Promise<void> {
   } finally {
     pki?.remove();
     await rig.topo.cleanup();
-    rmSync(rig.baseDir, { recursive: true, force: true });
+    if (process.env.IKED_BENCH_KEEP === '1') log(`kept ${rig.baseDir}`);
+    else rmSync(rig.baseDir, { recursive: true, force: true });
   }
   const lines = machineLines(results, hold);
   console.log(resultsTable(results));

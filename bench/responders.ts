@@ -27,6 +27,12 @@ export interface ResponderOptions {
   pki: BenchPki | null;
 }
 
+/** IKED_BENCH_PROFILE=DIR: our responder writes a V8 CPU profile there (node --cpu-prof). */
+function profileArgs(): string[] {
+  const dir = process.env.IKED_BENCH_PROFILE;
+  return dir ? ['--cpu-prof', '--cpu-prof-dir', dir] : [];
+}
+
 export async function startIked(c: BenchCase, o: ResponderOptions): Promise<Responder> {
   const dir = mkdtempSync(join(o.baseDir, `iked-${c.name}-`));
   const conf = join(dir, 'iked.conf');
@@ -37,7 +43,7 @@ export async function startIked(c: BenchCase, o: ResponderOptions): Promise<Resp
   if (o.pki) env.IKED_DIR = o.pki.serverDir;
   const proc = NsDaemon.spawn({
     ns: o.ns,
-    argv: ['taskset', '-c', String(o.cpu), process.execPath, iked, '-d', '-f', conf, '-s', sock],
+    argv: ['taskset', '-c', String(o.cpu), process.execPath, ...profileArgs(), iked, '-d', '-f', conf, '-s', sock],
     outFile: join(dir, 'iked.log'),
     env,
   });

@@ -13,12 +13,31 @@ export function signedOctets(prf: PrfAlg, realMessage: Buffer, peerNonce: Buffer
   return Buffer.concat([realMessage, peerNonce, macedId]);
 }
 
+/**
+ * prf(Shared Secret, "Key Pad for IKEv2") depends only on the PSK and the PRF: computed
+ * once per configured secret (held as long as the secret itself, keyed by its Buffer).
+ */
+const padCache = new WeakMap<Buffer, Map<number, Buffer>>();
+
+function paddedKey(prf: PrfAlg, psk: Buffer): Buffer {
+  let m = padCache.get(psk);
+  if (!m) padCache.set(psk, (m = new Map()));
+  let k = m.get(prf.id);
+  if (!k) m.set(prf.id, (k = prf.compute(psk, KEY_PAD)));
+  return k;
+}
+
+/** Forget the cached padded key of a secret that is being dropped (and zero it). */
+export function forgetPskPad(psk: Buffer): void {
+  const m = padCache.get(psk);
+  if (!m) return;
+  for (const k of m.values()) k.fill(0);
+  padCache.delete(psk);
+}
+
 /** AUTH = prf(prf(Shared Secret, "Key Pad for IKEv2"), octets). */
 export function pskAuth(prf: PrfAlg, psk: Buffer, octets: Buffer): Buffer {
-  const k = prf.compute(psk, KEY_PAD);
-  const out = prf.compute(k, octets);
-  k.fill(0);
-  return out;
+  return prf.compute(paddedKey(prf, psk), octets);
 }
 
 /** Constant-time check of a received shared-key AUTH value. */

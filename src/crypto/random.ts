@@ -1,10 +1,32 @@
-/** Random SPIs and nonces from the OpenSSL CSPRNG. */
-import { randomBytes } from 'node:crypto';
+/**
+ * Random SPIs and nonces from the OpenSSL CSPRNG. Small requests are served from a
+ * pool refilled with one randomFillSync call (one OpenSSL call per 4 KiB instead of
+ * one per SPI or nonce); handed-out bytes are copied out and wiped from the pool.
+ */
+import { randomBytes, randomFillSync } from 'node:crypto';
+
+const POOL_SIZE = 4096;
+const pool = Buffer.alloc(POOL_SIZE);
+let used = POOL_SIZE;
+
+/** n fresh random bytes (a copy: never shared with the pool). */
+export function pooledRandom(n: number): Buffer {
+  if (n > POOL_SIZE / 4) return randomBytes(n);
+  if (used + n > POOL_SIZE) {
+    randomFillSync(pool);
+    used = 0;
+  }
+  const out = Buffer.allocUnsafe(n);
+  pool.copy(out, 0, used, used + n);
+  pool.fill(0, used, used + n);
+  used += n;
+  return out;
+}
 
 /** A random SPI of n bytes that is never all-zero (zero means "no SPI" on the wire). */
 export function randomSpi(n: 4 | 8): Buffer {
   for (;;) {
-    const spi = randomBytes(n);
+    const spi = pooledRandom(n);
     if (spi.some((b) => b !== 0)) return spi;
   }
 }
@@ -14,5 +36,5 @@ export function nonce(len = 32): Buffer {
   if (!Number.isInteger(len) || len < 16 || len > 256) {
     throw new RangeError(`nonce length ${len} outside 16..256 bytes (RFC 7296 2.10)`);
   }
-  return randomBytes(len);
+  return pooledRandom(len);
 }

@@ -167,7 +167,7 @@ export class Engine {
     const h = m.header;
     const response = (h.flags & FLAG.RESPONSE) !== 0;
     const fromOriginalInitiator = (h.flags & FLAG.INITIATOR) !== 0;
-    this.log.debug(`ikev2_recv: ${describeMessage(m)} from ${endpointText(remote)} to ${endpointText(local)}`);
+    if (this.log.getVerbose() >= 2) this.log.debug(`ikev2_recv: ${describeMessage(m)} from ${endpointText(remote)} to ${endpointText(local)}`);
 
     if (h.exchange === EXCHANGE.IKE_SA_INIT && !response) {
       if (!fromOriginalInitiator || h.messageId !== 0 || !h.spiR.equals(ZERO8)) {
@@ -217,7 +217,7 @@ export class Engine {
       return;
     }
     sa.lastInbound = Date.now();
-    this.log.debug(`${this.spiTag(sa)}: ${ExchangeType.name(m.header.exchange)} response ${m.header.messageId} [ ${describePayloads(inner)} ]`);
+    if (this.log.getVerbose() >= 2) this.log.debug(`${this.spiTag(sa)}: ${ExchangeType.name(m.header.exchange)} response ${m.header.messageId} [ ${describePayloads(inner)} ]`);
     this.finishPending(sa);
     this.followPeer(sa, local, remote);
     void Promise.resolve(p.onResponse(m, inner, raw)).catch((e) => this.handlerFailed(sa, e));
@@ -246,7 +246,7 @@ export class Engine {
     sa.lastInbound = Date.now();
     sa.peerNextId = id + 1;
     sa.lastResponse = { id, packets: [] };
-    this.log.debug(`${this.spiTag(sa)}: ${ExchangeType.name(m.header.exchange)} request ${id} [ ${describePayloads(inner)} ]`);
+    if (this.log.getVerbose() >= 2) this.log.debug(`${this.spiTag(sa)}: ${ExchangeType.name(m.header.exchange)} request ${id} [ ${describePayloads(inner)} ]`);
     this.followPeer(sa, local, remote);
     let work: void | Promise<void>;
     switch (m.header.exchange) {
@@ -294,7 +294,7 @@ export class Engine {
   respond(sa: IkeSa, req: IkeHeader, inner: Payload[]): void {
     const header = ikeHeader(sa, req.exchange, req.messageId, true);
     const packet = sealMessage(sa, header, inner);
-    this.log.debug(`${this.spiTag(sa)}: send ${ExchangeType.name(req.exchange)} response ${req.messageId} [ ${describePayloads(inner)} ]`);
+    if (this.log.getVerbose() >= 2) this.log.debug(`${this.spiTag(sa)}: send ${ExchangeType.name(req.exchange)} response ${req.messageId} [ ${describePayloads(inner)} ]`);
     sa.lastResponse = { id: req.messageId, packets: [packet] };
     this.stats.txPackets++;
     this.transport.send(packet, sa.local, sa.remote);
@@ -314,7 +314,7 @@ export class Engine {
       const id = sa.nextRequestId++;
       const header = ikeHeader(sa, q.exchange, id, false);
       const packet = sealMessage(sa, header, inner);
-      this.log.debug(`${this.spiTag(sa)}: send ${ExchangeType.name(q.exchange)} request ${id} [ ${describePayloads(inner)} ]`);
+      if (this.log.getVerbose() >= 2) this.log.debug(`${this.spiTag(sa)}: send ${ExchangeType.name(q.exchange)} request ${id} [ ${describePayloads(inner)} ]`);
       sa.pending = { messageId: id, exchange: q.exchange, packet, tries: 0, timer: null, onResponse: q.onResponse, onGiveUp: q.onGiveUp };
       this.transmit(sa);
     }

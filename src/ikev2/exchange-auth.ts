@@ -10,6 +10,7 @@ import { findPolicyForPeer, localIdentity, Policy } from './policy';
 import { makeChildOffer, offerPayloads, tsPayloads, answerChild, completeChild, ChildOffer } from './child-negotiate';
 import { scheduleChildLifetime, scheduleIkeLifetime } from './lifetimes';
 import { endpointText } from './endpoint';
+import { removeChildren } from './exchange-info';
 import type { Engine } from './engine';
 import type { PeerCert } from './auth-provider';
 import { Identity, idPayloadBody, identityMatches, formatIdentity } from '../crypto/identity';
@@ -157,7 +158,7 @@ export async function handleAuthRequest(e: Engine, sa: IkeSa, m: IkeMessage, inn
   out.push(...(await localAuth(e, sa, policy, ourId)));
   e.established(sa, Date.now() - sa.createdAt);
   scheduleIkeLifetime(e, sa);
-  if (sa.initialContact) dropOlderSas(e, sa);
+  if (sa.initialContact) await dropOlderSas(e, sa);
   try {
     const ans = await answerChild(e, sa, inner, sa.ni, sa.nr, null, true);
     if (ans.ok) {
@@ -182,11 +183,15 @@ function failAuth(e: Engine, sa: IkeSa, m: IkeMessage, reason: string): void {
   e.deleteIkeSa(sa, 'authentication failed', false);
 }
 
-/** INITIAL_CONTACT: the peer rebooted; older IKE SAs with the same identity go. */
-function dropOlderSas(e: Engine, sa: IkeSa): void {
-  for (const other of e.sas.all()) {
+/**
+ * INITIAL_CONTACT: the peer rebooted; older IKE SAs with the same identity go. Their
+ * Child SAs leave the kernel first: the new Child SA installs the same flows.
+ */
+async function dropOlderSas(e: Engine, sa: IkeSa): Promise<void> {
+  for (const other of sa.remoteId ? e.sas.withPeerIdentity(sa.remoteId) : []) {
     if (other === sa || other.state !== 'ESTABLISHED' || !other.remoteId || !sa.remoteId) continue;
     if (other.remote.address === sa.remote.address && other.remoteId.data.equals(sa.remoteId.data) && other.policy === sa.policy) {
+      await removeChildren(e, other, [...other.children], false);
       e.deleteIkeSa(other, 'INITIAL_CONTACT from peer', false);
     }
   }

@@ -7,6 +7,9 @@ export class SaTable {
   /** Responder: (peer address, SPIi) -> SA, to answer a repeated IKE_SA_INIT. */
   private readonly byPeerSpi = new Map<string, IkeSa>();
   private halfOpenCount = 0;
+  /** Established SAs by the peer's identity, for INITIAL_CONTACT without a scan of the table. */
+  private readonly byPeerId = new Map<string, Set<IkeSa>>();
+  private readonly peerIdOf = new Map<IkeSa, string>();
 
   get size(): number {
     return this.byLocalSpi.size;
@@ -30,9 +33,37 @@ export class SaTable {
     }
   }
 
-  /** A responder SA left the half-open state (established or deleted). */
+  private static idKey(id: { type: number; data: Buffer }): string {
+    return `${id.type}|${id.data.toString('hex')}`;
+  }
+
+  /** A responder SA left the half-open state (established or deleted); an established SA is indexed by peer identity. */
   markOpened(sa: IkeSa): void {
     if (!sa.initiator && this.byPeerSpi.delete(SaTable.peerKey(sa.remote, sa.spiI))) this.halfOpenCount--;
+    if (sa.remoteId && sa.state !== 'DEAD' && !this.peerIdOf.has(sa) && this.byLocalSpi.get(SaTable.key(sa.localSpi)) === sa) {
+      const k = SaTable.idKey(sa.remoteId);
+      this.peerIdOf.set(sa, k);
+      let set = this.byPeerId.get(k);
+      if (!set) this.byPeerId.set(k, (set = new Set()));
+      set.add(sa);
+    }
+  }
+
+  /** Established SAs whose peer has this identity (any address). */
+  withPeerIdentity(id: { type: number; data: Buffer }): IkeSa[] {
+    const set = this.byPeerId.get(SaTable.idKey(id));
+    return set ? [...set] : [];
+  }
+
+  private unindexPeerId(sa: IkeSa): void {
+    const k = this.peerIdOf.get(sa);
+    if (k === undefined) return;
+    this.peerIdOf.delete(sa);
+    const set = this.byPeerId.get(k);
+    if (set) {
+      set.delete(sa);
+      if (!set.size) this.byPeerId.delete(k);
+    }
   }
 
   get(localSpi: Buffer): IkeSa | undefined {
@@ -52,7 +83,8 @@ export class SaTable {
   remove(sa: IkeSa): void {
     const k = SaTable.key(sa.localSpi);
     if (this.byLocalSpi.get(k) === sa) this.byLocalSpi.delete(k);
-    this.markOpened(sa);
+    this.unindexPeerId(sa);
+    if (!sa.initiator && this.byPeerSpi.delete(SaTable.peerKey(sa.remote, sa.spiI))) this.halfOpenCount--;
   }
 
   all(): IkeSa[] {

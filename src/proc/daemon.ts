@@ -115,7 +115,7 @@ export async function runDaemon(opts: IkedOptions, log: Logger): Promise<void> {
 }
 
 /** Test knobs (not for production): IKED_RETRANSMIT_MS, IKED_RETRANSMIT_TRIES, IKED_COOKIE_THRESHOLD. */
-function timingFromEnv(): Partial<import('../ikev2/engine').EngineTiming> {
+export function timingFromEnv(): Partial<import('../ikev2/engine').EngineTiming> {
   const t: Partial<import('../ikev2/engine').EngineTiming> = {};
   const n = (v: string | undefined): number | undefined => (v && /^\d+$/.test(v) ? Number(v) : undefined);
   const rt = n(process.env.IKED_RETRANSMIT_MS);

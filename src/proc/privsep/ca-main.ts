@@ -7,7 +7,7 @@ import { CaService } from '../ca-service';
 import type { CertstoreEntry } from '../control-api';
 import type { PolicyConf } from '../../conf/types';
 import { startChild, PEER_FD } from './child-runtime';
-import { M, caInitCheck, caLoadCheck, signRequestCheck, verifyRequestCheck, verboseCheck, withoutPsk } from './messages';
+import { M, MAX_FRAME, caInitCheck, caLoadCheck, signRequestCheck, verifyRequestCheck, verboseCheck, withoutPsk } from './messages';
 
 function certstore(ca: CaService): CertstoreEntry[] {
   const anchors = new Set(ca.store.anchors());
@@ -20,9 +20,9 @@ function certstore(ca: CaService): CertstoreEntry[] {
 }
 
 function main(): void {
-  const rt = startChild('ca', 16 * 1024 * 1024);
+  const rt = startChild('ca', MAX_FRAME.parentCa);
   const { log, parent } = rt;
-  const engine = rt.channel(PEER_FD, 'engine->ca');
+  const engine = rt.channel(PEER_FD, 'engine->ca', MAX_FRAME.engineCa);
   let ca: CaService | null = null;
 
   const load = (svc: CaService, policies: PolicyConf[]): void => {

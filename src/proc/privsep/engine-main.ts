@@ -20,7 +20,7 @@ import { chrootAndDrop } from './privileges';
 import { KernelProxy } from './kernel-proxy';
 import { AuthProxy } from './auth-proxy';
 import { SocketInbox } from './ike-sockets';
-import { EngineInit, M, empty, engineConfigCheck, engineInitCheck, modeCheck, resetCheck, verboseCheck } from './messages';
+import { EngineInit, M, MAX_FRAME, empty, engineConfigCheck, engineInitCheck, modeCheck, resetCheck, verboseCheck } from './messages';
 
 /** How often the views the control process serves are refreshed without an event. */
 const VIEWS_REFRESH_MS = 1000;
@@ -41,12 +41,12 @@ function dropNow(): Error | null {
 }
 
 function main(): void {
-  const rt = startChild('engine', 64 * 1024 * 1024);
+  const rt = startChild('engine', MAX_FRAME.parentEngine);
   const { log, parent } = rt;
   const inbox = new SocketInbox();
   const dropError = dropNow();
-  const caLink = rt.channel(PEER_FD, 'ca->engine');
-  const controlLink = rt.channel(CONTROL_FD, 'control->engine', 1024 * 1024);
+  const caLink = rt.channel(PEER_FD, 'ca->engine', MAX_FRAME.engineCa);
+  const controlLink = rt.channel(CONTROL_FD, 'control->engine', MAX_FRAME.engineControl);
   const kernel = new KernelProxy(parent);
   const auth = new AuthProxy(caLink);
   const monitors = new Set<(e: MonitorEvent) => void>();
@@ -138,7 +138,7 @@ function main(): void {
     await transport?.close();
     return null;
   });
-  parent.handle(M.logVerbose, verboseCheck, (r) => need().setLogVerbose(r.verbose));
+  parent.handle(M.logVerbose, verboseCheck, (r) => log.setVerbose(r.verbose ? Math.max(1, rt.args.verbose) : 0));
   controlLink.handle(M.ctlReset, resetCheck, async (r) => {
     const msg = await need().reset(r.what, r.arg);
     viewsSoon();

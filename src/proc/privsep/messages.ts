@@ -46,6 +46,15 @@ export const M = {
   ctlCertstore: 'ctl.certstore',
 } as const;
 
+/** Frame limits per link (both directions). */
+export const MAX_FRAME = {
+  parentEngine: 64 * 1024 * 1024, // configurations
+  parentCa: 16 * 1024 * 1024,
+  parentControl: 1024 * 1024,
+  engineCa: 2 * 1024 * 1024, // up to 16 certificates of 64 KiB
+  engineControl: 64 * 1024 * 1024, // SA views
+} as const;
+
 const ADDR = 64;
 const KEY = 1024;
 const NAME = 256;
@@ -284,4 +293,5 @@ export const viewsCheck: Check<Views> = (v, w) => {
 export const monitorEventCheck = obj<MonitorEvent>({ time: int(0, Number.MAX_SAFE_INTEGER), kind: str(64), message: str(4096), spi: opt(str(64)) });
 
 export const empty = nothing;
+export { str };
 export const spiReply = uint32;

@@ -1,0 +1,42 @@
+/**
+ * Forks a privsep child (ca, engine, control) with: fd 3 node IPC (socket
+ * hand-over), fd 4 the framed channel to the parent, and extra fds given by
+ * the caller (socketpair ends linking children directly).
+ */
+import * as path from 'node:path';
+import { fork, ChildProcess, StdioOptions } from 'node:child_process';
+import type { Socket } from 'node:net';
+import { FrameChannel } from './frame-channel';
+import type { ChildArgs, Role } from './child-runtime';
+
+export interface Child {
+  role: Role;
+  proc: ChildProcess;
+  channel: FrameChannel;
+}
+
+const ENTRY: Record<Role, string> = { ca: 'ca-main', engine: 'engine-main', control: 'control-main' };
+
+/** The child's entry module next to this one (.js compiled, .ts under tsx). */
+export function entryPoint(role: Role): string {
+  return path.join(__dirname, ENTRY[role] + path.extname(__filename));
+}
+
+export interface SpawnOptions {
+  args: ChildArgs;
+  maxFrame: number;
+  /** fd 5, 6...: 'pipe' for a new socketpair, or a socket to share */
+  extra: Array<'pipe' | Socket>;
+  env?: NodeJS.ProcessEnv;
+  onFatal(reason: string): void;
+  onClose(): void;
+}
+
+export function spawnChild(o: SpawnOptions): Child {
+  const stdio: StdioOptions = ['ignore', 'inherit', 'inherit', 'ipc', 'pipe', ...o.extra];
+  const proc = fork(entryPoint(o.args.role), [JSON.stringify(o.args)], { stdio, env: o.env ?? process.env, serialization: 'json' });
+  const sock = proc.stdio[4] as Socket | null;
+  if (!sock) throw new Error(`${o.args.role}: no channel to the child process`);
+  const channel = new FrameChannel(sock, { name: `${o.args.role}->parent`, maxFrame: o.maxFrame, onFatal: o.onFatal, onClose: o.onClose });
+  return { role: o.args.role, proc, channel };
+}
