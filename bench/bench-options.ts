@@ -1,4 +1,4 @@
-/** Command line of `npm run bench -- [--quick] [--cases a,b] [--count N] [--hold N] [--no-charon] [--no-hold] [--window N]`. */
+/** Command line of `npm run bench -- [--quick] [--cases a,b] [--count N] [--hold N] [--no-charon] [--no-hold] [--no-privsep] [--window N]`. */
 import { ALL_CASES, CaseName } from './bench-configs';
 
 export interface BenchOptions {
@@ -12,6 +12,8 @@ export interface BenchOptions {
   charon: boolean;
   window: number;
   clientAddresses: number;
+  /** Run our iked privilege-separated (the default as root) or as one process (--no-privsep). */
+  privsep: boolean;
 }
 
 export function parseBenchArgs(argv: string[]): BenchOptions {
@@ -25,6 +27,7 @@ export function parseBenchArgs(argv: string[]): BenchOptions {
     charon: true,
     window: 32,
     clientAddresses: 8,
+    privsep: true,
   };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
@@ -36,6 +39,7 @@ export function parseBenchArgs(argv: string[]): BenchOptions {
     if (a === '--quick') continue;
     else if (a === '--no-charon') o.charon = false;
     else if (a === '--no-hold') o.hold = 0;
+    else if (a === '--no-privsep') o.privsep = false;
     else if (a === '--count') o.count = num();
     else if (a === '--hold') o.hold = num();
     else if (a === '--window') o.window = Math.max(1, num());
@@ -43,7 +47,7 @@ export function parseBenchArgs(argv: string[]): BenchOptions {
       const list = (argv[++i] ?? '').split(',').filter(Boolean);
       for (const c of list) if (!ALL_CASES.includes(c as CaseName)) throw new Error(`unknown case '${c}' (cases: ${ALL_CASES.join(', ')})`);
       o.cases = list as CaseName[];
-    } else throw new Error(`unknown option '${a}' (options: --quick --cases LIST --count N --hold N --window N --no-charon --no-hold)`);
+    } else throw new Error(`unknown option '${a}' (options: --quick --cases LIST --count N --hold N --window N --no-charon --no-hold --no-privsep)`);
   }
   return o;
 }

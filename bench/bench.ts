@@ -16,7 +16,7 @@ import { parseBenchArgs, BenchOptions } from './bench-options';
 import { benchPki, BenchPki } from './pki';
 import { startCharon, startIked, Responder, ResponderOptions } from './responders';
 import { ClientProcess } from './client-process';
-import { cpuMs, rssKb, systemBusy } from './proc-stats';
+import { treeCpuMs as cpuMs, treeRssKb as rssKb, systemBusy } from './proc-stats';
 import { CaseResult, HoldResult, holdTable, machineLines, resultsTable, TARGET_KB_PER_SA } from './report';
 import { measureSpiLookup } from './spi-lookup';
 
@@ -45,8 +45,8 @@ async function setupRig(o: BenchOptions): Promise<Rig> {
   return { topo, clientAddrs, baseDir: mkdtempSync(join(tmpdir(), 'iked-bench-')) };
 }
 
-async function startResponder(daemon: 'ours' | 'charon', c: BenchCase, rig: Rig, pki: BenchPki | null): Promise<Responder> {
-  const ro: ResponderOptions = { ns: rig.topo.b.ns, serverAddr: rig.topo.b.addr, cpu: RESPONDER_CPU, baseDir: rig.baseDir, repoRoot: REPO, pki };
+async function startResponder(daemon: 'ours' | 'charon', c: BenchCase, rig: Rig, pki: BenchPki | null, o: BenchOptions): Promise<Responder> {
+  const ro: ResponderOptions = { ns: rig.topo.b.ns, serverAddr: rig.topo.b.addr, cpu: RESPONDER_CPU, baseDir: rig.baseDir, repoRoot: REPO, pki, privsep: o.privsep };
   return daemon === 'ours' ? startIked(c, ro) : startCharon(c, ro);
 }
 
@@ -64,7 +64,7 @@ async function startClient(c: BenchCase, rig: Rig, pki: BenchPki | null): Promis
 
 /** One case against one responder: warm-up, then the measured run. */
 async function runCase(daemon: 'ours' | 'charon', c: BenchCase, rig: Rig, pki: BenchPki | null, o: BenchOptions): Promise<CaseResult> {
-  const r = await startResponder(daemon, c, rig, pki);
+  const r = await startResponder(daemon, c, rig, pki, o);
   let client: ClientProcess | null = null;
   try {
     client = await startClient(c, rig, pki);
@@ -105,7 +105,7 @@ async function runCase(daemon: 'ours' | 'charon', c: BenchCase, rig: Rig, pki: B
 /** Our iked holding many established SAs: RSS per SA, and the rate as the table fills. */
 async function runHold(rig: Rig, o: BenchOptions): Promise<HoldResult> {
   const c = benchCase('psk-ecp256');
-  const r = await startResponder('ours', c, rig, null);
+  const r = await startResponder('ours', c, rig, null, o);
   let client: ClientProcess | null = null;
   try {
     client = await startClient(c, rig, null);
@@ -146,8 +146,9 @@ function resultsMarkdown(o: BenchOptions, busy: number, results: CaseResult[], h
     `Responder pinned to CPU ${RESPONDER_CPU}, load client (our engine, ${o.clientAddresses} source addresses, per-SA identities, window ${o.window}) pinned to CPU ${CLIENT_CPU}.`,
     `${o.count} measured SAs per case and responder after ${o.warmup} warm-up SAs. Machine busy before the run: ${(busy * 100).toFixed(0)} % of all CPUs` +
       (busy > 0.1 ? ' (shared with other work: SA/s figures are skewed, CPU ms/SA less so).' : '.'),
-    'Responder CPU is utime+stime of the responder process from /proc/PID/stat; RSS per SA is the VmRSS growth over the measured SAs.',
-    'charon: strongSwan 5.9.8, kernel-libipsec (Child SAs installed in userspace ESP), dos_protection = no, unique = never. iked: decoupled (no kernel SAs).',
+    'Responder CPU is utime+stime from /proc/PID/stat summed over the responder process and its children; RSS per SA is the VmRSS growth (summed the same way) over the measured SAs.',
+    'charon: strongSwan 5.9.8, kernel-libipsec (Child SAs installed in userspace ESP), dos_protection = no, unique = never.',
+    `iked: decoupled (no kernel SAs), ${o.privsep ? 'privilege-separated (parent, ca, control and engine processes, as run by root by default)' : 'one process (IKED_NO_PRIVSEP=1)'}.`,
     '',
     resultsTable(results),
     '',

@@ -1,5 +1,5 @@
 /** CPU time and memory of a process, from /proc (Linux). */
-import { readFileSync } from 'node:fs';
+import { readFileSync, readdirSync } from 'node:fs';
 import { execFileSync } from 'node:child_process';
 
 let ticksPerSecond = 0;
@@ -57,4 +57,56 @@ export async function systemBusy(ms: number): Promise<number> {
   await new Promise((r) => setTimeout(r, ms));
   const b = sample();
   return b.total > a.total ? (b.busy - a.busy) / (b.total - a.total) : 0;
+}
+
+/** The parent PID from the text of /proc/PID/stat. */
+export function parseStatPpid(stat: string): number {
+  const close = stat.lastIndexOf(')');
+  return Number(stat.slice(close + 2).trim().split(/\s+/)[1]);
+}
+
+/** pid and all its descendants (privilege-separated daemons are several processes). */
+export function processTree(pid: number): number[] {
+  const children = new Map<number, number[]>();
+  for (const name of readdirSync('/proc')) {
+    if (!/^\d+$/.test(name)) continue;
+    try {
+      const ppid = parseStatPpid(readFileSync(`/proc/${name}/stat`, 'utf8'));
+      const list = children.get(ppid);
+      if (list) list.push(Number(name));
+      else children.set(ppid, [Number(name)]);
+    } catch {
+      /* exited meanwhile */
+    }
+  }
+  const out: number[] = [];
+  const todo = [pid];
+  while (todo.length) {
+    const p = todo.pop() as number;
+    out.push(p);
+    todo.push(...(children.get(p) ?? []));
+  }
+  return out;
+}
+
+function sumOver(pids: number[], f: (pid: number) => number): number {
+  let s = 0;
+  for (const p of pids) {
+    try {
+      s += f(p);
+    } catch {
+      /* exited meanwhile */
+    }
+  }
+  return s;
+}
+
+/** CPU ms of a process and its descendants. */
+export function treeCpuMs(pid: number): number {
+  return sumOver(processTree(pid), cpuMs);
+}
+
+/** VmRSS sum of a process and its descendants (shared pages counted once per process). */
+export function treeRssKb(pid: number): number {
+  return sumOver(processTree(pid), rssKb);
 }

@@ -25,6 +25,8 @@ export interface ResponderOptions {
   baseDir: string;
   repoRoot: string;
   pki: BenchPki | null;
+  /** false: IKED_NO_PRIVSEP=1 (one process). */
+  privsep: boolean;
 }
 
 /** IKED_BENCH_PROFILE=DIR: our responder writes a V8 CPU profile there (node --cpu-prof). */
@@ -41,6 +43,7 @@ export async function startIked(c: BenchCase, o: ResponderOptions): Promise<Resp
   const iked = join(o.repoRoot, 'dist', 'src', 'cli', 'iked.js');
   const env: Record<string, string> = { IKED_COOKIE_THRESHOLD: '1000000000' };
   if (o.pki) env.IKED_DIR = o.pki.serverDir;
+  if (!o.privsep) env.IKED_NO_PRIVSEP = '1';
   const proc = NsDaemon.spawn({
     ns: o.ns,
     argv: ['taskset', '-c', String(o.cpu), process.execPath, ...profileArgs(), iked, '-d', '-f', conf, '-s', sock],

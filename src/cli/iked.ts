@@ -17,8 +17,21 @@ export interface IkedIo {
   runDaemon?: (opts: IkedOptions, log: Logger) => Promise<void>;
 }
 
+/** libc syslog(3) through the native addon, when it is built. */
+function nativeSyslog(): ((priority: number, msg: string) => void) | undefined {
+  try {
+    // eslint-disable-next-line @typescript-eslint/no-var-requires
+    const { loadKernelAddon } = require('../platform/native-binding') as typeof import('../platform/native-binding');
+    const addon = loadKernelAddon();
+    addon.openlog('iked', 3 << 3 /* LOG_DAEMON */);
+    return (priority, msg) => addon.syslog(priority, msg);
+  } catch {
+    return undefined;
+  }
+}
+
 function defaultIo(): IkedIo {
-  return { stdout: process.stdout, stderr: process.stderr };
+  return { stdout: process.stdout, stderr: process.stderr, syslog: nativeSyslog() };
 }
 
 /** Interpret whatever ../conf/check returns: lines to print and success. */

@@ -9,6 +9,7 @@ import { encrById } from '../crypto/encr';
 import { integById } from '../crypto/integ';
 import { deriveChildKeys } from '../crypto/keymat';
 import type { KernelSaSpec, KernelFlowSpec } from '../platform/types';
+import { flowKey } from '../platform/decoupled';
 import { EncrId, IntegId, ENCR } from './iana';
 
 /** Key lengths of the chosen ESP/AH transforms. */
@@ -67,29 +68,44 @@ function cidr(t: TrafficSelector): string {
 }
 
 export function flowSpecs(sa: IkeSa, c: ChildSa): KernelFlowSpec[] {
+  return flowSpecsFor(sa.local.address, sa.remote.address, c);
+}
+
+/** Kernel flows (out, in, and fwd in tunnel mode) for selectors between two tunnel endpoints. */
+export function flowSpecsFor(local: string, remote: string, c: Pick<ChildSa, 'tsLocal' | 'tsRemote' | 'protocol' | 'mode' | 'reqid'>): KernelFlowSpec[] {
   const out: KernelFlowSpec[] = [];
   for (const l of c.tsLocal) {
     for (const r of c.tsRemote) {
       if (l.tsType !== r.tsType) continue;
       const proto = l.ipProtocol || r.ipProtocol;
-      const base = { proto, protocol: c.protocol, mode: c.mode, reqid: c.reqid } as const;
+      const { protocol, mode, reqid } = c;
       const lPort = l.startPort === l.endPort ? l.startPort : undefined;
       const rPort = r.startPort === r.endPort ? r.startPort : undefined;
-      out.push({ ...base, dir: 'out', src: cidr(l), dst: cidr(r), sport: lPort, dport: rPort, tunnelSrc: sa.local.address, tunnelDst: sa.remote.address });
-      out.push({ ...base, dir: 'in', src: cidr(r), dst: cidr(l), sport: rPort, dport: lPort, tunnelSrc: sa.remote.address, tunnelDst: sa.local.address });
-      if (c.mode === 'tunnel') {
-        out.push({ ...base, dir: 'fwd', src: cidr(r), dst: cidr(l), sport: rPort, dport: lPort, tunnelSrc: sa.remote.address, tunnelDst: sa.local.address });
+      const lNet = cidr(l);
+      const rNet = cidr(r);
+      // plain literals, no object spread: V8's spread-then-extend path costs ~10 us per flow
+      out.push({ proto, protocol, mode, reqid, dir: 'out', src: lNet, dst: rNet, sport: lPort, dport: rPort, tunnelSrc: local, tunnelDst: remote });
+      out.push({ proto, protocol, mode, reqid, dir: 'in', src: rNet, dst: lNet, sport: rPort, dport: lPort, tunnelSrc: remote, tunnelDst: local });
+      if (mode === 'tunnel') {
+        out.push({ proto, protocol, mode, reqid, dir: 'fwd', src: rNet, dst: lNet, sport: rPort, dport: lPort, tunnelSrc: remote, tunnelDst: local });
       }
     }
   }
   return out;
 }
 
+/** The Child SA's flows minus those the policy keeper loaded for its policy (they stay while the policy exists). */
+function ownFlows(sa: IkeSa, c: ChildSa): KernelFlowSpec[] {
+  const loaded = sa.policy.loadedFlows;
+  const all = flowSpecs(sa, c);
+  return loaded ? all.filter((f) => !loaded.has(flowKey(f))) : all;
+}
+
 /** Install both SAs, and the flows unless they exist already (a rekey keeps the reqid). */
 export async function installChild(e: Engine, sa: IkeSa, c: ChildSa, withFlows: boolean): Promise<void> {
   await e.kernel.addSa(saSpec(e, sa, c, true));
   await e.kernel.addSa(saSpec(e, sa, c, false));
-  if (withFlows) for (const f of flowSpecs(sa, c)) await e.kernel.addFlow(f);
+  if (withFlows) for (const f of ownFlows(sa, c)) await e.kernel.addFlow(f);
   c.state = 'INSTALLED';
   e.stats.childSasInstalled++;
   const alg = describeChildAlgs(c);
@@ -104,7 +120,7 @@ export async function uninstallChild(e: Engine, sa: IkeSa, c: ChildSa, withFlows
   try {
     await e.kernel.deleteSa(c.protocol, sa.local.address, c.spiIn);
     await e.kernel.deleteSa(c.protocol, sa.remote.address, c.spiOut);
-    if (withFlows) for (const f of flowSpecs(sa, c)) await e.kernel.deleteFlow(f);
+    if (withFlows) for (const f of ownFlows(sa, c)) await e.kernel.deleteFlow(f);
   } catch (err) {
     e.log.info(`${e.spiTag(sa)}: removing Child SA 0x${spiHex(c.spiIn)}: ${err instanceof Error ? err.message : String(err)}`);
   }

@@ -11,6 +11,7 @@ import { childProposalsFromConf, selectProposal, checkAccepted, chosenToProposal
 import { tsNarrow, tsSubset } from './traffic-selectors';
 import { find, findNotify, notify, u32 } from './payload-find';
 import { deriveKeysForChild, installChild } from './child-install';
+import { kernelProposals } from '../platform/proposal-filter';
 import type { Engine } from './engine';
 
 export interface ChildOffer {
@@ -32,13 +33,17 @@ export function childProtocol(sa: IkeSa): 'esp' | 'ah' {
 /** Our offer: a fresh inbound SPI from the kernel, the policy's proposals and selectors. */
 export async function makeChildOffer(e: Engine, sa: IkeSa, pfs: boolean, rekeyOf?: ChildSa): Promise<ChildOffer> {
   const protocol = childProtocol(sa);
-  const spiIn = await e.kernel.allocSpi(protocol, sa.remote.address, sa.local.address);
   const conf = sa.policy.conf;
-  const proposals = childProposalsFromConf(conf.childsa, sa.policy.saProtocol, u32(spiIn), pfs);
+  const usable = kernelProposals(e.kernel.name, childProposalsFromConf(conf.childsa, sa.policy.saProtocol, Buffer.alloc(0), pfs));
+  if (!usable.length) {
+    throw new Error(`policy '${sa.policy.name}': no childsa transform can be installed by the ${e.kernel.name} kernel adapter`);
+  }
+  const spiIn = await e.kernel.allocSpi(protocol, sa.remote.address, sa.local.address);
+  const proposals = usable.map((p) => ({ ...p, spi: u32(spiIn) }));
   const pfsGroup = pfs ? conf.childsa.flatMap((p) => p.dh)[0] : undefined;
   return {
     spiIn,
-    reqid: rekeyOf ? rekeyOf.reqid : e.nextReqid(),
+    reqid: rekeyOf ? rekeyOf.reqid : (sa.policy.reqid ?? e.nextReqid()),
     protocol,
     mode: conf.encap,
     proposals,
@@ -88,7 +93,9 @@ export async function answerChild(
   const protocol = childProtocol(sa);
   const conf = sa.policy.conf;
   const offered = inIkeAuth ? withoutDh(saP.proposals) : saP.proposals;
-  const ours = childProposalsFromConf(conf.childsa, sa.policy.saProtocol, Buffer.alloc(0), gir !== null);
+  // a policy with PFS groups insists on a key exchange in CREATE_CHILD_SA (never in IKE_AUTH)
+  const policyPfs = conf.childsa.some((p) => p.dh.some((g) => g !== 0));
+  const ours = kernelProposals(e.kernel.name, childProposalsFromConf(conf.childsa, sa.policy.saProtocol, Buffer.alloc(0), gir !== null || (!inIkeAuth && policyPfs)));
   const chosen = selectProposal(offered, ours);
   if (!chosen || chosen.spi.length !== 4) return { ok: false, notify: NOTIFY.NO_PROPOSAL_CHOSEN, reason: 'no acceptable Child SA proposal' };
   // selectors: the peer's TSi is our remote side
@@ -99,7 +106,7 @@ export async function answerChild(
   const mode = conf.encap === 'transport' && wantsTransport ? 'transport' : 'tunnel';
   const spiIn = await e.kernel.allocSpi(protocol, sa.remote.address, sa.local.address);
   const child: ChildSa = {
-    reqid: rekeyOf ? rekeyOf.reqid : e.nextReqid(),
+    reqid: rekeyOf ? rekeyOf.reqid : (sa.policy.reqid ?? e.nextReqid()),
     protocol,
     mode,
     spiIn,

@@ -44,6 +44,7 @@ export interface EngineTiming {
   halfOpenTimeoutMs: number;
   cookieThreshold: number; // half-open SAs before cookies are required
   halfOpenLimit: number; // hard limit of half-open SAs
+  natKeepaliveMs: number; // NAT keepalive interval when we are behind a NAT
 }
 
 export const defaultTiming: EngineTiming = {
@@ -52,6 +53,7 @@ export const defaultTiming: EngineTiming = {
   halfOpenTimeoutMs: 30_000,
   cookieThreshold: 64,
   halfOpenLimit: 4096,
+  natKeepaliveMs: 20_000,
 };
 
 export interface MonitorSink {

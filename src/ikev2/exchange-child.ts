@@ -24,6 +24,14 @@ function pfsGroups(sa: IkeSa): number[] {
 
 // ------------------------------------------------------------------ initiator
 
+/** After TEMPORARY_FAILURE (RFC 7296 2.25) try again in a few seconds, with jitter. */
+function retryLater(e: Engine, sa: IkeSa, timer: string, fn: () => void): void {
+  const ms = Math.min(e.timing.retransmitMs * 2, 10_000) + Math.floor(Math.random() * 1000);
+  sa.setTimer(timer, ms, () => {
+    if (sa.state === 'ESTABLISHED') fn();
+  });
+}
+
 /** Rekey a Child SA: a new one with the same selectors, then delete the old one. */
 export function rekeyChild(e: Engine, sa: IkeSa, old: ChildSa): void {
   if (old.state !== 'INSTALLED') return;
@@ -57,6 +65,7 @@ export async function createChild(e: Engine, sa: IkeSa, old?: ChildSa): Promise<
         ke?.dispose();
         if (old) old.state = 'INSTALLED';
         e.log.info(`${e.spiTag(sa)}: CREATE_CHILD_SA refused: ${err ? NotifyType.name(err.notifyType) : 'no nonce'}`);
+        if (old && err?.notifyType === NOTIFY.TEMPORARY_FAILURE) retryLater(e, sa, `rekey-retry-${old.spiIn}`, () => rekeyChild(e, sa, old));
         return;
       }
       let gir: Buffer | null = null;
@@ -127,6 +136,7 @@ export function rekeyIke(e: Engine, sa: IkeSa): void {
     { type: PAYLOAD.KE, group, data: ke.publicKey } as KePayload,
   ];
   e.log.info(`${e.spiTag(sa)}: rekeying IKE SA`);
+  sa.ikeRekeyNonce = ni;
   e.request(sa, {
     exchange: EXCHANGE.CREATE_CHILD_SA,
     build: () => (sa.state === 'ESTABLISHED' ? payloads : null),
@@ -138,16 +148,43 @@ export function rekeyIke(e: Engine, sa: IkeSa): void {
       const chosen = saP ? checkAccepted(saP.proposals, proposals) : null;
       if (err || !chosen || !nr || !peerKe || peerKe.group !== group || chosen.spi.length !== 8) {
         ke.dispose();
+        sa.ikeRekeyNonce = null;
         e.log.info(`${e.spiTag(sa)}: IKE SA rekey refused: ${err ? NotifyType.name(err.notifyType) : 'bad answer'}`);
+        if (err?.notifyType === NOTIFY.TEMPORARY_FAILURE) retryLater(e, sa, 'ike-rekey-retry', () => rekeyIke(e, sa));
         return;
       }
       const gir = ke.computeSecret(peerKe.data);
       ke.dispose();
-      const fresh = adoptRekeyedIke(e, sa, true, spiI, Buffer.from(chosen.spi), chosen, ni, Buffer.from(nr.data), gir);
+      sa.ikeRekeyNonce = null;
+      const nrB = Buffer.from(nr.data);
+      const theirs = sa.replacedBy;
+      if (theirs && theirs.rekeyNonces) {
+        // both rekeyed at once: the new SA whose exchange holds the lowest nonce is redundant (2.8.1)
+        const mine = adoptRekeyedIke(e, sa, true, spiI, Buffer.from(chosen.spi), chosen, ni, nrB, gir, false);
+        const [a, b] = theirs.rekeyNonces;
+        const ourMin = Buffer.compare(ni, nrB) <= 0 ? ni : nrB;
+        const theirMin = Buffer.compare(a, b) <= 0 ? a : b;
+        if (Buffer.compare(ourMin, theirMin) < 0) {
+          e.log.info(`${e.spiTag(sa)}: simultaneous IKE SA rekey: ours lost, deleting ${e.spiTag(mine)}`);
+          e.deleteIkeSa(mine, 'redundant after simultaneous IKE SA rekey', true);
+        } else {
+          e.log.info(`${e.spiTag(sa)}: simultaneous IKE SA rekey: ours won, keeping ${e.spiTag(mine)}`);
+          mine.children = theirs.children;
+          theirs.children = [];
+          for (const c of mine.children) scheduleChildLifetime(e, mine, c);
+          sa.replacedBy = mine;
+          e.deleteIkeSa(sa, `rekeyed as ${e.spiTag(mine)}`, true);
+        }
+        return;
+      }
+      const fresh = adoptRekeyedIke(e, sa, true, spiI, Buffer.from(chosen.spi), chosen, ni, nrB, gir, true);
       e.log.info(`${e.spiTag(sa)}: rekeyed as ${e.spiTag(fresh)}`);
       e.deleteIkeSa(sa, `rekeyed as ${e.spiTag(fresh)}`, true);
     },
-    onGiveUp: () => ke.dispose(),
+    onGiveUp: () => {
+      sa.ikeRekeyNonce = null;
+      ke.dispose();
+    },
   });
 }
 
@@ -162,6 +199,7 @@ function adoptRekeyedIke(
   ni: Buffer,
   nr: Buffer,
   gir: Buffer,
+  takeOver: boolean,
 ): IkeSa {
   const fresh = new IkeSa(weInitiated, spiI, old.policy, { ...old.local }, { ...old.remote });
   fresh.spiR = spiR;
@@ -178,11 +216,14 @@ function adoptRekeyedIke(
   fresh.localId = old.localId;
   fresh.remoteId = old.remoteId;
   fresh.peerHashAlgs = old.peerHashAlgs;
-  fresh.children = old.children;
-  old.children = [];
-  old.replacedBy = fresh;
-  old.state = 'REKEYED';
-  for (const t of [...old.timers.keys()]) if (t !== 'ike-expire') old.clearTimer(t);
+  fresh.rekeyNonces = [ni, nr];
+  if (takeOver) {
+    fresh.children = old.children;
+    old.children = [];
+    old.replacedBy = fresh;
+    old.state = 'REKEYED';
+    for (const t of [...old.timers.keys()]) if (t !== 'ike-expire') old.clearTimer(t);
+  }
   e.sas.add(fresh);
   fresh.state = 'ESTABLISHED';
   fresh.establishedAt = Date.now();
@@ -216,6 +257,11 @@ export async function handleCreateChildRequest(e: Engine, sa: IkeSa, m: IkeMessa
   if (rekey) {
     const spi = rekey.spi.length === 4 ? rekey.spi.readUInt32BE(0) : -1;
     old = sa.children.find((c) => c.spiOut === spi && c.state !== 'DELETING');
+    if (!old && sa.children.some((c) => c.spiOut === spi)) {
+      // we are deleting it ourselves (2.25)
+      e.respond(sa, m.header, [notify(NOTIFY.TEMPORARY_FAILURE)]);
+      return;
+    }
     if (!old) {
       e.respond(sa, m.header, [notify(NOTIFY.CHILD_SA_NOT_FOUND, Buffer.alloc(0), rekey.protocol, rekey.spi)]);
       return;
@@ -286,8 +332,9 @@ function answerIkeRekey(e: Engine, sa: IkeSa, m: IkeMessage, inner: Payload[], s
     e.respond(sa, m.header, [notify(NOTIFY.INVALID_KE_PAYLOAD, b)]);
     return;
   }
-  if (sa.replacedBy || sa.pending?.exchange === EXCHANGE.CREATE_CHILD_SA) {
-    // our own rekey is under way: let the peer retry later (2.25)
+  const ourIkeRekey = sa.ikeRekeyNonce !== null;
+  if (sa.replacedBy || (sa.pending?.exchange === EXCHANGE.CREATE_CHILD_SA && !ourIkeRekey)) {
+    // already rekeyed, or a Child SA of this IKE SA is being created/rekeyed: retry later (2.25)
     e.respond(sa, m.header, [notify(NOTIFY.TEMPORARY_FAILURE)]);
     return;
   }
@@ -305,7 +352,9 @@ function answerIkeRekey(e: Engine, sa: IkeSa, m: IkeMessage, inner: Payload[], s
   const spiR = randomSpi(8);
   const ni = Buffer.from(niP.data);
   const nr = nonce(32);
-  const fresh = adoptRekeyedIke(e, sa, false, Buffer.from(chosen.spi), spiR, chosen, ni, nr, gir);
+  // with our own IKE rekey under way this is a collision: answer as usual, resolve when ours completes
+  const fresh = adoptRekeyedIke(e, sa, false, Buffer.from(chosen.spi), spiR, chosen, ni, nr, gir, true);
+  if (ourIkeRekey) e.log.info(`${e.spiTag(sa)}: simultaneous IKE SA rekey by peer`);
   e.respond(sa, m.header, [
     { type: PAYLOAD.SA, proposals: [chosenToProposal(chosen, spiR)] } as SaPayload,
     { type: PAYLOAD.NONCE, data: nr } as NoncePayload,

@@ -83,6 +83,10 @@ export class IkeSa {
   peerFragmentation = false;
   /** The IKE SA that replaced this one (after IKE rekey). */
   replacedBy: IkeSa | null = null;
+  /** Our Ni while our own IKE SA rekey is under way (collision detection, RFC 7296 2.8.1). */
+  ikeRekeyNonce: Buffer | null = null;
+  /** Ni and Nr of the CREATE_CHILD_SA exchange that created this SA by a rekey. */
+  rekeyNonces: [Buffer, Buffer] | null = null;
   /** Set when the peer's first request carried INITIAL_CONTACT. */
   initialContact = false;
   authPending = false;

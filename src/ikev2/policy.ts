@@ -24,6 +24,13 @@ export interface Policy {
   localId: Identity | null; // null: our address
   remoteId: Identity | null; // null: anything that authenticates
   active: boolean;
+  /**
+   * Set by the policy keeper (src/proc/policy-keeper.ts) when it loads this policy's
+   * flows into the kernel: the reqid of those flows, used by the policy's Child SAs.
+   */
+  reqid?: number;
+  /** flowKey()s of the flows the keeper loaded: Child SAs neither add nor remove them. */
+  loadedFlows?: Set<string>;
 }
 
 function addrNetwork(a: AddrSpec | undefined): Network | null {

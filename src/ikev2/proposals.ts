@@ -85,12 +85,16 @@ function sameTransform(a: Transform, b: Transform): boolean {
  */
 function matchOne(offered: Proposal, ours: Proposal): Chosen | null {
   if (offered.protocol !== ours.protocol) return null;
+  // allocation-free (hot path of every IKE_SA_INIT and Child SA): no filtered copies per type
   const pick = (type: number): Transform | null | undefined => {
-    const off = offered.transforms.filter((t) => t.type === type);
-    const mine = ours.transforms.filter((t) => t.type === type);
-    if (off.length === 0 && mine.length === 0) return undefined; // type absent on both sides
-    for (const t of off) if (mine.some((m) => sameTransform(t, m))) return t;
-    return null;
+    let seen = false;
+    for (const t of offered.transforms) {
+      if (t.type !== type) continue;
+      seen = true;
+      for (const m of ours.transforms) if (sameTransform(t, m)) return t;
+    }
+    if (!seen) for (const m of ours.transforms) if (m.type === type) return null;
+    return seen ? null : undefined; // undefined: type absent on both sides
   };
   const encr = pick(TRANSFORM.ENCR);
   if (encr === null) return null;

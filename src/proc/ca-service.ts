@@ -14,7 +14,7 @@ import type { PolicyConf } from '../conf/types';
 import type { Logger } from '../log/logger';
 import { Identity, formatIdentity } from '../crypto/identity';
 import { CertStore, certMatchesIdentity, verifyChain, spkiSha1, loadCertificate } from '../crypto/x509';
-import { loadPrivateKey, publicKeyFromRaw } from '../crypto/keystore';
+import { loadPrivateKey, publicKeyFromRaw, rawPublicKeyData } from '../crypto/keystore';
 import { signAuth, verifyAuth, authMethodForKey, chooseSignatureHash, DEFAULT_SIGNATURE_HASHES } from '../crypto/auth-signature';
 
 export function ikedDir(): string {
@@ -74,9 +74,28 @@ export class CaService implements AuthProvider {
     const hash = method === AUTH.DIGITAL_SIGNATURE ? chooseSignatureHash(this.key, peerHashAlgs) : undefined;
     const data = signAuth(this.key, octets, method, hash);
     const cert = this.ourCertificate(localId);
-    const certs: PeerCert[] = cert ? [{ encoding: CERT.X509_SIG, data: Buffer.from(cert.raw) }] : [];
-    if (!cert) this.log.info(`policy '${policy}': no certificate for ${formatIdentity(localId)}: sending no CERT payload`);
+    if (!cert) {
+      // RFC 7670: without a certificate, our raw public key (the peer must know it)
+      this.log.debug(`policy '${policy}': no certificate for ${formatIdentity(localId)}: sending our raw public key`);
+      return { method, data, certs: [{ encoding: CERT.RAW_PUBKEY, data: rawPublicKeyData(createPublicKey(this.key)) }] };
+    }
+    const certs: PeerCert[] = this.chainOf(cert).map((c) => ({ encoding: CERT.X509_SIG, data: Buffer.from(c.raw) }));
     return { method, data, certs };
+  }
+
+  /** The leaf and the intermediates up to (not including) a trust anchor, from certs/. */
+  private chainOf(leaf: X509Certificate): X509Certificate[] {
+    const chain = [leaf];
+    const anchors = this.store.anchors();
+    let cur = leaf;
+    for (let depth = 0; depth < 8; depth++) {
+      if (anchors.some((a) => cur.checkIssued(a) && cur.verify(a.publicKey))) break;
+      const up = this.store.certificates().find((c) => c !== cur && !chain.includes(c) && cur.checkIssued(c) && cur.verify(c.publicKey));
+      if (!up) break;
+      chain.push(up);
+      cur = up;
+    }
+    return chain;
   }
 
   async verify(policy: string, remoteId: Identity, method: number, data: Buffer, octets: Buffer, certs: PeerCert[]): Promise<VerifyResult> {

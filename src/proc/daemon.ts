@@ -35,7 +35,20 @@ export function loadConfig(file: string, macros: Record<string, string>, log: Lo
   }
 }
 
+/**
+ * Privilege separation (src/proc/privsep/) when running as root, as OpenBSD iked
+ * does; IKED_NO_PRIVSEP=1 or a non-root user gets this single process instead
+ * (development, tests, unprivileged ports with `set decouple`).
+ */
+export function usePrivsep(env: NodeJS.ProcessEnv = process.env): boolean {
+  return typeof process.getuid === 'function' && process.getuid() === 0 && env.IKED_NO_PRIVSEP !== '1';
+}
+
 export async function runDaemon(opts: IkedOptions, log: Logger): Promise<void> {
+  if (usePrivsep()) {
+    const { runPrivsepDaemon } = await import('./privsep/parent');
+    return runPrivsepDaemon(opts, log);
+  }
   const loaded = loadConfig(opts.configFile, opts.macros, log);
   if (!loaded.ok) {
     for (const l of loaded.errors) log.error(l);
@@ -43,7 +56,7 @@ export async function runDaemon(opts: IkedOptions, log: Logger): Promise<void> {
   }
   const { config } = loaded.value;
   const decoupled = config.options.decouple;
-  const kernel = await openKernel({ decoupled, log: (m: string) => log.debug(m) });
+  const kernel = await openKernel({ decoupled, force: kernelFromEnv(), log: (m: string) => log.debug(m) });
   log.info(`kernel: ${kernel.name}${decoupled ? ' (decoupled: nothing is loaded into the kernel)' : ''}`);
 
   const ca = new CaService(ikedDir(), log);
@@ -56,6 +69,7 @@ export async function runDaemon(opts: IkedOptions, log: Logger): Promise<void> {
     nattPort: opts.natt === 'disable' ? null : opts.nattPort,
     ipv6: opts.ipv6,
     log,
+    kernelSockets: kernel.name !== 'decoupled',
     onPacket: (buf, local, remote) => engine?.handleDatagram(buf, local, remote),
   });
   engine = new Engine({
@@ -103,6 +117,7 @@ export async function runDaemon(opts: IkedOptions, log: Logger): Promise<void> {
 
   keeper.stop();
   await engine.shutdown(true);
+  await keeper.unloadFlows();
   try {
     await kernel.flush();
   } catch (e) {
@@ -114,7 +129,15 @@ export async function runDaemon(opts: IkedOptions, log: Logger): Promise<void> {
   ca.close();
 }
 
-/** Test knobs (not for production): IKED_RETRANSMIT_MS, IKED_RETRANSMIT_TRIES, IKED_COOKIE_THRESHOLD. */
+/** IKED_KERNEL=xfrm|pfkey|decoupled forces a kernel adapter (tests; default: the platform's choice). */
+export function kernelFromEnv(env: NodeJS.ProcessEnv = process.env): 'xfrm' | 'pfkey' | 'decoupled' | undefined {
+  const v = env.IKED_KERNEL;
+  if (v === undefined || v === '') return undefined;
+  if (v === 'xfrm' || v === 'pfkey' || v === 'decoupled') return v;
+  throw new Error(`IKED_KERNEL='${v}': expected xfrm, pfkey or decoupled`);
+}
+
+/** Test knobs (not for production): IKED_RETRANSMIT_MS, IKED_RETRANSMIT_TRIES, IKED_COOKIE_THRESHOLD, IKED_NATT_KEEPALIVE_MS. */
 export function timingFromEnv(): Partial<import('../ikev2/engine').EngineTiming> {
   const t: Partial<import('../ikev2/engine').EngineTiming> = {};
   const n = (v: string | undefined): number | undefined => (v && /^\d+$/.test(v) ? Number(v) : undefined);
@@ -122,6 +145,8 @@ export function timingFromEnv(): Partial<import('../ikev2/engine').EngineTiming>
   if (rt !== undefined) t.retransmitMs = rt;
   const tries = n(process.env.IKED_RETRANSMIT_TRIES);
   if (tries !== undefined) t.retransmitTries = tries;
+  const ka = n(process.env.IKED_NATT_KEEPALIVE_MS);
+  if (ka !== undefined) t.natKeepaliveMs = ka;
   const ct = n(process.env.IKED_COOKIE_THRESHOLD);
   if (ct !== undefined) t.cookieThreshold = ct;
   return t;

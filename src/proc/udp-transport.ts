@@ -9,6 +9,7 @@ import { isIPv6 } from 'node:net';
 import type { Endpoint } from '../ikev2/endpoint';
 import type { Transport } from '../ikev2/engine';
 import type { Logger } from '../log/logger';
+import { bypassIpsec, enableEspInUdp } from '../platform/socket-options';
 
 export interface UdpTransportOptions {
   ikePort: number;
@@ -17,6 +18,8 @@ export interface UdpTransportOptions {
   log: Logger;
   /** Addresses to bind; default: every address of every interface. */
   addresses?: string[];
+  /** Coupled to the kernel: IKE sockets bypass IPsec, the NAT-T socket decapsulates ESP-in-UDP. */
+  kernelSockets?: boolean;
   onPacket(buf: Buffer, local: Endpoint, remote: Endpoint): void;
 }
 
@@ -88,6 +91,15 @@ export class UdpTransport implements Transport {
     const natt = port === this.o.nattPort;
     socket.on('message', (msg, rinfo) => this.receive(msg, natt, { address, port }, { address: rinfo.address, port: rinfo.port }));
     this.sockets.set(`${address}|${port}`, { address, port, socket });
+  }
+
+  private kernelOptions(socket: dgram.Socket, natt: boolean, what: string): void {
+    try {
+      bypassIpsec(socket);
+      if (natt) enableEspInUdp(socket);
+    } catch (e) {
+      this.o.log.warn(`socket ${what}: ${e instanceof Error ? e.message : String(e)}`);
+    }
   }
 
   private receive(msg: Buffer, natt: boolean, local: Endpoint, remote: Endpoint): void {

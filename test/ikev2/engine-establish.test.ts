@@ -114,7 +114,7 @@ test('INVALID_KE_PAYLOAD: initiator offers ecp256 first, responder wants curve25
   });
 });
 
-test('INVALID_KE_PAYLOAD naming a group we never offered ends the attempt', async () => {
+test('disjoint DH groups: NO_PROPOSAL_CHOSEN at once, no INVALID_KE_PAYLOAD loop', async () => {
   const p = makePair({
     ikesa: 'enc aes-128-gcm prf hmac-sha2-256 group ecp256',
     bIkesa: 'enc aes-128-gcm prf hmac-sha2-256 group curve25519',
@@ -122,9 +122,20 @@ test('INVALID_KE_PAYLOAD naming a group we never offered ends the attempt', asyn
   });
   await withPair(p, async () => {
     await p.a.engine.initiate(p.a.engine.policies[0]);
-    await waitFor(() => p.a.engine.sas.size === 0, 'initiator gives up');
-    // the responder never offered curve25519 in a proposal the initiator had: NO_PROPOSAL_CHOSEN
+    await waitFor(() => p.a.engine.sas.size === 0, () => `initiator gives up; ${tail(p.a)}`);
     assert.equal(p.b.engine.sas.size, 0);
+    assert.equal(p.b.engine.stats.invalidKeSent, 0);
+    assert.equal(p.b.engine.stats.noProposalChosen, 1);
+  });
+});
+
+test('the crosswise key check itself catches a wrong key', async () => {
+  await withPair(makePair({ ikesa: 'enc aes-128-gcm prf hmac-sha2-256 group curve25519', childsa: 'enc aes-128-gcm' }), async (p) => {
+    await establish(p);
+    assertChildKeysMatch(p.a, p.b);
+    const spec = p.a.kernel.listSas().find((s) => s.encr)!;
+    spec.encr!.key[0] ^= 1;
+    assert.throws(() => assertChildKeysMatch(p.a, p.b), /keys of 0x/);
   });
 });
 

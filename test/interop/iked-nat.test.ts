@@ -33,10 +33,13 @@ test('NAT-T: iked behind masquerade initiates to strongSwan', { timeout: 90_000 
       repoRoot: REPO,
       conf: ikedConf({ active: true, local: A.addr, peer: B.addr, localLan: A.lan, remoteLan: B.lan, ike: ike.iked, esp: esp.iked, srcid: 'a.test', dstid: 'b.test', auth: { kind: 'psk' } }),
       extraArgs: ['-v'],
+      env: { IKED_NATT_KEEPALIVE_MS: '700' },
     });
     const mine = await oursEstablished(iked);
     const theirs = await theirsEstablished(charon);
+    await new Promise((r) => setTimeout(r, 2000));
     const counts = await sniff.stop();
+    assert.ok(counts.keepalive >= 1, `we are behind a NAT: NAT keepalives expected:\n${counts.lines.join('\n')}`);
     assert.equal(mine.natLocal, true, 'we must detect that we are behind a NAT');
     assert.match(mine.remote, /:4500$/, 'IKE moved to the NAT-T port');
     assert.equal(mine.children[0].encap, true, 'the Child SA is UDP-encapsulated');

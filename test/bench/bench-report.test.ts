@@ -1,0 +1,74 @@
+/** The bench's pure parts: /proc parsing, machine lines, options, client selectors, and an in-process handshake run. */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { parseStatTicks, parseRssKb, parseStatPpid } from '../../bench/proc-stats';
+import { cpuLine, memLine, machineLines, CaseResult } from '../../bench/report';
+import { parseBenchArgs } from '../../bench/bench-options';
+import { clientSelector, runLoad } from '../../bench/load-initiator';
+import { benchCase, ikedResponderConf, swanctlResponderConf } from '../../bench/bench-configs';
+import { makePair } from '../../bench/inproc-pair';
+import { parseConfigText } from '../../src/conf/load';
+
+test('parseStatTicks sums utime and stime even with spaces and parens in comm', () => {
+  const stat = '4242 (node (iked) x) S 1 4242 4242 0 -1 4194560 100 0 0 0 123 45 0 0 20 0 11 0 500 1000 2000';
+  assert.equal(parseStatTicks(stat), 168);
+  assert.equal(parseStatPpid(stat), 1);
+  assert.throws(() => parseStatTicks('garbage'), /no "\)"/);
+});
+
+test('parseRssKb reads VmRSS', () => {
+  assert.equal(parseRssKb('Name:\tnode\nVmPeak:\t 1 kB\nVmRSS:\t   51234 kB\n'), 51234);
+  assert.throws(() => parseRssKb('Name: x\n'), /VmRSS/);
+});
+
+test('machine lines have the exact documented shape', () => {
+  assert.equal(cpuLine('psk-ecp256', 0.35, 1.2), 'BENCH cpu_ms_per_sa case=psk-ecp256 ours=0.35 charon=1.20 ratio=0.29');
+  assert.equal(memLine(50000, 3.2), 'BENCH mem_kb_per_sa sas=50000 ours=3.2');
+  assert.equal(cpuLine('psk-modp2048', 0.9, undefined), 'BENCH cpu_ms_per_sa case=psk-modp2048 ours=0.90 charon=n/a ratio=n/a');
+  const r = (daemon: 'ours' | 'charon', cpu: number): CaseResult => ({
+    caseName: 'rsa-ecp256', daemon, established: 10, failed: 0, saPerSec: 5, cpuMsPerSa: cpu, rssKbPerSa: 1, retransmits: 0, childSas: 10,
+  });
+  const lines = machineLines([r('ours', 1), r('charon', 2)], null);
+  assert.ok(lines.includes('BENCH cpu_ms_per_sa case=rsa-ecp256 ours=1.00 charon=2.00 ratio=0.50'));
+});
+
+test('bench options: --quick defaults and errors', () => {
+  const q = parseBenchArgs(['--quick']);
+  assert.equal(q.quick, true);
+  assert.equal(q.hold, 10_000);
+  const f = parseBenchArgs(['--cases', 'psk-ecp256', '--count', '7', '--no-charon', '--no-privsep']);
+  assert.deepEqual(f.cases, ['psk-ecp256']);
+  assert.equal(f.count, 7);
+  assert.equal(f.charon, false);
+  assert.equal(f.privsep, false);
+  assert.equal(parseBenchArgs([]).hold, 50_000);
+  assert.throws(() => parseBenchArgs(['--cases', 'nope']), /unknown case 'nope'/);
+  assert.throws(() => parseBenchArgs(['--frobnicate']), /unknown option/);
+});
+
+test('client selectors are distinct single addresses in 10.64.0.0/10', () => {
+  const a = clientSelector(0);
+  const b = clientSelector(300);
+  assert.deepEqual([...a.startAddr], [10, 64, 0, 0]);
+  assert.deepEqual([...b.startAddr], [10, 64, 1, 44]);
+  assert.ok(b.startAddr.equals(b.endAddr));
+});
+
+test('the generated configurations parse', () => {
+  for (const name of ['psk-ecp256', 'rsa-ecp256', 'psk-modp2048'] as const) {
+    const r = parseConfigText(ikedResponderConf(benchCase(name), '192.0.2.2'), 'x.conf', { checkPermissions: false, interfaces: () => undefined });
+    assert.deepEqual(r.errors, [], name);
+    assert.match(swanctlResponderConf(benchCase(name), '192.0.2.2'), name.endsWith('modp2048') ? /aes128-sha256-modp2048/ : /aes128-sha256-ecp256/);
+  }
+});
+
+test('in-process load: every SA gets an IKE SA and a Child SA on the responder', async () => {
+  const pair = makePair(benchCase('psk-ecp256'), 2);
+  const r = await runLoad(pair.clients, 20, 4);
+  assert.equal(r.established, 20, JSON.stringify(r.failures));
+  assert.equal(r.childSas, 20);
+  const held = pair.responder.sas.all();
+  assert.equal(held.length, 20);
+  assert.equal(held.reduce((n, sa) => n + sa.children.length, 0), 20);
+  for (const e of [pair.responder, ...pair.clients.map((c) => c.engine)]) await e.shutdown(false);
+});
