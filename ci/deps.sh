@@ -2,6 +2,7 @@
 # ci/deps.sh - system packages for the interop tests (test/interop/*) on Debian 12.
 #
 #   strongSwan (charon + swanctl + kernel-libipsec + openssl plugin), tcpdump, nftables, ip, ping, unshare
+#   FreeRADIUS (radiusd + radclient) for test/radius/freeradius.test.ts
 #   libreswan: NOT installed (the package Conflicts: strongswan-libcharon and would remove charon);
 #              it is fetched with `apt-get download` and unpacked with `dpkg -x` into
 #              $IKED_INTEROP_CACHE/libreswan (default ~/.cache/iked-interop/libreswan),
@@ -15,7 +16,12 @@ export DEBIAN_FRONTEND=noninteractive
 apt-get update -qq
 apt-get install -y -qq --no-install-recommends \
   strongswan-charon strongswan-swanctl libcharon-extra-plugins libstrongswan-standard-plugins strongswan-pki \
-  tcpdump nftables iproute2 iputils-ping util-linux procps
+  tcpdump nftables iproute2 iputils-ping util-linux procps \
+  freeradius freeradius-utils
+
+# iked's unprivileged user for the privilege-separated engine (as OpenBSD's _iked), and its chroot
+id _iked >/dev/null 2>&1 || useradd -r -M -d /var/empty -s /usr/sbin/nologin _iked
+install -d -m 0755 -o root -g root /var/empty
 
 [ "${IKED_NO_LIBRESWAN:-0}" = 1 ] && exit 0
 

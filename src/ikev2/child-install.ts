@@ -28,7 +28,8 @@ export function deriveKeysForChild(sa: IkeSa, c: ChildSa, ni: Buffer, nr: Buffer
     : { encIn: k.encI, integIn: k.integI, encOut: k.encR, integOut: k.integR };
 }
 
-function saSpec(e: Engine, sa: IkeSa, c: ChildSa, inbound: boolean): KernelSaSpec {
+/** The kernel SA of one direction of a Child SA, between the IKE SA's current endpoints. */
+export function saSpec(e: Engine, sa: IkeSa, c: ChildSa, inbound: boolean): KernelSaSpec {
   const keys = c.keys!;
   const lifetime = sa.policy.conf.lifetime;
   const hardSeconds = lifetime.seconds;

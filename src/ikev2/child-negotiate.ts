@@ -67,7 +67,7 @@ export function tsPayloads(tsi: TrafficSelector[], tsr: TrafficSelector[]): Payl
 
 /** Remove DH transforms (IKE_AUTH carries no KE: RFC 7296 1.2). */
 function withoutDh(ps: Proposal[]): Proposal[] {
-  return ps.map((p) => ({ ...p, transforms: p.transforms.filter((t) => t.type !== TRANSFORM.DH) }));
+  return ps.map((p) => ({ num: p.num, protocol: p.protocol, spi: p.spi, transforms: p.transforms.filter((t) => t.type !== TRANSFORM.DH) }));
 }
 
 export type ChildAnswer = { ok: true; child: ChildSa; payloads: Payload[] } | { ok: false; notify: number; reason: string };

@@ -13,7 +13,7 @@ import { Endpoint, endpointText, addressText } from './endpoint';
 import { IkeSa, QueuedRequest } from './ike-sa';
 import { SaTable } from './sa-table';
 import { Policy } from './policy';
-import { ikeHeader, sealMessage, openMessage } from './message-protect';
+import { ikeHeader, openMessage } from './message-protect';
 import { notify } from './payload-find';
 import { CookieJar } from './cookie';
 import { AuthProvider } from './auth-provider';
@@ -28,6 +28,8 @@ import { handleAuthRequest } from './exchange-auth';
 import { handleCreateChildRequest } from './exchange-child';
 import { handleInformationalRequest, sendDeleteIke, removeChildren } from './exchange-info';
 import { scheduleLiveness } from './liveness';
+import { sealForPeer, isFragment, receiveFragment } from './fragmentation';
+import { isAddressUpdate, handleUpdateSaAddresses } from './mobike';
 
 export interface Transport {
   /** Send from the socket bound to `local` (port 4500 adds the non-ESP marker). */
@@ -188,14 +190,21 @@ export class Engine {
     if (sa.state === 'DEAD') return;
     if (sa.initiator === fromOriginalInitiator) throw new Error('initiator flag does not match our role');
 
+    // RFC 7383: SKF fragments are collected until the whole message can be handled as if it came in SK
+    let opened: Payload[] | undefined;
+    if (isFragment(m)) {
+      const whole = receiveFragment(this, sa, m, raw, remote, response);
+      if (!whole) return;
+      opened = whole;
+    }
     if (response) {
-      this.handleResponse(sa, m, raw, local, remote);
+      this.handleResponse(sa, m, raw, local, remote, opened);
     } else {
-      this.handleRequest(sa, m, raw, local, remote);
+      this.handleRequest(sa, m, raw, local, remote, opened);
     }
   }
 
-  private handleResponse(sa: IkeSa, m: IkeMessage, raw: Buffer, local: Endpoint, remote: Endpoint): void {
+  private handleResponse(sa: IkeSa, m: IkeMessage, raw: Buffer, local: Endpoint, remote: Endpoint, opened?: Payload[]): void {
     const p = sa.pending;
     if (!p || p.messageId !== m.header.messageId) {
       this.log.debug(`${this.spiTag(sa)}: unexpected response id ${m.header.messageId} dropped`);
@@ -213,7 +222,7 @@ export class Engine {
     }
     let inner: Payload[];
     try {
-      inner = openMessage(sa, raw, m);
+      inner = opened ?? openMessage(sa, raw, m);
     } catch (e) {
       this.countCryptoFailure(sa, e, remote);
       return;
@@ -226,7 +235,7 @@ export class Engine {
     this.pump(sa);
   }
 
-  private handleRequest(sa: IkeSa, m: IkeMessage, raw: Buffer, local: Endpoint, remote: Endpoint): void {
+  private handleRequest(sa: IkeSa, m: IkeMessage, raw: Buffer, local: Endpoint, remote: Endpoint, opened?: Payload[]): void {
     const id = m.header.messageId;
     if (sa.lastResponse && id === sa.lastResponse.id) {
       // a retransmitted request: answer from the cache, or ignore while we work on it
@@ -240,7 +249,7 @@ export class Engine {
     }
     let inner: Payload[];
     try {
-      inner = openMessage(sa, raw, m);
+      inner = opened ?? openMessage(sa, raw, m);
     } catch (e) {
       this.countCryptoFailure(sa, e, remote);
       return;
@@ -249,6 +258,7 @@ export class Engine {
     sa.peerNextId = id + 1;
     sa.lastResponse = { id, packets: [] };
     if (this.log.getVerbose() >= 2) this.log.debug(`${this.spiTag(sa)}: ${ExchangeType.name(m.header.exchange)} request ${id} [ ${describePayloads(inner)} ]`);
+    const before = { local: { ...sa.local }, remote: { ...sa.remote } };
     this.followPeer(sa, local, remote);
     let work: void | Promise<void>;
     switch (m.header.exchange) {
@@ -259,7 +269,8 @@ export class Engine {
         work = handleCreateChildRequest(this, sa, m, inner);
         break;
       case EXCHANGE.INFORMATIONAL:
-        work = handleInformationalRequest(this, sa, m, inner);
+        // RFC 4555: the original initiator moved
+        work = isAddressUpdate(inner) ? handleUpdateSaAddresses(this, sa, m, inner, local, remote, before) : handleInformationalRequest(this, sa, m, inner);
         break;
       default:
         this.log.info(`${this.spiTag(sa)}: unsupported exchange ${ExchangeType.name(m.header.exchange)}`);
@@ -271,6 +282,11 @@ export class Engine {
 
   /** NAT-T: a peer behind a NAT may change its public address or port; follow it. */
   private followPeer(sa: IkeSa, local: Endpoint, remote: Endpoint): void {
+    // the peer floated to the NAT-T port (RFC 7296 2.23; RFC 4555 3.3 does it without a NAT): answer there
+    if (this.natt !== 'disable' && local.port === this.nattPort && sa.local.port !== this.nattPort && remote.address === sa.remote.address) {
+      sa.local = { ...local };
+      sa.remote = { ...remote };
+    }
     if (!sa.natRemote) return;
     if (sa.remote.address !== remote.address || sa.remote.port !== remote.port) {
       this.log.info(`${this.spiTag(sa)}: peer moved from ${endpointText(sa.remote)} to ${endpointText(remote)}`);
@@ -295,11 +311,13 @@ export class Engine {
   /** Answer a request of the peer (encrypted), and cache the answer. */
   respond(sa: IkeSa, req: IkeHeader, inner: Payload[]): void {
     const header = ikeHeader(sa, req.exchange, req.messageId, true);
-    const packet = sealMessage(sa, header, inner);
+    const packets = sealForPeer(this, sa, header, inner);
     if (this.log.getVerbose() >= 2) this.log.debug(`${this.spiTag(sa)}: send ${ExchangeType.name(req.exchange)} response ${req.messageId} [ ${describePayloads(inner)} ]`);
-    sa.lastResponse = { id: req.messageId, packets: [packet] };
-    this.stats.txPackets++;
-    this.transport.send(packet, sa.local, sa.remote);
+    sa.lastResponse = { id: req.messageId, packets };
+    for (const packet of packets) {
+      this.stats.txPackets++;
+      this.transport.send(packet, sa.local, sa.remote);
+    }
   }
 
   /** Queue a request; it goes out when the window (size 1) is free. */
@@ -315,9 +333,10 @@ export class Engine {
       if (!inner) continue;
       const id = sa.nextRequestId++;
       const header = ikeHeader(sa, q.exchange, id, false);
-      const packet = sealMessage(sa, header, inner);
+      const packets = sealForPeer(this, sa, header, inner);
       if (this.log.getVerbose() >= 2) this.log.debug(`${this.spiTag(sa)}: send ${ExchangeType.name(q.exchange)} request ${id} [ ${describePayloads(inner)} ]`);
-      sa.pending = { messageId: id, exchange: q.exchange, packet, tries: 0, timer: null, onResponse: q.onResponse, onGiveUp: q.onGiveUp };
+      const fragments = packets.length > 1 ? packets : undefined;
+      sa.pending = { messageId: id, exchange: q.exchange, packet: packets[0], fragments, tries: 0, timer: null, onResponse: q.onResponse, onGiveUp: q.onGiveUp };
       this.transmit(sa);
     }
   }
@@ -327,9 +346,12 @@ export class Engine {
     const p = sa.pending;
     if (!p) return;
     p.tries++;
-    this.stats.txPackets++;
     if (p.tries > 1) this.stats.txRetransmits++;
-    this.transport.send(p.packet, sa.local, sa.remote);
+    // a fragmented request goes out whole each time (RFC 7383 2.6.1)
+    for (const packet of p.fragments ?? [p.packet]) {
+      this.stats.txPackets++;
+      this.transport.send(packet, sa.local, sa.remote);
+    }
     const delay = this.timing.retransmitMs * 2 ** (p.tries - 1);
     p.timer = setTimeout(() => {
       if (sa.pending !== p) return;

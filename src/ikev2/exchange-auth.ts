@@ -11,6 +11,7 @@ import { makeChildOffer, offerPayloads, tsPayloads, answerChild, completeChild, 
 import { scheduleChildLifetime, scheduleIkeLifetime } from './lifetimes';
 import { endpointText } from './endpoint';
 import { removeChildren } from './exchange-info';
+import { mobikeNotifies, noteMobikeSupport } from './mobike';
 import type { Engine } from './engine';
 import type { PeerCert } from './auth-provider';
 import { Identity, idPayloadBody, identityMatches, formatIdentity } from '../crypto/identity';
@@ -85,6 +86,7 @@ export async function startAuth(e: Engine, sa: IkeSa): Promise<void> {
   if (policy.remoteId) payloads.push(idPayload(PAYLOAD.IDr, policy.remoteId));
   payloads.push(...authPayloads.filter((p) => p.type === PAYLOAD.AUTH));
   payloads.push(notify(NOTIFY.INITIAL_CONTACT));
+  payloads.push(...mobikeNotifies(e));
   payloads.push(...offerPayloads(offer));
   payloads.push(...tsPayloads(offer.tsi, offer.tsr));
   sa.state = 'AUTH_SENT';
@@ -115,6 +117,7 @@ async function authResponse(e: Engine, sa: IkeSa, offer: ChildOffer, inner: Payl
     return;
   }
   sa.remoteId = id;
+  noteMobikeSupport(e, sa, inner);
   e.established(sa, Date.now() - started);
   scheduleIkeLifetime(e, sa);
   const err = findErrorNotify(inner);
@@ -156,6 +159,8 @@ export async function handleAuthRequest(e: Engine, sa: IkeSa, m: IkeMessage, inn
   sa.initialContact = !!findNotify(inner, NOTIFY.INITIAL_CONTACT);
   const out: Payload[] = [idPayload(PAYLOAD.IDr, ourId)];
   out.push(...(await localAuth(e, sa, policy, ourId)));
+  noteMobikeSupport(e, sa, inner);
+  out.push(...mobikeNotifies(e));
   e.established(sa, Date.now() - sa.createdAt);
   scheduleIkeLifetime(e, sa);
   if (sa.initialContact) await dropOlderSas(e, sa);

@@ -300,7 +300,7 @@ export function handleInitRequest(e: Engine, m: IkeMessage, raw: Buffer, local: 
     out.push(...signatureHashNotify(e));
   }
   if (e.options.fragmentation) out.push(notify(NOTIFY.IKEV2_FRAGMENTATION_SUPPORTED));
-  const header: IkeHeader = { ...h, spiR: sa.spiR, flags: FLAG.RESPONSE, nextPayload: 0, length: 0 };
+  const header: IkeHeader = { spiI: h.spiI, spiR: sa.spiR, nextPayload: 0, majorVersion: h.majorVersion, minorVersion: h.minorVersion, exchange: h.exchange, flags: FLAG.RESPONSE, messageId: h.messageId, length: 0 };
   const packet = encodeMessage(header, out);
   sa.initResponse = packet;
   sa.peerNextId = 1;

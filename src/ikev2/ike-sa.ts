@@ -33,6 +33,8 @@ export interface PendingRequest {
   messageId: number;
   exchange: number;
   packet: Buffer;
+  /** RFC 7383: the request as SKF fragments (packet is the first); all are (re)sent. */
+  fragments?: Buffer[];
   tries: number;
   timer: NodeJS.Timeout | null;
   onResponse: (m: IkeMessage, inner: import('./payload-types').Payload[], raw: Buffer) => void | Promise<void>;

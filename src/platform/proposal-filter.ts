@@ -3,17 +3,20 @@
  * PF_KEY has no AEAD and truncates HMAC-SHA-2 to 96 bits, so offering or
  * accepting such transforms there would negotiate an SA that cannot be loaded.
  */
-import { PROTOCOL, TRANSFORM, INTEG } from '../ikev2/iana';
+import { PROTOCOL, TRANSFORM, INTEG, ESN } from '../ikev2/iana';
 import type { Proposal, Transform } from '../ikev2/payload-types';
 import { adapterSupports, type AdapterName } from './algorithms';
 
 const KNOWN: ReadonlySet<string> = new Set<AdapterName>(['xfrm', 'decoupled', 'pfkey-linux', 'pfkey-openbsd', 'pfkey-kame']);
+/** PF_KEY dialects without extended sequence numbers (the adapter refuses esn SAs) */
+const NO_ESN: ReadonlySet<string> = new Set<AdapterName>(['pfkey-linux', 'pfkey-kame']);
 
 /**
  * ESP proposals with only the cipher/integrity transforms `adapterName` supports
- * (an AEAD cipher pairs with no integrity transform); proposals left without a
- * usable cipher are dropped and the rest renumbered. AH proposals, and every
- * proposal for an adapter name not listed in algorithms.ts, pass unchanged.
+ * (an AEAD cipher pairs with no integrity transform; ESN only where the adapter
+ * has it); proposals left without a usable cipher are dropped and the rest
+ * renumbered. AH proposals, and every proposal for an adapter name not listed
+ * in algorithms.ts, pass unchanged.
  */
 export function kernelProposals(adapterName: string, proposals: Proposal[]): Proposal[] {
   // an adapter we do not know (a privsep proxy, a test double) decides at install time
@@ -30,11 +33,14 @@ export function kernelProposals(adapterName: string, proposals: Proposal[]): Pro
     const keptEncr = encrs.filter((e) => pairs(e, null) || integs.some((i) => pairs(e, i)));
     if (!keptEncr.length) continue;
     const keptInteg = integs.filter((i) => keptEncr.some((e) => pairs(e, i)));
+    const hadEsn = p.transforms.some((t) => t.type === TRANSFORM.ESN);
     const transforms = p.transforms.filter((t) => {
       if (t.type === TRANSFORM.ENCR) return keptEncr.includes(t);
       if (t.type === TRANSFORM.INTEG) return t.id === INTEG.NONE ? true : keptInteg.includes(t);
+      if (t.type === TRANSFORM.ESN) return t.id !== ESN.YES || !NO_ESN.has(adapterName);
       return true;
     });
+    if (hadEsn && !transforms.some((t) => t.type === TRANSFORM.ESN)) continue; // esn required, not installable
     out.push({ ...p, num: out.length + 1, transforms });
   }
   return out;

@@ -9,6 +9,7 @@ import { buildPolicy } from '../../src/ikev2/policy';
 import { parseConfigText } from '../../src/conf/load';
 import { DecoupledAdapter } from '../../src/platform/decoupled';
 import { noCertificates } from '../../src/ikev2/auth-provider';
+import type { AuthProvider } from '../../src/ikev2/auth-provider';
 import { createLogger } from '../../src/log/logger';
 import type { IkeSa } from '../../src/ikev2/ike-sa';
 import type { KernelAdapter, KernelSaSpec } from '../../src/platform/types';
@@ -43,6 +44,8 @@ export interface NodeOptions {
   dpd?: number;
   /** Make kernel calls take this long (per operation name), like a real asynchronous kernel. */
   kernelDelayMs?: number | ((op: string) => number);
+  /** Signatures and certificates (default: none, PSK only). */
+  auth?: AuthProvider;
 }
 
 /** The decoupled adapter, with every operation completing only after `ms`. */
@@ -79,7 +82,7 @@ export function makeNode(net: FakeNet, name: string, address: string, confText: 
   const engine = new Engine({
     log,
     kernel: o.kernelDelayMs ? slowKernel(kernel, o.kernelDelayMs) : kernel,
-    auth: noCertificates,
+    auth: o.auth ?? noCertificates,
     transport,
     policies,
     options: { ...options, dpdCheckInterval: o.dpd ?? 0 },

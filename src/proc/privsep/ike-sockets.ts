@@ -6,6 +6,7 @@ import dgram from 'node:dgram';
 import { isIPv6 } from 'node:net';
 import type { ChildProcess } from 'node:child_process';
 import { localAddresses } from '../udp-transport';
+import { bypassIpsec, enableEspInUdp } from '../../platform/socket-options';
 
 export interface BoundSocket {
   address: string;
@@ -29,12 +30,33 @@ function bindOne(address: string, port: number): Promise<BoundSocket> {
   });
 }
 
-export async function bindIkeSockets(o: { ikePort: number; nattPort: number | null; ipv6: boolean; addresses?: string[] }): Promise<BoundSocket[]> {
+/**
+ * Coupled to the kernel: IKE sockets bypass our own IPsec policies and the NAT-T socket
+ * decapsulates ESP-in-UDP. Both need root, so the parent sets them before the hand-over.
+ */
+function kernelOptions(b: BoundSocket, nattPort: number | null, warn: (m: string) => void): void {
+  try {
+    bypassIpsec(b.socket);
+    if (b.port === nattPort) enableEspInUdp(b.socket);
+  } catch (e) {
+    warn(`socket ${b.address}:${b.port}: ${e instanceof Error ? e.message : String(e)}`);
+  }
+}
+
+export async function bindIkeSockets(o: {
+  ikePort: number;
+  nattPort: number | null;
+  ipv6: boolean;
+  addresses?: string[];
+  kernelSockets?: boolean;
+  warn?: (m: string) => void;
+}): Promise<BoundSocket[]> {
   const addrs = o.addresses ?? localAddresses(o.ipv6);
   const ports = o.nattPort ? [o.ikePort, o.nattPort] : [o.ikePort];
   const out: BoundSocket[] = [];
   try {
     for (const address of addrs) for (const port of ports) out.push(await bindOne(address, port));
+    if (o.kernelSockets) for (const b of out) kernelOptions(b, o.nattPort, o.warn ?? (() => undefined));
   } catch (e) {
     for (const b of out) b.socket.close();
     throw e;

@@ -52,7 +52,13 @@ export async function runPrivsepDaemon(opts: IkedOptions, log: Logger): Promise<
   log.info(`kernel: ${kernel.name}${decoupled ? ' (decoupled: nothing is loaded into the kernel)' : ''}`);
   let sockets: BoundSocket[];
   try {
-    sockets = await bindIkeSockets({ ikePort: opts.ikePort, nattPort: opts.natt === 'disable' ? null : opts.nattPort, ipv6: opts.ipv6 });
+    sockets = await bindIkeSockets({
+      ikePort: opts.ikePort,
+      nattPort: opts.natt === 'disable' ? null : opts.nattPort,
+      ipv6: opts.ipv6,
+      kernelSockets: kernel.name !== 'decoupled',
+      warn: (m) => log.warn(m),
+    });
   } catch (e) {
     await kernel.close().catch(() => undefined);
     throw e;

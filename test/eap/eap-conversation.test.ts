@@ -1,0 +1,85 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { LocalUsersBackendFactory } from '../../src/eap/local-backend';
+import { EapMschapV2Client } from '../../src/eap/eap-client';
+import type { EapStep } from '../../src/eap/backend';
+import { decodeEap } from '../../src/eap/eap-message';
+import { EAP_CODE } from '../../src/ikev2/iana';
+
+const users = [{ name: 'alice', password: 'wonder land', file: 'x', line: 1 }];
+
+async function converse(identity: string, password: string): Promise<{ server: EapStep; client: ReturnType<EapMschapV2Client['handle']>; rounds: number }> {
+  const server = new LocalUsersBackendFactory(users).create('rw', '00');
+  const client = new EapMschapV2Client(identity, password);
+  let s = await server.start('alice');
+  let rounds = 0;
+  for (;;) {
+    rounds++;
+    const c = client.handle(s.message);
+    if (s.kind !== 'request') return { server: s, client: c, rounds };
+    if (c.kind !== 'response') {
+      server.close('aborted');
+      return { server: s, client: c, rounds };
+    }
+    s = await server.step(c.message);
+  }
+}
+
+test('EAP-MSCHAPv2 client against the local users server: success, same MSK on both sides', async () => {
+  const r = await converse('alice', 'wonder land');
+  assert.equal(r.server.kind, 'success');
+  assert.equal(r.client.kind, 'success');
+  assert.equal(r.rounds, 4); // identity, challenge, success, EAP-Success
+  if (r.server.kind !== 'success' || r.client.kind !== 'success') return;
+  assert.equal(r.server.identity, 'alice');
+  assert.equal(r.server.msk.length, 64);
+  assert.deepEqual(r.server.msk, r.client.msk);
+  assert.equal(decodeEap(r.server.message).code, EAP_CODE.SUCCESS);
+});
+
+test('wrong password: MSCHAPv2 failure, EAP-Failure, both sides fail', async () => {
+  const r = await converse('alice', 'wrong');
+  assert.equal(r.server.kind, 'failure');
+  if (r.server.kind === 'failure') assert.match(r.server.reason, /wrong password for user 'alice'/);
+  assert.equal(r.client.kind, 'failure');
+  if (r.client.kind === 'failure') assert.match(r.client.reason, /E=691/);
+});
+
+test('unknown user fails', async () => {
+  const r = await converse('bob', 'x');
+  assert.equal(r.server.kind, 'failure');
+  if (r.server.kind === 'failure') assert.match(r.server.reason, /unknown user 'bob'/);
+});
+
+test('client rejects a server that does not know the password (bad authenticator response)', async () => {
+  const server = new LocalUsersBackendFactory([{ name: 'alice', password: 'p1', file: 'x', line: 1 }]).create('rw', '00');
+  const client = new EapMschapV2Client('alice', 'p1');
+  let s = await server.start('alice');
+  let c = client.handle(s.message);
+  assert.equal(c.kind, 'response');
+  if (c.kind !== 'response') return;
+  s = await server.step(c.message);
+  c = client.handle(s.message);
+  if (c.kind !== 'response') return assert.fail('expected a response');
+  s = await server.step(c.message);
+  // tamper with the S= value of the MSCHAPv2 success request
+  const tampered = Buffer.from(s.message);
+  const at = tampered.indexOf('S=') + 2;
+  tampered[at] = tampered[at] === 0x30 ? 0x31 : 0x30;
+  const r = client.handle(tampered);
+  assert.equal(r.kind, 'failure');
+  if (r.kind === 'failure') assert.match(r.reason, /authenticator response is wrong/);
+});
+
+test('server: wrong identifier and garbage end the conversation', async () => {
+  const server = new LocalUsersBackendFactory(users).create('rw', '00');
+  const s = await server.start('alice');
+  const id = decodeEap(s.message).identifier;
+  const bad = Buffer.from([2, (id + 1) & 0xff, 0, 10, 1, 0x61, 0x6c, 0x69, 0x63, 0x65]);
+  const r = await server.step(bad);
+  assert.equal(r.kind, 'failure');
+  const server2 = new LocalUsersBackendFactory(users).create('rw', '00');
+  await server2.start('alice');
+  const r2 = await server2.step(Buffer.from([2, 0]));
+  assert.equal(r2.kind, 'failure');
+});
