@@ -9,7 +9,7 @@
  * Initiator: `request OPTION any|ADDR` -> CP(CFG_REQUEST), and the reply
  * parsed into an AssignedConfig.
  */
-import { CFG, CFG_ATTR, CfgAttr, PAYLOAD, NOTIFY, TS } from './iana';
+import { CFG, CFG_ATTR, PAYLOAD, NOTIFY, TS } from './iana';
 import { CfgAttribute, CpPayload, Payload, TrafficSelector, TsPayload } from './payload-types';
 import { find } from './payload-find';
 import { addressText } from './endpoint';
@@ -247,4 +247,3 @@ export function releaseConfig(e: Engine, sa: IkeSa): void {
   poolsByEngine.get(e)?.releaseAll(leaseOwner(sa));
 }
 
-export { CfgAttr };

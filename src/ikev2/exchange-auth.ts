@@ -12,21 +12,23 @@ import { scheduleChildLifetime, scheduleIkeLifetime } from './lifetimes';
 import { endpointText } from './endpoint';
 import { removeChildren } from './exchange-info';
 import { mobikeNotifies, noteMobikeSupport } from './mobike';
+import { eapInProgress, wantsEap, startEapResponder, handleEapRound, startEapInitiator, noteConfigReply, applyAssignedConfig, setTag } from './exchange-eap';
+import { answerConfig, configRequest, describeAssigned } from './config-payload';
 import type { Engine } from './engine';
 import type { PeerCert } from './auth-provider';
 import { Identity, idPayloadBody, identityMatches, formatIdentity } from '../crypto/identity';
 import { signedOctets, pskAuth, checkPskAuth } from '../crypto/auth-psk';
 
-function idPayload(type: 35 | 36, id: Identity): IdPayload {
+export function idPayload(type: 35 | 36, id: Identity): IdPayload {
   return { type, idType: id.type, data: id.data };
 }
 
-function toIdentity(p: IdPayload): Identity {
+export function toIdentity(p: IdPayload): Identity {
   return { type: p.idType, data: Buffer.from(p.data) };
 }
 
 /** Our AUTH payload (and certificates) over our signed octets. */
-async function localAuth(e: Engine, sa: IkeSa, policy: Policy, id: Identity): Promise<Payload[]> {
+export async function localAuth(e: Engine, sa: IkeSa, policy: Policy, id: Identity): Promise<Payload[]> {
   const a = sa.alg!;
   const realMessage = sa.initiator ? sa.initRequest! : sa.initResponse!;
   const peerNonce = sa.initiator ? sa.nr : sa.ni;
@@ -43,7 +45,7 @@ async function localAuth(e: Engine, sa: IkeSa, policy: Policy, id: Identity): Pr
 }
 
 /** Check the peer's AUTH payload; returns a reason on failure. */
-async function verifyPeer(e: Engine, sa: IkeSa, policy: Policy, id: Identity, idP: IdPayload, inner: Payload[]): Promise<string | null> {
+export async function verifyPeer(e: Engine, sa: IkeSa, policy: Policy, id: Identity, idP: IdPayload, inner: Payload[]): Promise<string | null> {
   const authP = find<AuthPayload>(inner, PAYLOAD.AUTH);
   if (!authP) return 'no AUTH payload';
   if (policy.remoteId && !identityMatches(policy.remoteId, id)) {
@@ -71,6 +73,7 @@ async function verifyPeer(e: Engine, sa: IkeSa, policy: Policy, id: Identity, id
 // ------------------------------------------------------------------ initiator
 
 export async function startAuth(e: Engine, sa: IkeSa): Promise<void> {
+  if (sa.policy.conf.auth.method === 'eap') return startEapInitiator(e, sa);
   const started = sa.createdAt;
   const policy = sa.policy;
   const id = localIdentity(policy, sa.local.address);
@@ -85,6 +88,8 @@ export async function startAuth(e: Engine, sa: IkeSa): Promise<void> {
   }
   if (policy.remoteId) payloads.push(idPayload(PAYLOAD.IDr, policy.remoteId));
   payloads.push(...authPayloads.filter((p) => p.type === PAYLOAD.AUTH));
+  const cp = configRequest(policy.conf.request);
+  if (cp) payloads.push(cp);
   payloads.push(notify(NOTIFY.INITIAL_CONTACT));
   payloads.push(...mobikeNotifies(e));
   payloads.push(...offerPayloads(offer));
@@ -118,6 +123,7 @@ async function authResponse(e: Engine, sa: IkeSa, offer: ChildOffer, inner: Payl
   }
   sa.remoteId = id;
   noteMobikeSupport(e, sa, inner);
+  noteConfigReply(e, sa, inner);
   e.established(sa, Date.now() - started);
   scheduleIkeLifetime(e, sa);
   const err = findErrorNotify(inner);
@@ -127,11 +133,13 @@ async function authResponse(e: Engine, sa: IkeSa, offer: ChildOffer, inner: Payl
   }
   const child = await completeChild(e, sa, offer, inner, sa.ni, sa.nr, null);
   if (child) scheduleChildLifetime(e, sa, child);
+  await applyAssignedConfig(e, sa);
 }
 
 // ------------------------------------------------------------------ responder
 
 export async function handleAuthRequest(e: Engine, sa: IkeSa, m: IkeMessage, inner: Payload[]): Promise<void> {
+  if (eapInProgress(sa)) return handleEapRound(e, sa, m, inner);
   if (sa.state !== 'INIT_DONE' || sa.initiator) {
     e.respond(sa, m.header, [notify(NOTIFY.INVALID_SYNTAX)]);
     return;
@@ -149,23 +157,35 @@ export async function handleAuthRequest(e: Engine, sa: IkeSa, m: IkeMessage, inn
     return;
   }
   sa.policy = policy;
+  if (wantsEap(policy, inner)) return startEapResponder(e, sa, m, inner, policy, idP);
   const why = await verifyPeer(e, sa, policy, id, idP, inner);
   if (why) {
     failAuth(e, sa, m, `authentication of ${formatIdentity(id)} failed: ${why}`);
     return;
   }
+  const cfg = answerConfig(e, sa, inner, formatIdentity(id));
+  if (!cfg.ok) {
+    e.log.info(`${e.spiTag(sa)}: configuration for ${formatIdentity(id)} refused: ${cfg.reason} (${NotifyType.name(cfg.notify)})`);
+    e.respond(sa, m.header, [notify(cfg.notify)]);
+    e.deleteIkeSa(sa, cfg.reason, false);
+    return;
+  }
+  sa.assignedConfig = cfg.assigned;
+  if (cfg.assigned) e.log.info(`${e.spiTag(sa)}: assigned to ${formatIdentity(id)}: ${describeAssigned(cfg.assigned)}`);
+  setTag(sa);
   const ourId = localIdentity(policy, sa.local.address);
   sa.localId = ourId;
   sa.initialContact = !!findNotify(inner, NOTIFY.INITIAL_CONTACT);
   const out: Payload[] = [idPayload(PAYLOAD.IDr, ourId)];
   out.push(...(await localAuth(e, sa, policy, ourId)));
+  out.push(...cfg.payloads);
   noteMobikeSupport(e, sa, inner);
   out.push(...mobikeNotifies(e));
   e.established(sa, Date.now() - sa.createdAt);
   scheduleIkeLifetime(e, sa);
   if (sa.initialContact) await dropOlderSas(e, sa);
   try {
-    const ans = await answerChild(e, sa, inner, sa.ni, sa.nr, null, true);
+    const ans = await answerChild(e, sa, cfg.inner, sa.ni, sa.nr, null, true);
     if (ans.ok) {
       out.push(...ans.payloads);
       scheduleChildLifetime(e, sa, ans.child);
@@ -192,7 +212,7 @@ function failAuth(e: Engine, sa: IkeSa, m: IkeMessage, reason: string): void {
  * INITIAL_CONTACT: the peer rebooted; older IKE SAs with the same identity go. Their
  * Child SAs leave the kernel first: the new Child SA installs the same flows.
  */
-async function dropOlderSas(e: Engine, sa: IkeSa): Promise<void> {
+export async function dropOlderSas(e: Engine, sa: IkeSa): Promise<void> {
   for (const other of sa.remoteId ? e.sas.withPeerIdentity(sa.remoteId) : []) {
     if (other === sa || other.state !== 'ESTABLISHED' || !other.remoteId || !sa.remoteId) continue;
     if (other.remote.address === sa.remote.address && other.remoteId.data.equals(sa.remoteId.data) && other.policy === sa.policy) {

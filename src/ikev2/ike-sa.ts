@@ -92,6 +92,12 @@ export class IkeSa {
   /** Set when the peer's first request carried INITIAL_CONTACT. */
   initialContact = false;
   authPending = false;
+  /** The EAP identity the peer authenticated with (src/ikev2/exchange-eap.ts). */
+  eapIdentity: string | null = null;
+  /** The policy's `tag` expanded for this SA (src/ikev2/sa-tag.ts). */
+  tag: string | null = null;
+  /** Configuration assigned by CP: to the peer (responder) or to us (initiator); src/ikev2/config-payload.ts. */
+  assignedConfig: import('./config-payload').AssignedConfig | null = null;
 
   constructor(
     readonly initiator: boolean,

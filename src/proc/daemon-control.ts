@@ -15,6 +15,7 @@ import { PolicyKeeper } from './policy-keeper';
 import { showSa, showFlows, showStats } from './sa-views';
 import { openKernel } from '../platform/select';
 import { formatIdentity } from '../crypto/identity';
+import { reloadDaemonEap } from '../eap/daemon-eap';
 
 type Loader = (file: string, macros: Record<string, string>, log: Logger) => { ok: true; value: LoadedConfig } | { ok: false; errors: string[] };
 
@@ -89,6 +90,7 @@ export class DaemonControlImpl implements DaemonControl {
     }
     this.e.policies = policies;
     this.e.options = loaded.config.options;
+    reloadDaemonEap(this.e, loaded.config);
     this.ca.load(loaded.config.policies);
     this.keeper.start();
   }

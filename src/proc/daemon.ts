@@ -16,6 +16,9 @@ import { CaService, ikedDir } from './ca-service';
 import { startControlServer } from './control-server';
 import { DaemonControlImpl } from './daemon-control';
 import { PolicyKeeper } from './policy-keeper';
+import { attachDaemonEap } from '../eap/daemon-eap';
+import { attachDaemonRadius } from '../radius/daemon-radius';
+import { startMobikeWatcher } from './mobike-addresses';
 import type { MonitorEvent } from './control-api';
 
 export interface LoadedConfig {
@@ -90,6 +93,7 @@ export async function runDaemon(opts: IkedOptions, log: Logger): Promise<void> {
   engine.localIkePort = opts.ikePort;
   engine.remoteIkePort = opts.ikePort;
   engine.passive = opts.passive || config.options.mode === 'passive';
+  attachDaemonRadius(engine, attachDaemonEap(engine, config), config, log);
   kernel.onEvent((ev) => keeper.kernelEvent(ev));
 
   const keeper = new PolicyKeeper(engine, log);
@@ -97,6 +101,8 @@ export async function runDaemon(opts: IkedOptions, log: Logger): Promise<void> {
   const server = await startControlServer(opts.socketPath, control, log);
   log.info(`listening on ${transport.boundEndpoints().map((e) => `${e.address}:${e.port}`).join(' ')}, control socket ${opts.socketPath}`);
   keeper.start();
+  // MOBIKE: sockets and IKE SAs follow local address changes
+  const addressWatcher = startMobikeWatcher(engine, transport, opts.ipv6, log);
 
   await new Promise<void>((resolve) => {
     let stopping = false;
@@ -116,6 +122,7 @@ export async function runDaemon(opts: IkedOptions, log: Logger): Promise<void> {
   });
 
   keeper.stop();
+  addressWatcher.stop();
   await engine.shutdown(true);
   await keeper.unloadFlows();
   try {

@@ -52,7 +52,7 @@ export function ikeSaView(sa: IkeSa): IkeSaView {
     natRemote: sa.natRemote,
     established: sec(sa.establishedAt),
     rekeyAt: sa.rekeyAt ? sec(sa.rekeyAt) : undefined,
-    tag: sa.policy.conf.tag,
+    tag: sa.tag ?? sa.policy.conf.tag,
     children: sa.children.filter((x) => x.state !== 'DELETING').map(childView),
   };
 }

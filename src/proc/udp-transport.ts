@@ -149,6 +149,31 @@ export class UdpTransport implements Transport {
     });
   }
 
+  /** The addresses we listen on. */
+  addresses(): string[] {
+    return [...new Set([...this.sockets.values()].map((b) => b.address))];
+  }
+
+  /** MOBIKE: listen on an address that appeared (IKE and NAT-T ports); already bound ones are kept. */
+  async addAddress(address: string): Promise<void> {
+    if (this.closed) return;
+    const ports = this.o.nattPort ? [this.o.ikePort, this.o.nattPort] : [this.o.ikePort];
+    for (const port of ports) if (!this.sockets.has(`${address}|${port}`)) await this.bind(address, port);
+  }
+
+  /** MOBIKE: stop listening on an address that went away. */
+  removeAddress(address: string): void {
+    for (const [k, b] of this.sockets) {
+      if (b.address !== address) continue;
+      this.sockets.delete(k);
+      try {
+        b.socket.close();
+      } catch {
+        // already closed by an error
+      }
+    }
+  }
+
   /** The file descriptors, for handing the sockets to another process. */
   boundEndpoints(): Endpoint[] {
     return [...this.sockets.values()].map((b) => ({ address: b.address, port: b.port }));

@@ -100,8 +100,9 @@ export class RadiusService implements EapBackendFactory {
   /** An IKE SA is established: Accounting Start if RADIUS authenticated it. */
   ikeSaEstablished(sa: IkeSa): void {
     const spiI = sa.spiI.toString('hex');
+    const local = sa.localSpi.toString('hex');
     for (const [k, v] of this.accepted) {
-      if (!k.includes(spiI)) continue;
+      if (!k.includes(local) && !k.includes(spiI)) continue;
       this.accepted.delete(k);
       if (!this.accounting) return;
       const s: AccountingSession = {

@@ -14,6 +14,8 @@ import type { MonitorEvent } from '../control-api';
 import { UdpTransport } from '../udp-transport';
 import { DaemonControlImpl } from '../daemon-control';
 import { PolicyKeeper } from '../policy-keeper';
+import { attachDaemonEap } from '../../eap/daemon-eap';
+import { attachDaemonRadius } from '../../radius/daemon-radius';
 import { showFlows, showSa, showStats } from '../sa-views';
 import { startChild, PEER_FD, CONTROL_FD } from './child-runtime';
 import { chrootAndDrop } from './privileges';
@@ -107,6 +109,7 @@ function main(): void {
     e.localIkePort = opts.ikePort;
     e.remoteIkePort = opts.ikePort;
     e.passive = opts.passive || config.options.mode === 'passive';
+    attachDaemonRadius(e, attachDaemonEap(e, config), config, log);
     const k = new PolicyKeeper(e, log);
     kernel.onEvent((ev) => k.kernelEvent(ev));
     const caHandle = { store: new CertStore(), load: (p: IkedConfig['policies']) => auth.load(p) };
