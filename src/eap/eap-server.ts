@@ -3,8 +3,10 @@
  * draft-kamath-pppext-eap-mschapv2): Identity -> MSCHAPv2 Challenge ->
  * Response checked against the user's password -> MSCHAPv2 Success (with the
  * authenticator response) -> acknowledgement -> EAP-Success with the MSK.
- * A wrong password ends with MSCHAPv2 Failure (E=691), its acknowledgement,
- * then EAP-Failure. Passwords come from a lookup (the `user` lines).
+ * A wrong password or an unknown user ends the conversation at once with
+ * EAP-Failure (no MSCHAPv2 Failure request and retry: the IKE SA is refused
+ * with AUTHENTICATION_FAILED and no state is kept). Passwords come from a
+ * lookup (the `user` lines).
  */
 import { randomBytes, timingSafeEqual } from 'node:crypto';
 import { EAP_CODE, EAP_TYPE, EapType } from '../ikev2/iana';
@@ -16,7 +18,7 @@ import { authenticatorResponse, generateNtResponse, mschapv2Msk, ntPasswordHash 
 /** Returns the password of a user, or null when there is no such user. */
 export type PasswordLookup = (user: string) => string | null;
 
-type State = 'idle' | 'identity' | 'challenge' | 'success-sent' | 'failure-sent' | 'done';
+type State = 'idle' | 'identity' | 'challenge' | 'success-sent' | 'done';
 
 /** Name we put in the MSCHAPv2 challenge (informational). */
 const SERVER_NAME = 'iked';
@@ -27,7 +29,6 @@ export class MschapV2Server implements EapServerBackend {
   private identity = '';
   private challenge: Buffer | null = null;
   private msk: Buffer | null = null;
-  private failureReason = '';
 
   constructor(private readonly lookup: PasswordLookup) {
     this.id = randomBytes(1)[0];
@@ -81,8 +82,6 @@ export class MschapV2Server implements EapServerBackend {
         this.wipe();
         return { kind: 'success', message: eapSuccess(this.id), msk, identity: this.identity };
       }
-      case 'failure-sent':
-        return this.fail(this.failureReason);
       default:
         return this.fail(`EAP Response in state ${this.state}`);
     }
@@ -109,12 +108,12 @@ export class MschapV2Server implements EapServerBackend {
     const user = mschapUserName(this.identity);
     const password = this.lookup(user);
     const challenge = this.challenge!;
-    if (password === null) return this.refuse(`unknown user '${user}'`, challenge);
+    if (password === null) return this.fail(`unknown user '${user}'`);
     const hash = ntPasswordHash(password);
     try {
       const name = mschapUserName(r.name);
       const expect = generateNtResponse(challenge, r.peerChallenge, name, hash);
-      if (!timingSafeEqual(expect, r.ntResponse)) return this.refuse(`wrong password for user '${user}'`, challenge);
+      if (!timingSafeEqual(expect, r.ntResponse)) return this.fail(`wrong password for user '${user}'`);
       const s = authenticatorResponse(hash, r.ntResponse, r.peerChallenge, challenge, name);
       this.msk = mschapv2Msk(hash, r.ntResponse);
       this.identity = user;
@@ -124,14 +123,6 @@ export class MschapV2Server implements EapServerBackend {
     } finally {
       hash.fill(0);
     }
-  }
-
-  /** MSCHAPv2 Failure request (E=691 authentication failure, no retry). */
-  private refuse(reason: string, challenge: Buffer): EapStep {
-    this.failureReason = reason;
-    this.state = 'failure-sent';
-    const msg = encodeMschap({ op: 'failure', id: (this.id + 1) & 0xff, message: `E=691 R=0 C=${challenge.toString('hex').toUpperCase()} V=3 M=Authentication failed` });
-    return { kind: 'request', message: this.request(EAP_TYPE.MSCHAPV2, msg) };
   }
 
   private wipe(): void {

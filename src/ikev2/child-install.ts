@@ -104,9 +104,9 @@ function ownFlows(sa: IkeSa, c: ChildSa): KernelFlowSpec[] {
 
 /** Install both SAs, and the flows unless they exist already (a rekey keeps the reqid). */
 export async function installChild(e: Engine, sa: IkeSa, c: ChildSa, withFlows: boolean): Promise<void> {
-  await e.kernel.addSa(saSpec(e, sa, c, true));
-  await e.kernel.addSa(saSpec(e, sa, c, false));
-  if (withFlows) for (const f of ownFlows(sa, c)) await e.kernel.addFlow(f);
+  // both SAs at once, then the flows at once (under privsep each group is one IPC round trip)
+  await Promise.all([e.kernel.addSa(saSpec(e, sa, c, true)), e.kernel.addSa(saSpec(e, sa, c, false))]);
+  if (withFlows) await Promise.all(ownFlows(sa, c).map((f) => e.kernel.addFlow(f)));
   c.state = 'INSTALLED';
   e.stats.childSasInstalled++;
   const alg = describeChildAlgs(c);
@@ -119,9 +119,8 @@ export async function installChild(e: Engine, sa: IkeSa, c: ChildSa, withFlows: 
 
 export async function uninstallChild(e: Engine, sa: IkeSa, c: ChildSa, withFlows: boolean): Promise<void> {
   try {
-    await e.kernel.deleteSa(c.protocol, sa.local.address, c.spiIn);
-    await e.kernel.deleteSa(c.protocol, sa.remote.address, c.spiOut);
-    if (withFlows) for (const f of ownFlows(sa, c)) await e.kernel.deleteFlow(f);
+    await Promise.all([e.kernel.deleteSa(c.protocol, sa.local.address, c.spiIn), e.kernel.deleteSa(c.protocol, sa.remote.address, c.spiOut)]);
+    if (withFlows) await Promise.all(ownFlows(sa, c).map((f) => e.kernel.deleteFlow(f)));
   } catch (err) {
     e.log.info(`${e.spiTag(sa)}: removing Child SA 0x${spiHex(c.spiIn)}: ${err instanceof Error ? err.message : String(err)}`);
   }

@@ -55,7 +55,7 @@ export function wantsEap(policy: Policy, inner: Payload[]): boolean {
 
 function stopEap(sa: IkeSa, reason: 'done' | 'aborted'): void {
   const r = responders.get(sa);
-  if (!r) return;
+  if (!r || (r.done && !r.msk)) return;
   r.done = true;
   r.backend.close(reason);
   if (r.msk) {
@@ -108,6 +108,7 @@ export async function startEapResponder(e: Engine, sa: IkeSa, m: IkeMessage, inn
     return;
   }
   const backend = factory.create(policy.name, sa.localSpi.toString('hex'));
+  watchRemoval(e);
   const st: ResponderEap = { backend, first: inner, idI: idP, msk: null, identity: '', done: false };
   responders.set(sa, st);
   let step: EapStep;
@@ -388,13 +389,14 @@ export async function applyAssignedConfig(e: Engine, sa: IkeSa): Promise<void> {
 
 const watched = new WeakSet<Engine>();
 
-/** Undo client configuration when an IKE SA goes. */
+/** When an IKE SA goes: close an unfinished EAP conversation, undo client configuration. */
 function watchRemoval(e: Engine): void {
   if (watched.has(e)) return;
   watched.add(e);
   const prev = e.onRemoved;
   e.onRemoved = (sa, reason) => {
     prev(sa, reason);
+    stopEap(sa, 'aborted');
     void removeClientConfig(e, sa);
   };
 }

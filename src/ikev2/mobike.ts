@@ -20,6 +20,12 @@ import type { Engine } from './engine';
 
 /** IKE SAs whose peer sent MOBIKE_SUPPORTED while we had it enabled. */
 const mobikeSas = new WeakSet<IkeSa>();
+/**
+ * The outer addresses the Child SAs of a MOBIKE IKE SA are installed with. NAT-T
+ * port/address following (engine followPeer) may move the IKE SA before the
+ * UPDATE_SA_ADDRESSES arrives; the kernel state moves from here.
+ */
+const kernelEnds = new WeakMap<IkeSa, SaEndpoints>();
 
 /** MOBIKE_SUPPORTED for our IKE_AUTH message when `set mobike` is on (iked's default). */
 export function mobikeNotifies(e: Engine): NotifyPayload[] {
@@ -30,6 +36,7 @@ export function mobikeNotifies(e: Engine): NotifyPayload[] {
 export function noteMobikeSupport(e: Engine, sa: IkeSa, inner: Payload[]): void {
   if (e.options.mobike && findNotify(inner, NOTIFY.MOBIKE_SUPPORTED)) {
     mobikeSas.add(sa);
+    kernelEnds.set(sa, { local: { ...sa.local }, remote: { ...sa.remote } });
     e.log.debug(`${e.spiTag(sa)}: MOBIKE supported by both sides`);
   }
 }
@@ -187,7 +194,9 @@ function ownFlows(sa: IkeSa, flows: KernelFlowSpec[]): KernelFlowSpec[] {
  * by destination and cannot change it in place), the flows' tunnel endpoints
  * re-added; only the UDP encapsulation ports changed: updated in place.
  */
-export async function moveChildren(e: Engine, sa: IkeSa, before: SaEndpoints): Promise<void> {
+export async function moveChildren(e: Engine, sa: IkeSa, previous: SaEndpoints): Promise<void> {
+  const before = kernelEnds.get(sa) ?? previous;
+  kernelEnds.set(sa, { local: { ...sa.local }, remote: { ...sa.remote } });
   const addrsChanged = before.local.address !== sa.local.address || before.remote.address !== sa.remote.address;
   const portsChanged = !sameEndpoint(before.local, sa.local) || !sameEndpoint(before.remote, sa.remote);
   const encap = e.natt !== 'disable' && sa.natDetected;

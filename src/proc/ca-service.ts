@@ -34,6 +34,12 @@ export class CaService implements AuthProvider {
   readonly store = new CertStore();
   private key: KeyObject | null = null;
   private policies = new Map<string, PolicyConf>();
+  /** Our certificate per local identity (null: none, raw public key), until the next load(). */
+  private readonly ourCerts = new Map<string, X509Certificate | null>();
+  /** DER of our certificate chains (leaf first, signatures checked once), until the next load(). */
+  private readonly chains = new Map<X509Certificate, Buffer[]>();
+  /** Our raw public key data (RFC 7670), until the next load(). */
+  private rawPub: Buffer | null = null;
 
   constructor(
     private readonly dir: string,
@@ -43,6 +49,9 @@ export class CaService implements AuthProvider {
   /** (Re)load keys and certificates; missing files are fine for PSK-only setups. */
   load(policies: PolicyConf[]): void {
     this.policies = new Map(policies.map((p) => [p.name, p]));
+    this.ourCerts.clear();
+    this.chains.clear();
+    this.rawPub = null;
     const caDir = path.join(this.dir, 'ca');
     const certDir = path.join(this.dir, 'certs');
     if (fs.existsSync(caDir)) this.log.debug(`ca: ${this.store.loadDirectory(caDir, 'ca')} trust anchors from ${caDir}`);
@@ -58,12 +67,21 @@ export class CaService implements AuthProvider {
 
   private ourCertificate(id: Identity): X509Certificate | null {
     if (!this.key) return null;
+    const k = `${id.type}/${id.data.toString('hex')}`;
+    const known = this.ourCerts.get(k);
+    if (known !== undefined) return known;
     const pub = createPublicKey(this.key).export({ type: 'spki', format: 'der' });
+    let found: X509Certificate | null = null;
     for (const c of this.store.certificates()) {
       if (!c.publicKey.export({ type: 'spki', format: 'der' }).equals(pub)) continue;
-      if (certMatchesIdentity(c, id)) return c;
+      if (certMatchesIdentity(c, id)) {
+        found = c;
+        break;
+      }
     }
-    return null;
+    if (this.ourCerts.size >= 1024) this.ourCerts.clear(); // identities are few; bound it anyway
+    this.ourCerts.set(k, found);
+    return found;
   }
 
   async sign(policy: string, localId: Identity, octets: Buffer, peerHashAlgs: number[]): Promise<LocalAuth> {
@@ -77,9 +95,15 @@ export class CaService implements AuthProvider {
     if (!cert) {
       // RFC 7670: without a certificate, our raw public key (the peer must know it)
       this.log.debug(`policy '${policy}': no certificate for ${formatIdentity(localId)}: sending our raw public key`);
-      return { method, data, certs: [{ encoding: CERT.RAW_PUBKEY, data: rawPublicKeyData(createPublicKey(this.key)) }] };
+      this.rawPub ??= rawPublicKeyData(createPublicKey(this.key));
+      return { method, data, certs: [{ encoding: CERT.RAW_PUBKEY, data: Buffer.from(this.rawPub) }] };
     }
-    const certs: PeerCert[] = this.chainOf(cert).map((c) => ({ encoding: CERT.X509_SIG, data: Buffer.from(c.raw) }));
+    let chain = this.chains.get(cert);
+    if (!chain) {
+      chain = this.chainOf(cert).map((c) => Buffer.from(c.raw));
+      this.chains.set(cert, chain);
+    }
+    const certs: PeerCert[] = chain.map((d) => ({ encoding: CERT.X509_SIG, data: Buffer.from(d) }));
     return { method, data, certs };
   }
 

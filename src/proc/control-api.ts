@@ -71,12 +71,16 @@ export interface CertstoreEntry {
 export type ResetTarget = 'all' | 'ca' | 'policy' | 'sa' | 'user' | 'id';
 export const RESET_TARGETS: readonly ResetTarget[] = ['all', 'ca', 'policy', 'sa', 'user', 'id'];
 
+/**
+ * Views are asynchronous: under privilege separation the control process asks
+ * the engine (SAs, flows, stats) for them when ikectl does, nothing is pushed.
+ */
 export interface DaemonControl {
-  showSa(): IkeSaView[];
-  showFlows(): FlowView[];
-  showStats(): Record<string, number>;
-  showCertstore(): CertstoreEntry[];
-  showCa(name: string): string[];
+  showSa(): Promise<IkeSaView[]>;
+  showFlows(): Promise<FlowView[]>;
+  showStats(): Promise<Record<string, number>>;
+  showCertstore(): Promise<CertstoreEntry[]>;
+  showCa(name: string): Promise<string[]>;
   reload(file?: string): Promise<{ ok: boolean; errors: string[] }>;
   reset(what: ResetTarget, arg?: string): Promise<string>;
   setCoupled(coupled: boolean): Promise<void>;

@@ -57,15 +57,15 @@ async function clearOldSocket(path: string, log: Logger): Promise<void> {
 async function dispatch(ctl: DaemonControl, req: ControlRequest): Promise<ControlResponse> {
   switch (req.cmd) {
     case 'show-sa':
-      return { ok: true, cmd: req.cmd, sas: ctl.showSa() };
+      return { ok: true, cmd: req.cmd, sas: await ctl.showSa() };
     case 'show-flows':
-      return { ok: true, cmd: req.cmd, flows: ctl.showFlows() };
+      return { ok: true, cmd: req.cmd, flows: await ctl.showFlows() };
     case 'show-stats':
-      return { ok: true, cmd: req.cmd, stats: ctl.showStats() };
+      return { ok: true, cmd: req.cmd, stats: await ctl.showStats() };
     case 'show-certstore':
-      return { ok: true, cmd: req.cmd, certs: ctl.showCertstore() };
+      return { ok: true, cmd: req.cmd, certs: await ctl.showCertstore() };
     case 'show-ca':
-      return { ok: true, cmd: req.cmd, lines: ctl.showCa(req.name) };
+      return { ok: true, cmd: req.cmd, lines: await ctl.showCa(req.name) };
     case 'reload': {
       const r = await ctl.reload(req.file);
       return { ok: true, cmd: req.cmd, reloaded: r.ok, errors: r.errors };

@@ -37,16 +37,19 @@ export class DaemonControlImpl implements DaemonControl {
     private readonly loader: Loader,
   ) {}
 
-  showSa() {
+  async showSa() {
     return showSa(this.e);
   }
-  showFlows() {
+  async showFlows() {
     return showFlows(this.e);
   }
-  showStats() {
+  async showStats() {
     return showStats(this.e);
   }
-  showCertstore(): CertstoreEntry[] {
+  async showCertstore(): Promise<CertstoreEntry[]> {
+    return this.certstore();
+  }
+  private certstore(): CertstoreEntry[] {
     const anchors = new Set(this.ca.store.anchors());
     return [...this.ca.store.anchors(), ...this.ca.store.certificates().filter((c) => !anchors.has(c))].map((c) => ({
       subject: c.subject.replace(/\n/g, ', '),
@@ -55,8 +58,8 @@ export class DaemonControlImpl implements DaemonControl {
       kind: anchors.has(c) ? 'ca' : 'cert',
     }));
   }
-  showCa(name: string): string[] {
-    return this.showCertstore()
+  async showCa(name: string): Promise<string[]> {
+    return this.certstore()
       .filter((c) => c.issuer.includes(name) || c.subject.includes(name))
       .map((c) => `${c.kind} ${c.subject} (issuer ${c.issuer}, until ${c.notAfter})`);
   }

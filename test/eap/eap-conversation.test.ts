@@ -37,12 +37,13 @@ test('EAP-MSCHAPv2 client against the local users server: success, same MSK on b
   assert.equal(decodeEap(r.server.message).code, EAP_CODE.SUCCESS);
 });
 
-test('wrong password: MSCHAPv2 failure, EAP-Failure, both sides fail', async () => {
+test('wrong password: EAP-Failure at once, both sides fail', async () => {
   const r = await converse('alice', 'wrong');
   assert.equal(r.server.kind, 'failure');
   if (r.server.kind === 'failure') assert.match(r.server.reason, /wrong password for user 'alice'/);
   assert.equal(r.client.kind, 'failure');
-  if (r.client.kind === 'failure') assert.match(r.client.reason, /E=691/);
+  if (r.client.kind === 'failure') assert.match(r.client.reason, /EAP-Failure/);
+  assert.equal(r.rounds, 3, 'identity, challenge, then EAP-Failure right after the MSCHAPv2 response');
 });
 
 test('unknown user fails', async () => {
@@ -82,4 +83,19 @@ test('server: wrong identifier and garbage end the conversation', async () => {
   await server2.start('alice');
   const r2 = await server2.step(Buffer.from([2, 0]));
   assert.equal(r2.kind, 'failure');
+});
+
+test('client acknowledges an MSCHAPv2 Failure request (E=691) and fails on EAP-Failure', async () => {
+  const { encodeEap } = await import('../../src/eap/eap-message');
+  const { encodeMschap } = await import('../../src/eap/mschapv2-packet');
+  const client = new EapMschapV2Client('alice', 'x');
+  const ch = encodeEap({ code: 1, identifier: 5, type: 26, data: encodeMschap({ op: 'challenge', id: 5, challenge: Buffer.alloc(16, 7), name: 'srv' }) });
+  assert.equal(client.handle(ch).kind, 'response');
+  const fail = encodeEap({ code: 1, identifier: 6, type: 26, data: encodeMschap({ op: 'failure', id: 5, message: 'E=691 R=0 C=00000000000000000000000000000000 V=3 M=no' }) });
+  const ack = client.handle(fail);
+  assert.equal(ack.kind, 'response');
+  if (ack.kind === 'response') assert.deepEqual(decodeEap(ack.message).data, Buffer.from([4]));
+  const end = client.handle(Buffer.from([4, 6, 0, 4]));
+  assert.equal(end.kind, 'failure');
+  if (end.kind === 'failure') assert.match(end.reason, /E=691/);
 });

@@ -122,3 +122,44 @@ test('iked <-> iked: rekeys by lifetime, delete by each side', { timeout: 120_00
     await done();
   }
 });
+
+test('iked <-> iked: raw public keys (RFC 7670) from pubkeys/fqdn/', { timeout: 60_000 }, async (t) => {
+  if (skip) return t.skip(skip);
+  const { execFileSync } = await import('node:child_process');
+  const { mkdtempSync, mkdirSync, writeFileSync, chmodSync } = await import('node:fs');
+  const { tmpdir } = await import('node:os');
+  const { join } = await import('node:path');
+  const keys: Record<string, { priv: string; pub: string }> = {};
+  for (const n of ['a.test', 'b.test']) {
+    const priv = execFileSync('openssl', ['genpkey', '-algorithm', 'EC', '-pkeyopt', 'ec_paramgen_curve:P-256'], { encoding: 'utf8' });
+    const pub = execFileSync('openssl', ['pkey', '-pubout'], { input: priv, encoding: 'utf8' });
+    keys[n] = { priv, pub };
+  }
+  const dirFor = (self: string, peer: string): string => {
+    const d = mkdtempSync(join(tmpdir(), `iked-raw-${self}-`));
+    mkdirSync(join(d, 'private'), { mode: 0o700 });
+    mkdirSync(join(d, 'pubkeys', 'fqdn'), { recursive: true });
+    writeFileSync(join(d, 'private', 'local.key'), keys[self].priv, { mode: 0o600 });
+    chmodSync(join(d, 'private', 'local.key'), 0o600);
+    writeFileSync(join(d, 'pubkeys', 'fqdn', peer), keys[peer].pub);
+    return d;
+  };
+  const topo = await makeTwoHosts('iior');
+  let a: IkedProcess | undefined;
+  let b: IkedProcess | undefined;
+  try {
+    const { a: A, b: B } = topo;
+    const conf = (self: string, peer: string, l: string, r: string, loc: string, rem: string, active: boolean): string =>
+      ikedConf({ active, local: loc, peer: rem, localLan: l, remoteLan: r, ike: IKE_PROPOSALS[0].iked, esp: ESP_PROPOSALS[0].iked, srcid: self, dstid: peer, auth: { kind: 'cert', keyType: 'ecdsa' } });
+    b = await IkedProcess.start({ ns: B.ns, repoRoot: REPO, conf: conf('b.test', 'a.test', B.lan, A.lan, B.addr, A.addr, false), env: { IKED_DIR: dirFor('b.test', 'a.test') } });
+    a = await IkedProcess.start({ ns: A.ns, repoRoot: REPO, conf: conf('a.test', 'b.test', A.lan, B.lan, A.addr, B.addr, true), env: { IKED_DIR: dirFor('a.test', 'b.test') } });
+    const sa = await oursEstablished(a).catch((e) => {
+      throw new Error(`${(e as Error).message}\n--- a ---\n${a!.log()}\n--- b ---\n${b!.log()}`);
+    });
+    assertPair(sa, await oursEstablished(b));
+  } finally {
+    await a?.stop();
+    await b?.stop();
+    await topo.cleanup();
+  }
+});

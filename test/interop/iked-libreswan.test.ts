@@ -67,8 +67,13 @@ test('iked <-> libreswan: IKE SA with PSK, iked as initiator and as responder', 
         assert.equal(mine.dh, 'ECP_256');
         assert.equal(mine.remoteId, 'b.test');
         assert.equal(mine.initiator, ourRole === 'initiator');
-        const status = await pluto.status();
-        assert.match(status, /STATE_V2_ESTABLISHED_IKE_SA/, `pluto must hold an established IKE SA:\n${status}`);
+        // as initiator, pluto tears its IKE SA down again when its Child SA cannot be installed
+        // (no ESP in this kernel): its log is the record that it established the IKE SA with us
+        await waitUntil('pluto to log the established IKE SA', 10_000, async () => /established IKE SA/.test(pluto!.log()));
+        if (ourRole === 'initiator') {
+          const status = await pluto.status();
+          assert.match(status, /STATE_V2_ESTABLISHED_IKE_SA/, `pluto must hold an established IKE SA:\n${status}`);
+        }
         assert.match(pluto.log(), /established IKE SA; authenticated (peer|using) .*secret|established IKE SA.*authenticated/, 'pluto must have authenticated us with the PSK');
         if (/Protocol not supported/.test(pluto.log())) {
           t.diagnostic('pluto could not install its Child SA: the host kernel lacks ESP (errno 93)');

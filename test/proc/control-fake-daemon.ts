@@ -56,23 +56,23 @@ export class FakeDaemon implements DaemonControl {
   reloadResult = { ok: true, errors: [] as string[] };
   delayMs = 0;
 
-  showSa(): IkeSaView[] {
+  async showSa(): Promise<IkeSaView[]> {
     this.calls.push('showSa');
     return [SAMPLE_SA];
   }
-  showFlows(): FlowView[] {
+  async showFlows(): Promise<FlowView[]> {
     this.calls.push('showFlows');
     return SAMPLE_FLOWS;
   }
-  showStats(): Record<string, number> {
+  async showStats(): Promise<Record<string, number>> {
     this.calls.push('showStats');
     return { ikesa_established: 3, ikesa_initiated: 2, child_sa_established: 5 };
   }
-  showCertstore(): CertstoreEntry[] {
+  async showCertstore(): Promise<CertstoreEntry[]> {
     this.calls.push('showCertstore');
     return SAMPLE_CERTS;
   }
-  showCa(name: string): string[] {
+  async showCa(name: string): Promise<string[]> {
     this.calls.push(`showCa ${name}`);
     if (name !== 'test') throw new Error(`CA '${name}' does not exist`);
     return ['subject=CN = 10.1.1.1', ''];

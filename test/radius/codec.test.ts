@@ -69,7 +69,7 @@ describe('RADIUS packet codec', () => {
   });
 
   it('splits EAP-Message at 253 bytes and joins it back', () => {
-    const eap = Buffer.alloc(600).map((_, i) => i & 0xff);
+    const eap = Buffer.from(Array.from({ length: 600 }, (_, i) => i & 0xff));
     const parts = splitAttribute(RADIUS_ATTR.EAP_MESSAGE, eap);
     assert.deepEqual(parts.map((a) => a.value.length), [253, 253, 94]);
     const p = decodeRadiusPacket(encodeRadiusPacket({ code: 1, identifier: 1, authenticator: Buffer.alloc(16), attributes: [attrString(1, 'x'), ...parts] }));
@@ -161,7 +161,7 @@ describe('MS-MPPE keys (RFC 2548)', () => {
 
   it('encrypt/decrypt round trip for 16, 32 and 64 byte keys', () => {
     for (const n of [16, 32, 64]) {
-      const key = Buffer.alloc(n).map((_, i) => (i * 7 + n) & 0xff);
+      const key = Buffer.from(Array.from({ length: n }, (_, i) => (i * 7 + n) & 0xff));
       const ra = Buffer.alloc(16, 0x42);
       const enc = encryptMppeKey(key, 'sec', ra);
       assert.equal(enc.length, 2 + Math.ceil((n + 1) / 16) * 16);

@@ -22,12 +22,7 @@ import { chrootAndDrop } from './privileges';
 import { KernelProxy } from './kernel-proxy';
 import { AuthProxy } from './auth-proxy';
 import { SocketInbox } from './ike-sockets';
-import { EngineInit, M, MAX_FRAME, empty, engineConfigCheck, engineInitCheck, modeCheck, resetCheck, verboseCheck } from './messages';
-
-/** How often the views the control process serves are refreshed without an event. */
-const VIEWS_REFRESH_MS = 1000;
-/** Coalescing delay after an event. */
-const VIEWS_EVENT_MS = 20;
+import { EngineInit, M, MAX_FRAME, empty, engineConfigCheck, engineInitCheck, modeCheck, monitorOnCheck, resetCheck, verboseCheck } from './messages';
 
 function dropNow(): Error | null {
   const spec = process.env.IKED_PRIVSEP_DROP; // "chroot:uid:gid", set by the parent
@@ -57,18 +52,8 @@ function main(): void {
   let transport: UdpTransport | null = null;
   let keeper: PolicyKeeper | null = null;
   let control: DaemonControlImpl | null = null;
-
-  let viewsTimer: NodeJS.Timeout | null = null;
-  const pushViews = (): void => {
-    if (viewsTimer) clearTimeout(viewsTimer);
-    viewsTimer = null;
-    if (engine) controlLink.notify(M.ctlViews, { sas: showSa(engine), flows: showFlows(engine), stats: showStats(engine) });
-    viewsTimer = setTimeout(pushViews, VIEWS_REFRESH_MS);
-  };
-  const viewsSoon = (): void => {
-    if (viewsTimer) clearTimeout(viewsTimer);
-    viewsTimer = setTimeout(pushViews, VIEWS_EVENT_MS);
-  };
+  /** an ikectl monitor is connected to the control process */
+  let monitored = false;
 
   const loaded = (config: IkedConfig) => ({ config, policies: config.policies.map(buildPolicy) });
 
@@ -100,8 +85,7 @@ function main(): void {
       monitor: (kind, message, spi) => {
         const ev: MonitorEvent = { time: Math.floor(Date.now() / 1000), kind, message, spi };
         for (const m of monitors) m(ev);
-        controlLink.notify(M.ctlEvent, ev);
-        viewsSoon();
+        if (monitored) controlLink.notify(M.ctlEvent, ev);
       },
       timing: init.timing,
     });
@@ -118,7 +102,6 @@ function main(): void {
     engine = e;
     keeper = k;
     k.start();
-    pushViews();
     log.debug(`engine: running as uid ${process.getuid?.()} with ${sockets.length} IKE sockets`);
     return null;
   };
@@ -131,11 +114,9 @@ function main(): void {
   parent.handle(M.engineInit, engineInitCheck, init);
   parent.handle(M.engineConfig, engineConfigCheck, (r) => {
     need().applyConfig(loaded(r.config));
-    viewsSoon();
     return null;
   });
   parent.handle(M.engineShutdown, empty, async () => {
-    if (viewsTimer) clearTimeout(viewsTimer);
     keeper?.stop();
     await engine?.shutdown(true);
     await transport?.close();
@@ -143,15 +124,24 @@ function main(): void {
   });
   parent.handle(M.logVerbose, verboseCheck, (r) => log.setVerbose(r.verbose ? Math.max(1, rt.args.verbose) : 0));
   controlLink.handle(M.ctlReset, resetCheck, async (r) => {
-    const msg = await need().reset(r.what, r.arg);
-    viewsSoon();
-    return msg;
+    return need().reset(r.what, r.arg);
   });
   controlLink.handle(M.ctlMode, modeCheck, (r) => {
     need().setMode(r.mode);
-    viewsSoon();
     return null;
   });
+  // views on demand: the control process asks when ikectl does
+  const views = (): Engine => {
+    if (!engine) throw new Error('engine: not initialised yet');
+    return engine;
+  };
+  controlLink.handle(M.ctlMonitor, monitorOnCheck, (r) => {
+    monitored = r.on;
+    return null;
+  });
+  controlLink.handle(M.ctlShowSa, empty, () => showSa(views()));
+  controlLink.handle(M.ctlShowFlows, empty, () => showFlows(views()));
+  controlLink.handle(M.ctlShowStats, empty, () => showStats(views()));
 }
 
 main();

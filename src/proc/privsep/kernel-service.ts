@@ -5,7 +5,11 @@
  */
 import type { KernelAdapter, KernelSaSpec } from '../../platform/types';
 import type { FrameChannel } from './frame-channel';
-import { M, empty, flowRequestCheck, saIdCheck, saRequestCheck, spiRequestCheck } from './messages';
+import type { Check } from './check';
+import { BatchResult, BatchableType, M, batchCheck, empty, flowRequestCheck, saIdCheck, saRequestCheck, spiRequestCheck } from './messages';
+
+/** A kernel request's work, also run from batches (bodies checked by then). */
+type Op = (body: unknown) => Promise<unknown>;
 
 function zeroKeys(sa: KernelSaSpec): void {
   sa.encr?.key.fill(0);
@@ -14,14 +18,19 @@ function zeroKeys(sa: KernelSaSpec): void {
 
 export class KernelService {
   private readonly subscribed = new WeakSet<KernelAdapter>();
+  private readonly ops = new Map<BatchableType, Op>();
 
   constructor(
     private kernel: KernelAdapter,
     private readonly engine: FrameChannel,
   ) {
     this.subscribe(kernel);
-    engine.handle(M.kAllocSpi, spiRequestCheck, (r) => this.kernel.allocSpi(r.protocol, r.src, r.dst));
-    engine.handle(M.kSa, saRequestCheck, async (r) => {
+    const op = <T>(type: BatchableType, check: Check<T>, fn: (body: T) => Promise<unknown>): void => {
+      this.ops.set(type, fn as Op);
+      engine.handle(type, check, fn);
+    };
+    op(M.kAllocSpi, spiRequestCheck, (r) => this.kernel.allocSpi(r.protocol, r.src, r.dst));
+    op(M.kSa, saRequestCheck, async (r) => {
       try {
         await (r.update ? this.kernel.updateSa(r.sa) : this.kernel.addSa(r.sa));
       } finally {
@@ -29,18 +38,31 @@ export class KernelService {
       }
       return null;
     });
-    engine.handle(M.kDeleteSa, saIdCheck, async (r) => {
+    op(M.kDeleteSa, saIdCheck, async (r) => {
       await this.kernel.deleteSa(r.protocol, r.dst, r.spi);
       return null;
     });
-    engine.handle(M.kFlow, flowRequestCheck, async (r) => {
+    op(M.kFlow, flowRequestCheck, async (r) => {
       await (r.add ? this.kernel.addFlow(r.f) : this.kernel.deleteFlow(r.f));
       return null;
     });
-    engine.handle(M.kCounters, saIdCheck, (r) => this.kernel.getCounters(r.protocol, r.dst, r.spi));
+    op(M.kCounters, saIdCheck, (r) => this.kernel.getCounters(r.protocol, r.dst, r.spi));
     engine.handle(M.kFlush, empty, async () => {
       await this.kernel.flush();
       return null;
+    });
+    // a batch runs its operations in order, each on its own: one failing does not stop the next
+    engine.handle(M.kBatch, batchCheck, async ({ ops }) => {
+      const out: BatchResult[] = [];
+      for (const o of ops) {
+        try {
+          const v = await this.ops.get(o.t)!(o.b);
+          out.push({ v: v === undefined ? null : v });
+        } catch (e) {
+          out.push({ e: (e instanceof Error ? e.message : String(e)).slice(0, 4096) });
+        }
+      }
+      return out;
     });
   }
 

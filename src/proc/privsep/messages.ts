@@ -22,6 +22,8 @@ export const M = {
   kCounters: 'kernel.counters',
   kFlush: 'kernel.flush',
   kEvent: 'kernel.event',
+  /** several kernel requests issued in the same tick (e.g. one Child SA's SAs and flows), one frame each way */
+  kBatch: 'kernel.batch',
   // engine <-> ca
   caSign: 'ca.sign',
   caVerify: 'ca.verify',
@@ -38,8 +40,12 @@ export const M = {
   // control <-> engine / parent
   ctlReset: 'ctl.reset',
   ctlMode: 'ctl.mode',
-  ctlViews: 'ctl.views',
+  ctlShowSa: 'ctl.showSa',
+  ctlShowFlows: 'ctl.showFlows',
+  ctlShowStats: 'ctl.showStats',
   ctlEvent: 'ctl.event',
+  /** control -> engine: whether ikectl monitors are connected (events are sent only then) */
+  ctlMonitor: 'ctl.monitor',
   ctlReload: 'ctl.reload',
   ctlCouple: 'ctl.couple',
   ctlLog: 'ctl.log',
@@ -125,6 +131,36 @@ export interface FlowRequest {
   add: boolean;
 }
 export const flowRequestCheck = obj<FlowRequest>({ f: flowSpecCheck, add: bool });
+
+/** The kernel requests a batch may carry; each body is checked by its own type's check in the parent. */
+export const BATCHABLE = [M.kAllocSpi, M.kSa, M.kDeleteSa, M.kFlow, M.kCounters] as const;
+export type BatchableType = (typeof BATCHABLE)[number];
+export interface BatchOp {
+  t: BatchableType;
+  b: unknown;
+}
+export const MAX_BATCH = 64;
+const BATCH_BODY: Record<BatchableType, Check<unknown>> = {
+  [M.kAllocSpi]: spiRequestCheck,
+  [M.kSa]: saRequestCheck,
+  [M.kDeleteSa]: saIdCheck,
+  [M.kFlow]: flowRequestCheck,
+  [M.kCounters]: saIdCheck,
+};
+const batchOpCheck: Check<BatchOp> = (v, w) => {
+  const o = obj<BatchOp>({ t: oneOf(...BATCHABLE), b: (x) => x })(v, w);
+  return { t: o.t, b: BATCH_BODY[o.t](o.b, `${w}.b (${o.t})`) };
+};
+/** Every op's body is checked as its own message type would be (a bad one is fatal like any bad message). */
+export const batchCheck = obj<{ ops: BatchOp[] }>({ ops: arr(batchOpCheck, MAX_BATCH) });
+/** One result per op, in order: its reply body, or the error it failed with. */
+export type BatchResult = { v: unknown } | { e: string };
+export const batchReplyCheck: Check<BatchResult[]> = arr<BatchResult>((v, w) => {
+  const o = record(v, w);
+  if ('e' in o) return { e: str(4096)(o.e, `${w}.e`) };
+  if (!('v' in o)) throw new IpcCheckError(`${w}: expected a result or an error`);
+  return { v: o.v };
+}, MAX_BATCH);
 
 const count = int(0, Number.MAX_SAFE_INTEGER);
 export const countersCheck = obj<SaCounters>({ bytes: count, packets: count, lastUse: count });
@@ -280,16 +316,15 @@ export const reloadCheck = obj<{ file?: string }>({ file: opt(str(4096)) });
 export const reloadResultCheck = obj<{ ok: boolean; errors: string[] }>({ ok: bool, errors: arr(str(4096), 1000) });
 export const coupleCheck = obj<{ coupled: boolean }>({ coupled: bool });
 
-export interface Views {
-  sas: IkeSaView[];
-  flows: FlowView[];
-  stats: Record<string, number>;
-}
-export const viewsCheck: Check<Views> = (v, w) => {
-  const o = obj<{ sas: unknown[]; flows: unknown[]; stats: Record<string, unknown> }>({ sas: arr(plain(8), 1_000_000), flows: arr(plain(4), 1_000_000), stats: record })(v, w);
-  for (const [k, x] of Object.entries(o.stats)) if (typeof x !== 'number') throw new IpcCheckError(`${w}.stats.${k}: expected a number`);
-  return o as unknown as Views;
+/** Views the control process asks the engine for when ikectl does (replies are plain data, shape-checked). */
+export const saViewsCheck: Check<IkeSaView[]> = (v, w) => arr(plain(8), 1_000_000)(v, w) as IkeSaView[];
+export const flowViewsCheck: Check<FlowView[]> = (v, w) => arr(plain(4), 1_000_000)(v, w) as FlowView[];
+export const statsCheck: Check<Record<string, number>> = (v, w) => {
+  const o = record(v, w);
+  for (const [k, x] of Object.entries(o)) if (typeof x !== 'number') throw new IpcCheckError(`${w}.${k}: expected a number`);
+  return o as Record<string, number>;
 };
+export const monitorOnCheck = obj<{ on: boolean }>({ on: bool });
 export const monitorEventCheck = obj<MonitorEvent>({ time: int(0, Number.MAX_SAFE_INTEGER), kind: str(64), message: str(4096), spi: opt(str(64)) });
 
 export const empty = nothing;

@@ -1,16 +1,15 @@
 /**
- * The control process's DaemonControl: answers ikectl from snapshots the
- * engine (SAs, flows, stats) and the ca (certificates) push, and forwards
- * commands: reset and active/passive to the engine, reload, couple/decouple
- * and log level to the parent. The views are synchronous in DaemonControl,
- * hence snapshots: refreshed within 20 ms of any engine event and every second.
+ * The control process's DaemonControl: asks the engine for SA, flow and stats
+ * views when ikectl does (nothing is pushed, so the engine's cost does not grow
+ * with its SAs between requests), answers certificate views from what the
+ * parent pushes on (re)load, and forwards commands: reset and active/passive to
+ * the engine, reload, couple/decouple and log level to the parent.
  */
 import type { CertstoreEntry, DaemonControl, FlowView, IkeSaView, MonitorEvent, ResetTarget } from '../control-api';
 import type { FrameChannel } from './frame-channel';
-import { M, Views, certstoreCheck, empty, monitorEventCheck, reloadResultCheck, str, viewsCheck } from './messages';
+import { M, certstoreCheck, empty, flowViewsCheck, monitorEventCheck, reloadResultCheck, saViewsCheck, statsCheck, str } from './messages';
 
 export class RemoteControl implements DaemonControl {
-  private views: Views = { sas: [], flows: [], stats: {} };
   private certs: CertstoreEntry[] = [];
   private readonly monitors = new Set<(e: MonitorEvent) => void>();
 
@@ -19,9 +18,6 @@ export class RemoteControl implements DaemonControl {
     private readonly parent: FrameChannel,
     private readonly onError: (msg: string) => void,
   ) {
-    engine.handle(M.ctlViews, viewsCheck, (v) => {
-      this.views = v;
-    });
     engine.handle(M.ctlEvent, monitorEventCheck, (ev) => {
       for (const m of this.monitors) m(ev);
     });
@@ -30,19 +26,19 @@ export class RemoteControl implements DaemonControl {
     });
   }
 
-  showSa(): IkeSaView[] {
-    return this.views.sas;
+  showSa(): Promise<IkeSaView[]> {
+    return this.engine.request(M.ctlShowSa, null, saViewsCheck);
   }
-  showFlows(): FlowView[] {
-    return this.views.flows;
+  showFlows(): Promise<FlowView[]> {
+    return this.engine.request(M.ctlShowFlows, null, flowViewsCheck);
   }
-  showStats(): Record<string, number> {
-    return this.views.stats;
+  showStats(): Promise<Record<string, number>> {
+    return this.engine.request(M.ctlShowStats, null, statsCheck);
   }
-  showCertstore(): CertstoreEntry[] {
+  async showCertstore(): Promise<CertstoreEntry[]> {
     return this.certs;
   }
-  showCa(name: string): string[] {
+  async showCa(name: string): Promise<string[]> {
     return this.certs
       .filter((c) => c.issuer.includes(name) || c.subject.includes(name))
       .map((c) => `${c.kind} ${c.subject} (issuer ${c.issuer}, until ${c.notAfter})`);
@@ -64,6 +60,13 @@ export class RemoteControl implements DaemonControl {
   }
   subscribe(cb: (e: MonitorEvent) => void): () => void {
     this.monitors.add(cb);
-    return () => this.monitors.delete(cb);
+    if (this.monitors.size === 1) this.monitorOn(true);
+    return () => {
+      if (this.monitors.delete(cb) && this.monitors.size === 0) this.monitorOn(false);
+    };
+  }
+  /** The engine sends events only while someone monitors. */
+  private monitorOn(on: boolean): void {
+    this.engine.request(M.ctlMonitor, { on }, empty).catch((e: unknown) => this.onError(`monitor: ${e instanceof Error ? e.message : String(e)}`));
   }
 }
