@@ -18,6 +18,7 @@ import type { Engine } from './engine';
 import type { PeerCert } from './auth-provider';
 import { Identity, idPayloadBody, identityMatches, formatIdentity } from '../crypto/identity';
 import { signedOctets, pskAuth, checkPskAuth } from '../crypto/auth-psk';
+import { settleEstablished } from './sa-settle';
 
 export function idPayload(type: 35 | 36, id: Identity): IdPayload {
   return { type, idType: id.type, data: id.data };
@@ -134,6 +135,7 @@ async function authResponse(e: Engine, sa: IkeSa, offer: ChildOffer, inner: Payl
   const child = await completeChild(e, sa, offer, inner, sa.ni, sa.nr, null);
   if (child) scheduleChildLifetime(e, sa, child);
   await applyAssignedConfig(e, sa);
+  settleEstablished(sa);
 }
 
 // ------------------------------------------------------------------ responder
@@ -198,6 +200,7 @@ export async function handleAuthRequest(e: Engine, sa: IkeSa, m: IkeMessage, inn
     out.push(notify(NOTIFY.TEMPORARY_FAILURE));
   }
   e.respond(sa, m.header, out);
+  settleEstablished(sa);
 }
 
 /** AUTHENTICATION_FAILED to the initiator, then the state goes. */

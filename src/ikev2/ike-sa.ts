@@ -11,6 +11,7 @@ import type { KeyExchange } from '../crypto/key-exchange';
 import type { IkeSaKeys } from '../crypto/keymat';
 import type { SkSuite } from '../crypto/sk-seal';
 import type { IkeMessage } from './payload-types';
+import { SaTimers } from './sa-timers';
 
 export type IkeState =
   | 'INIT_SENT' // initiator: IKE_SA_INIT request out
@@ -79,7 +80,8 @@ export class IkeSa {
   establishedAt = 0;
   lastInbound = Date.now();
   rekeyAt = 0;
-  timers = new Map<string, NodeJS.Timeout>();
+  /** Named timers on the shared timer queue (src/ikev2/sa-timers.ts). */
+  readonly timers = new SaTimers();
   /** Peer supports RFC 7427 with these hash algorithms. */
   peerHashAlgs: number[] = [];
   peerFragmentation = false;
@@ -130,20 +132,14 @@ export class IkeSa {
   }
 
   setTimer(name: string, ms: number, fn: () => void): void {
-    this.clearTimer(name);
-    const t = setTimeout(fn, ms);
-    t.unref?.();
-    this.timers.set(name, t);
+    this.timers.set(name, ms, fn);
   }
   clearTimer(name: string): void {
-    const t = this.timers.get(name);
-    if (t) clearTimeout(t);
     this.timers.delete(name);
   }
 
   /** Drop every timer and zero every secret. */
   destroy(): void {
-    for (const t of this.timers.values()) clearTimeout(t);
     this.timers.clear();
     if (this.pending?.timer) clearTimeout(this.pending.timer);
     this.pending = null;

@@ -7,7 +7,8 @@ import { PROTOCOL, TRANSFORM, INTEG, ESN } from '../ikev2/iana';
 import type { Proposal, Transform } from '../ikev2/payload-types';
 import { adapterSupports, type AdapterName } from './algorithms';
 
-const KNOWN: ReadonlySet<string> = new Set<AdapterName>(['xfrm', 'decoupled', 'pfkey-linux', 'pfkey-openbsd', 'pfkey-kame']);
+/** adapters whose limits are known; 'decoupled' installs nothing and negotiates anything */
+const KNOWN: ReadonlySet<string> = new Set<AdapterName>(['xfrm', 'pfkey-linux', 'pfkey-openbsd', 'pfkey-kame']);
 /** PF_KEY dialects without extended sequence numbers (the adapter refuses esn SAs) */
 const NO_ESN: ReadonlySet<string> = new Set<AdapterName>(['pfkey-linux', 'pfkey-kame']);
 
@@ -15,11 +16,11 @@ const NO_ESN: ReadonlySet<string> = new Set<AdapterName>(['pfkey-linux', 'pfkey-
  * ESP proposals with only the cipher/integrity transforms `adapterName` supports
  * (an AEAD cipher pairs with no integrity transform; ESN only where the adapter
  * has it); proposals left without a usable cipher are dropped and the rest
- * renumbered. AH proposals, and every proposal for an adapter name not listed
- * in algorithms.ts, pass unchanged.
+ * renumbered. AH proposals, and every proposal for 'decoupled' or an unknown
+ * adapter name, pass unchanged.
  */
 export function kernelProposals(adapterName: string, proposals: Proposal[]): Proposal[] {
-  // an adapter we do not know (a privsep proxy, a test double) decides at install time
+  // decoupled, or an adapter we do not know (a privsep proxy, a test double): it decides at install time
   if (!KNOWN.has(adapterName)) return proposals;
   const out: Proposal[] = [];
   for (const p of proposals) {

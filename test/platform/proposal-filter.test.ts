@@ -48,5 +48,6 @@ describe('kernelProposals', () => {
     assert.deepEqual(kernelProposals('pfkey-linux', proposalsFor(['enc aes-128-gcm', 'enc chacha20-poly1305'])), []);
     const all = proposalsFor(['enc aes-128-gcm']);
     assert.equal(kernelProposals('privsep', all), all);
+    assert.equal(kernelProposals('decoupled', all), all, 'set decouple negotiates anything');
   });
 });
