@@ -266,6 +266,20 @@ export class CrlStore {
     return this.list.filter((c) => namesEqual(c.issuer, name));
   }
 
+  /** Loads one PEM (possibly several CRLs) or DER file; throws naming it. Returns the number added. */
+  loadFile(path: string): number {
+    const before = this.list.length;
+    let crls: ParsedCrl[];
+    try {
+      crls = loadCrls(readFileSync(path), path);
+    } catch (e) {
+      throw new Error(`${path}: not a valid CRL (${(e as Error).message})`);
+    }
+    if (crls.length === 0) throw new Error(`${path}: no X509 CRL block found`);
+    for (const c of crls) this.add(c);
+    return this.list.length - before;
+  }
+
   /**
    * Loads every regular file of `dir` as PEM or DER CRLs. A missing
    * directory loads nothing; a malformed file throws naming it.
@@ -282,15 +296,7 @@ export class CrlStore {
     const before = this.list.length;
     for (const name of names.filter((n) => !n.startsWith('.')).sort()) {
       const path = join(dir, name);
-      if (!statSync(path).isFile()) continue;
-      let crls: ParsedCrl[];
-      try {
-        crls = loadCrls(readFileSync(path), path);
-      } catch (e) {
-        throw new Error(`${path}: not a valid CRL (${(e as Error).message})`);
-      }
-      if (crls.length === 0) throw new Error(`${path}: no X509 CRL block found`);
-      for (const c of crls) this.add(c);
+      if (statSync(path).isFile()) this.loadFile(path);
     }
     return this.list.length - before;
   }

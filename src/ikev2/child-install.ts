@@ -65,7 +65,7 @@ export function saSpec(e: Engine, sa: IkeSa, c: ChildSa, inbound: boolean): Kern
 function cidr(t: TrafficSelector): string {
   const p = rangePrefix(t.startAddr, t.endAddr);
   if (p < 0) throw new Error(`traffic selector ${tsText(t)} is not a network; the kernel takes prefixes`);
-  return `${addressText(t.startAddr)}/${p}`;
+  return `${addressText(t.startAddr)}/${p}`.normalize(); // flat: flows keep it
 }
 
 export function flowSpecs(sa: IkeSa, c: ChildSa): KernelFlowSpec[] {

@@ -16,6 +16,7 @@ import type { IkeSa } from './ike-sa';
 import type { ChildSa } from './child-sa';
 import type { TrafficSelector } from './payload-types';
 import type { Identity } from '../crypto/identity';
+import type { Chosen } from './proposals';
 
 const EMPTY = Buffer.alloc(0);
 const NO_HASH_ALGS: number[] = [];
@@ -60,7 +61,12 @@ function packSelectors(p: Packer, list: TrafficSelector[], set: (v: TrafficSelec
   set(out);
 }
 
+function packChosen(p: Packer, ch: Chosen, set: (v: Chosen) => void): void {
+  p.add(ch.spi, (spi) => set({ ...ch, spi }));
+}
+
 function packChild(p: Packer, c: ChildSa): void {
+  packChosen(p, c.chosen, (v) => (c.chosen = v));
   packSelectors(p, c.tsLocal, (v) => (c.tsLocal = v));
   packSelectors(p, c.tsRemote, (v) => (c.tsRemote = v));
   const k = c.keys;
@@ -96,6 +102,8 @@ export function settleEstablished(sa: IkeSa): void {
   p.add(oldKeys.skAr, (b) => (keys.skAr = b));
   p.add(oldKeys.skEi, (b) => (keys.skEi = b));
   p.add(oldKeys.skEr, (b) => (keys.skEr = b));
+  const alg = sa.alg;
+  if (alg) packChosen(p, alg.chosen, (chosen) => (sa.alg = { ...alg, chosen }));
   packIdentity(p, sa.localId, (v) => (sa.localId = v));
   packIdentity(p, sa.remoteId, (v) => (sa.remoteId = v));
   for (const c of sa.children) packChild(p, c);

@@ -8,7 +8,7 @@ export class SaTable {
   private readonly byPeerSpi = new Map<string, IkeSa>();
   private halfOpenCount = 0;
   /** Established SAs by the peer's identity, for INITIAL_CONTACT without a scan of the table. */
-  private readonly byPeerId = new Map<string, Set<IkeSa>>();
+  private readonly byPeerId = new Map<string, IkeSa | Set<IkeSa>>(); // a Set only for an identity with several SAs
   private readonly peerIdOf = new Map<IkeSa, string>();
 
   get size(): number {
@@ -34,7 +34,7 @@ export class SaTable {
   }
 
   private static idKey(id: { type: number; data: Buffer }): string {
-    return `${id.type}|${id.data.toString('hex')}`;
+    return `${id.type}|${id.data.toString('hex')}`.normalize(); // flat: the maps keep it
   }
 
   /** A responder SA left the half-open state (established or deleted); an established SA is indexed by peer identity. */
@@ -43,26 +43,29 @@ export class SaTable {
     if (sa.remoteId && sa.state !== 'DEAD' && !this.peerIdOf.has(sa) && this.byLocalSpi.get(SaTable.key(sa.localSpi)) === sa) {
       const k = SaTable.idKey(sa.remoteId);
       this.peerIdOf.set(sa, k);
-      let set = this.byPeerId.get(k);
-      if (!set) this.byPeerId.set(k, (set = new Set()));
-      set.add(sa);
+      const cur = this.byPeerId.get(k);
+      if (!cur) this.byPeerId.set(k, sa);
+      else if (cur instanceof Set) cur.add(sa);
+      else if (cur !== sa) this.byPeerId.set(k, new Set([cur, sa]));
     }
   }
 
   /** Established SAs whose peer has this identity (any address). */
   withPeerIdentity(id: { type: number; data: Buffer }): IkeSa[] {
-    const set = this.byPeerId.get(SaTable.idKey(id));
-    return set ? [...set] : [];
+    const cur = this.byPeerId.get(SaTable.idKey(id));
+    return !cur ? [] : cur instanceof Set ? [...cur] : [cur];
   }
 
   private unindexPeerId(sa: IkeSa): void {
     const k = this.peerIdOf.get(sa);
     if (k === undefined) return;
     this.peerIdOf.delete(sa);
-    const set = this.byPeerId.get(k);
-    if (set) {
-      set.delete(sa);
-      if (!set.size) this.byPeerId.delete(k);
+    const cur = this.byPeerId.get(k);
+    if (cur === sa) this.byPeerId.delete(k);
+    else if (cur instanceof Set) {
+      cur.delete(sa);
+      if (cur.size === 1) this.byPeerId.set(k, cur.values().next().value as IkeSa);
+      else if (!cur.size) this.byPeerId.delete(k);
     }
   }
 

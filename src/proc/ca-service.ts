@@ -3,6 +3,8 @@
  * signs our AUTH payloads and verifies the peer's, with iked's file layout:
  *   DIR/ca/*            trust anchors          DIR/certs/*   our (and peers') certificates
  *   DIR/private/local.key  our private key     DIR/pubkeys/{ipv4,ipv6,fqdn,ufqdn}/ID  raw peer keys
+ *   DIR/crls/*          CRLs checked against every certificate of a peer's chain
+ *   DIR/ocsp/*          OCSP responder certificates trusted as such (with `set ocsp`)
  * DIR is /etc/iked (IKED_DIR in the environment moves it, for tests and packaging).
  */
 import fs from 'node:fs';
@@ -10,12 +12,20 @@ import path from 'node:path';
 import { KeyObject, X509Certificate, createPublicKey } from 'node:crypto';
 import { AUTH, CERT, ID, CertEncoding } from '../ikev2/iana';
 import type { AuthProvider, LocalAuth, PeerCert, VerifyResult } from '../ikev2/auth-provider';
-import type { PolicyConf } from '../conf/types';
+import type { OcspConf, PolicyConf } from '../conf/types';
 import type { Logger } from '../log/logger';
 import { Identity, formatIdentity } from '../crypto/identity';
 import { CertStore, certMatchesIdentity, verifyChain, spkiSha1, loadCertificate } from '../crypto/x509';
 import { loadPrivateKey, publicKeyFromRaw, rawPublicKeyData } from '../crypto/keystore';
 import { signAuth, verifyAuth, authMethodForKey, chooseSignatureHash, DEFAULT_SIGNATURE_HASHES } from '../crypto/auth-signature';
+import { CrlStore } from '../crypto/x509-crl';
+import { checkOcsp } from '../crypto/ocsp-check';
+
+/** Global options the ca side needs (from iked.conf `set ...`). */
+export interface CaOptions {
+  /** `set ocsp URL [tolerate T [maxage T]]`: check the peer's certificate with OCSP. */
+  ocsp?: OcspConf;
+}
 
 export function ikedDir(): string {
   return process.env.IKED_DIR ?? '/etc/iked';
@@ -32,6 +42,11 @@ const METHOD_FOR_AUTH: Record<string, number | undefined> = {
 
 export class CaService implements AuthProvider {
   readonly store = new CertStore();
+  /** CRLs of DIR/crls, reloaded by every load(). */
+  readonly crls = new CrlStore();
+  private ocsp: OcspConf | undefined;
+  /** Certificates of DIR/ocsp: responders trusted to sign OCSP answers. */
+  private ocspResponders: X509Certificate[] = [];
   private key: KeyObject | null = null;
   private policies = new Map<string, PolicyConf>();
   /** Our certificate per local identity (null: none, raw public key), until the next load(). */
@@ -46,8 +61,13 @@ export class CaService implements AuthProvider {
     private readonly log: Logger,
   ) {}
 
-  /** (Re)load keys and certificates; missing files are fine for PSK-only setups. */
-  load(policies: PolicyConf[]): void {
+  /**
+   * (Re)load keys, certificates and CRLs; missing files are fine for PSK-only
+   * setups. `options` replaces the OCSP settings; without it they are kept.
+   */
+  load(policies: PolicyConf[], options?: CaOptions): void {
+    if (options) this.ocsp = options.ocsp ? { ...options.ocsp } : undefined;
+    this.loadRevocation();
     this.policies = new Map(policies.map((p) => [p.name, p]));
     this.ourCerts.clear();
     this.chains.clear();
@@ -63,6 +83,36 @@ export class CaService implements AuthProvider {
     } else if (policies.some((p) => p.auth.method !== 'psk' && p.auth.method !== 'eap')) {
       this.log.warn(`ca: ${keyFile} not found: signature authentication will fail`);
     }
+  }
+
+  /** DIR/crls (CRLs) and DIR/ocsp (trusted OCSP responders); a bad file is logged and skipped. */
+  private loadRevocation(): void {
+    this.crls.clear();
+    const crlDir = path.join(this.dir, 'crls');
+    if (fs.existsSync(crlDir)) {
+      for (const name of fs.readdirSync(crlDir).sort()) {
+        const file = path.join(crlDir, name);
+        if (name.startsWith('.') || !fs.statSync(file).isFile()) continue;
+        try {
+          this.crls.loadFile(file);
+        } catch (e) {
+          this.log.error(`ca: ${e instanceof Error ? e.message : String(e)}`);
+        }
+      }
+      this.log.debug(`ca: ${this.crls.size} CRLs from ${crlDir}`);
+    }
+    this.ocspResponders = [];
+    const ocspDir = path.join(this.dir, 'ocsp');
+    if (this.ocsp && fs.existsSync(ocspDir)) {
+      const responders = new CertStore();
+      try {
+        responders.loadDirectory(ocspDir, 'certs');
+      } catch (e) {
+        this.log.error(`ca: ${e instanceof Error ? e.message : String(e)}`);
+      }
+      this.ocspResponders = responders.certificates();
+    }
+    if (this.ocsp) this.log.debug(`ca: OCSP enabled (fallback responder ${this.ocsp.url}, tolerate ${this.ocsp.tolerate}s, maxage ${this.ocsp.maxAge}s)`);
   }
 
   private ourCertificate(id: Identity): X509Certificate | null {
@@ -125,6 +175,7 @@ export class CaService implements AuthProvider {
   async verify(policy: string, remoteId: Identity, method: number, data: Buffer, octets: Buffer, certs: PeerCert[]): Promise<VerifyResult> {
     const x509 = certs.filter((c) => c.encoding === CERT.X509_SIG);
     let pub: KeyObject;
+    let verified: X509Certificate[] | null = null;
     if (x509.length) {
       let chain: X509Certificate[];
       try {
@@ -135,6 +186,9 @@ export class CaService implements AuthProvider {
       const leaf = chain[0];
       const r = verifyChain(leaf, chain.slice(1), this.store.anchors());
       if (!r.ok) return { ok: false, reason: r.reason };
+      const revocation = this.crls.checkChain(r.chain);
+      if (!revocation.ok) return revocation;
+      verified = r.chain;
       if (!certMatchesIdentity(leaf, remoteId)) return { ok: false, reason: `certificate ${leaf.subject.replace(/\n/g, ', ')} does not match identity ${formatIdentity(remoteId)}` };
       pub = leaf.publicKey;
     } else {
@@ -155,7 +209,14 @@ export class CaService implements AuthProvider {
       }
     }
     const v = verifyAuth(pub, method, data, octets);
-    return v.ok ? { ok: true } : { ok: false, reason: v.reason };
+    if (!v.ok) return { ok: false, reason: v.reason };
+    if (verified && verified.length > 1 && this.ocsp) {
+      // iked: only a "good" answer passes; no answer fails the authentication
+      const o = await checkOcsp(verified[0], verified[1], this.ocsp, { trustedResponders: this.ocspResponders });
+      if (!o.ok) return { ok: false, reason: o.reason };
+      this.log.debug(`ca: OCSP: ${verified[0].subject.replace(/\n/g, ', ')} is good (${o.url})`);
+    }
+    return { ok: true };
   }
 
   /** iked's pubkeys/{ipv4,ipv6,fqdn,ufqdn}/ID files. */

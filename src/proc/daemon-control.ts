@@ -94,7 +94,7 @@ export class DaemonControlImpl implements DaemonControl {
     this.e.policies = policies;
     this.e.options = loaded.config.options;
     reloadDaemonEap(this.e, loaded.config);
-    this.ca.load(loaded.config.policies);
+    this.ca.load(loaded.config.policies, { ocsp: loaded.config.options.ocsp });
     this.keeper.start();
   }
 

@@ -63,7 +63,7 @@ export async function runDaemon(opts: IkedOptions, log: Logger): Promise<void> {
   log.info(`kernel: ${kernel.name}${decoupled ? ' (decoupled: nothing is loaded into the kernel)' : ''}`);
 
   const ca = new CaService(ikedDir(), log);
-  ca.load(config.policies);
+  ca.load(config.policies, { ocsp: config.options.ocsp });
 
   const monitors = new Set<(e: MonitorEvent) => void>();
   let engine: Engine | null = null;

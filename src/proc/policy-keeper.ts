@@ -66,7 +66,7 @@ export class PolicyKeeper {
   /** On start and after every reload: (re)load the policies' flows, then bring active policies up. */
   start(): void {
     this.running = true;
-    this.assignReqids();
+    this.forgetRemovedPolicies();
     const run = this.flowWork.then(() => this.syncFlows());
     this.flowWork = run.catch((err) => this.log.warn(`kernel flows: ${errText(err)}`));
     void this.flowWork.then(() => {
@@ -95,17 +95,19 @@ export class PolicyKeeper {
     if (all.length) this.log.debug(`kernel: unloaded ${all.length} policy flows`);
   }
 
-  private assignReqids(): void {
+  /** The reqid of a policy's flows: reserved once per policy name, kept across reloads. */
+  private reqidFor(name: string): number {
+    let r = this.reqids.get(name);
+    if (r === undefined) {
+      r = this.e.nextReqid();
+      this.reqids.set(name, r);
+    }
+    return r;
+  }
+
+  private forgetRemovedPolicies(): void {
     const names = new Set(this.e.policies.map((p) => p.name));
     for (const n of [...this.reqids.keys()]) if (!names.has(n)) this.reqids.delete(n);
-    for (const p of this.e.policies) {
-      let r = this.reqids.get(p.name);
-      if (r === undefined) {
-        r = this.e.nextReqid();
-        this.reqids.set(p.name, r);
-      }
-      p.reqid = r;
-    }
   }
 
   /** The flows a policy needs in the kernel; null when it has none (no single peer, dynamic addresses, decoupled). */
@@ -119,7 +121,7 @@ export class PolicyKeeper {
     const remote = addressText(peer.addr);
     const local = conf.local?.kind === 'net' ? addressText(conf.local.addr) : await this.e.transport.sourceFor(remote);
     const protocol = p.saProtocol === PROTOCOL.AH ? 'ah' : 'esp';
-    return flowSpecsFor(local, remote, { tsLocal: p.localTs, tsRemote: p.remoteTs, protocol, mode: conf.encap, reqid: p.reqid ?? 0 });
+    return flowSpecsFor(local, remote, { tsLocal: p.localTs, tsRemote: p.remoteTs, protocol, mode: conf.encap, reqid: this.reqidFor(p.name) });
   }
 
   private async syncFlows(): Promise<void> {
@@ -166,7 +168,9 @@ export class PolicyKeeper {
     }
     for (const p of this.e.policies) {
       const keys = new Set([...this.loaded].filter(([, v]) => v.policy === p.name).map(([k]) => k));
+      // Child SAs of a policy with flows share the flows' reqid; others get their own (engine)
       p.loadedFlows = keys.size ? keys : undefined;
+      p.reqid = keys.size ? this.reqidFor(p.name) : undefined;
       const n = counts.get(p.name);
       if (n) this.log.info(`kernel: policy '${p.name}': ${n} flows loaded (reqid ${p.reqid})`);
     }

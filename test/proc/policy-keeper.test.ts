@@ -119,7 +119,7 @@ describe('PolicyKeeper: kernel flows of the configuration', () => {
     kb.start();
     await kb.flowsLoaded();
     assert.deepEqual(p.b.kernel.listFlows(), [], 'peer any: no tunnel endpoint, nothing loaded');
-    assert.ok(p.b.engine.policies[0].reqid, 'the reqid is still reserved');
+    assert.equal(p.b.engine.policies[0].reqid, undefined, 'no flows: its Child SAs get their own reqids');
     kb.stop();
   });
 });

@@ -8,7 +8,7 @@ import type { AuthProvider, LocalAuth, PeerCert, VerifyResult } from '../../ikev
 import type { Identity } from '../../crypto/identity';
 import type { PolicyConf } from '../../conf/types';
 import type { FrameChannel } from './frame-channel';
-import { CaInfo, M, caInfoCheck, localAuthCheck, verifyResultCheck, withoutPsk } from './messages';
+import { CaInfo, CaOptionsMsg, M, caInfoCheck, localAuthCheck, verifyResultCheck, withoutPsk } from './messages';
 
 export class AuthProxy implements AuthProvider {
   private info: CaInfo | null = null;
@@ -43,8 +43,8 @@ export class AuthProxy implements AuthProvider {
     return this.info?.hashAlgorithms ?? [];
   }
 
-  /** Ask the ca to reload keys and certificates for these policies. */
-  load(policies: PolicyConf[]): void {
-    this.ca.notify(M.caLoad, { policies: withoutPsk(policies) });
+  /** Ask the ca to reload keys and certificates for these policies (and new global options, when given). */
+  load(policies: PolicyConf[], options?: CaOptionsMsg): void {
+    this.ca.notify(M.caLoad, options ? { policies: withoutPsk(policies), options } : { policies: withoutPsk(policies) });
   }
 }

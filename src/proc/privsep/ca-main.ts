@@ -6,6 +6,7 @@
 import { CaService } from '../ca-service';
 import type { CertstoreEntry } from '../control-api';
 import type { PolicyConf } from '../../conf/types';
+import type { CaOptions } from '../ca-service';
 import { startChild, PEER_FD } from './child-runtime';
 import { M, MAX_FRAME, caInitCheck, caLoadCheck, signRequestCheck, verifyRequestCheck, verboseCheck, withoutPsk } from './messages';
 
@@ -25,15 +26,15 @@ function main(): void {
   const engine = rt.channel(PEER_FD, 'engine->ca', MAX_FRAME.engineCa);
   let ca: CaService | null = null;
 
-  const load = (svc: CaService, policies: PolicyConf[]): void => {
-    svc.load(withoutPsk(policies));
+  const load = (svc: CaService, policies: PolicyConf[], options?: CaOptions): void => {
+    svc.load(withoutPsk(policies), options);
     engine.notify(M.caInfo, { certRequest: svc.certRequest(), hashAlgorithms: svc.hashAlgorithms() });
   };
 
   parent.handle(M.caInit, caInitCheck, (init) => {
     if (ca) throw new Error('ca: already initialised');
     const svc = new CaService(init.dir, log);
-    load(svc, init.policies);
+    load(svc, init.policies, init.options);
     ca = svc;
     log.debug(`ca: ready (keys and certificates from ${init.dir})`);
     return { certs: certstore(svc) };
@@ -48,7 +49,7 @@ function main(): void {
   engine.handle(M.caVerify, verifyRequestCheck, (r) => need().verify(r.policy, r.remoteId, r.method, r.data, r.octets, r.certs));
   engine.handle(M.caLoad, caLoadCheck, (r) => {
     const svc = need();
-    load(svc, r.policies);
+    load(svc, r.policies, r.options);
     parent.notify(M.caCertstore, { certs: certstore(svc) });
   });
 }

@@ -96,7 +96,7 @@ function main(): void {
     attachDaemonRadius(e, attachDaemonEap(e, config), config, log);
     const k = new PolicyKeeper(e, log);
     kernel.onEvent((ev) => k.kernelEvent(ev));
-    const caHandle = { store: new CertStore(), load: (p: IkedConfig['policies']) => auth.load(p) };
+    const caHandle = { store: new CertStore(), load: (p: IkedConfig['policies'], o?: { ocsp?: IkedConfig['options']['ocsp'] }) => auth.load(p, o) };
     const reloadInParent = (): { ok: false; errors: string[] } => ({ ok: false, errors: ['engine: configuration files are read by the parent process'] });
     control = new DaemonControlImpl(e, caHandle, k, log, monitors, opts, reloadInParent);
     engine = e;

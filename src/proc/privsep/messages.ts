@@ -6,7 +6,7 @@
 import type { KernelEvent, KernelFlowSpec, KernelSaSpec, SaCounters, IpsecProtocol } from '../../platform/types';
 import type { Identity } from '../../crypto/identity';
 import type { LocalAuth, PeerCert, VerifyResult } from '../../ikev2/auth-provider';
-import type { IkedConfig, PolicyConf } from '../../conf/types';
+import type { IkedConfig, OcspConf, PolicyConf } from '../../conf/types';
 import type { IkedOptions } from '../../cli/iked-options';
 import type { CertstoreEntry, FlowView, IkeSaView, MonitorEvent, ResetTarget } from '../control-api';
 import { RESET_TARGETS } from '../control-api';
@@ -238,7 +238,14 @@ export const policiesCheck: Check<PolicyConf[]> = (v, w) => {
   return list as unknown as PolicyConf[];
 };
 
-export const caLoadCheck = obj<{ policies: PolicyConf[] }>({ policies: policiesCheck });
+/** Global options for the ca (CaOptions of ca-service): `set ocsp`. */
+export interface CaOptionsMsg {
+  ocsp?: OcspConf;
+}
+const ocspConfCheck = obj<OcspConf>({ url: str(2048), tolerate: int(0, 0x7fffffff), maxAge: int(-1, 0x7fffffff) });
+export const caOptionsCheck = obj<CaOptionsMsg>({ ocsp: opt(ocspConfCheck) });
+
+export const caLoadCheck = obj<{ policies: PolicyConf[]; options?: CaOptionsMsg }>({ policies: policiesCheck, options: opt(caOptionsCheck) });
 
 const certstoreEntry = obj<CertstoreEntry>({ subject: str(4096), issuer: str(4096), notAfter: str(64), kind: oneOf('ca', 'cert') });
 export const certstoreCheck = obj<{ certs: CertstoreEntry[] }>({ certs: arr(certstoreEntry, 10_000) });
@@ -246,8 +253,9 @@ export const certstoreCheck = obj<{ certs: CertstoreEntry[] }>({ certs: arr(cert
 export interface CaInit {
   dir: string;
   policies: PolicyConf[];
+  options?: CaOptionsMsg;
 }
-export const caInitCheck = obj<CaInit>({ dir: str(4096), policies: policiesCheck });
+export const caInitCheck = obj<CaInit>({ dir: str(4096), policies: policiesCheck, options: opt(caOptionsCheck) });
 
 /** The ca needs no pre-shared key: drop them before a config goes there. */
 export function withoutPsk(policies: PolicyConf[]): PolicyConf[] {

@@ -143,7 +143,7 @@ class Supervisor {
     this.ks = new KernelService(this.kernel, engine.channel);
     this.wire(ca, control, engine);
 
-    const { certs } = await step(ca.channel.request(M.caInit, { dir: ikedDir(), policies: withoutPsk(config.policies) }, certstoreCheck));
+    const { certs } = await step(ca.channel.request(M.caInit, { dir: ikedDir(), policies: withoutPsk(config.policies), options: { ocsp: config.options.ocsp } }, certstoreCheck));
     await step(control.channel.request(M.controlInit, { socketPath: this.opts.socketPath, chroot, uid, gid }, empty));
     this.controlStarted = true;
     control.channel.notify(M.ctlCertstore, { certs });

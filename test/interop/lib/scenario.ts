@@ -170,10 +170,15 @@ export async function waitUntil<T>(what: string, ms: number, fn: () => Promise<T
 }
 
 export async function oursEstablished(iked: IkedProcess, pred: (s: OurSa) => boolean = () => true): Promise<OurSa> {
-  return waitUntil('our IKE SA with a Child SA', 15_000, async () => {
-    const sas = await iked.showSa();
-    return sas.find((s) => s.state === 'ESTABLISHED' && s.children.length > 0 && pred(s)) ?? null;
-  });
+  try {
+    return await waitUntil('our IKE SA with a Child SA', 15_000, async () => {
+      const sas = await iked.showSa();
+      return sas.find((s) => s.state === 'ESTABLISHED' && s.children.length > 0 && pred(s)) ?? null;
+    });
+  } catch (e) {
+    const state = iked.running ? 'running' : 'EXITED';
+    throw new Error(`${(e as Error).message}\n--- iked (${state}) in ${iked.ns}, last lines ---\n${iked.log().split('\n').slice(-25).join('\n')}`);
+  }
 }
 
 export async function theirsEstablished(c: Charon, pred: (s: SwanSa) => boolean = () => true): Promise<SwanSa> {

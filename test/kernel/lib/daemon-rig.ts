@@ -84,8 +84,9 @@ export function kernelIkedConf(o: IkedConfOpts): string {
   ].join('\n');
 }
 
+/** Our daemon in `ns` (generous start timeout: node under TCG on a loaded host is very slow). */
 export function startIked(ns: string, conf: string, env: Record<string, string> = {}): Promise<IkedProcess> {
-  return IkedProcess.start({ ns, conf, repoRoot: REPO, env: { ...IKED_ENV, ...env }, extraArgs: ['-v'], startTimeoutMs: 60_000 });
+  return IkedProcess.start({ ns, conf, repoRoot: REPO, env: { ...IKED_ENV, ...env }, extraArgs: ['-v'], startTimeoutMs: 120_000 });
 }
 
 export interface SwanOpts {

@@ -1,0 +1,84 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { TimerQueue } from '../../src/ikev2/timer-queue';
+import { SaTimers } from '../../src/ikev2/sa-timers';
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+test('timer queue: entries fire in due order, cancelled ones never', async () => {
+  const q = new TimerQueue();
+  const fired: string[] = [];
+  q.add(60, () => fired.push('c'));
+  q.add(20, () => fired.push('a'));
+  const b = q.add(40, () => fired.push('b'));
+  q.add(40, () => fired.push('b2'));
+  const gone = q.add(30, () => fired.push('never'));
+  q.cancel(gone);
+  q.cancel(gone); // twice is harmless
+  assert.equal(q.size, 4);
+  await sleep(150);
+  assert.deepEqual(fired, ['a', 'b', 'b2', 'c']);
+  assert.equal(b.idx, -1);
+  assert.equal(q.size, 0);
+});
+
+test('timer queue: many random entries come out sorted; an earlier entry re-arms the timer', async () => {
+  const q = new TimerQueue();
+  const fired: number[] = [];
+  const ms = Array.from({ length: 200 }, (_, i) => 5 + ((i * 37) % 50));
+  const entries = ms.map((d) => q.add(d, () => fired.push(d)));
+  for (let i = 0; i < entries.length; i += 7) q.cancel(entries[i]);
+  const kept = ms.filter((_, i) => i % 7 !== 0).sort((x, y) => x - y);
+  q.add(1, () => fired.unshift(-1)); // earlier than everything armed so far
+  await sleep(200);
+  assert.equal(fired[0], -1);
+  assert.deepEqual(fired.slice(1), kept);
+});
+
+test('timer queue: a throwing entry does not stop the others or the queue', async () => {
+  const q = new TimerQueue();
+  const fired: string[] = [];
+  const onUncaught = (e: Error) => fired.push(`uncaught ${e.message}`);
+  const listeners = process.listeners('uncaughtException');
+  process.removeAllListeners('uncaughtException');
+  process.on('uncaughtException', onUncaught);
+  try {
+    q.add(5, () => {
+      throw new Error('boom');
+    });
+    q.add(5, () => fired.push('same tick'));
+    q.add(40, () => fired.push('later'));
+    await sleep(120);
+  } finally {
+    process.removeListener('uncaughtException', onUncaught);
+    for (const l of listeners) process.on('uncaughtException', l);
+  }
+  assert.deepEqual(fired, ['same tick', 'uncaught boom', 'later']);
+});
+
+test('SA timers: named, re-armed by name, forgotten when fired or cleared', async () => {
+  const q = new TimerQueue();
+  const t = new SaTimers(q);
+  const fired: string[] = [];
+  t.set('rekey', 20, () => fired.push('rekey-1'));
+  t.set('rekey', 30, () => fired.push('rekey-2')); // replaces the first
+  t.set('expire', 200, () => fired.push('expire'));
+  t.set('dpd', 10, () => {
+    fired.push(`dpd has=${t.has('dpd')}`);
+    t.set('dpd', 10, () => fired.push('dpd again'));
+  });
+  assert.deepEqual(t.keys().sort(), ['dpd', 'expire', 'rekey']);
+  assert.equal(t.size, 3);
+  assert.equal(q.size, 3);
+  await sleep(80);
+  assert.deepEqual(fired, ['dpd has=false', 'dpd again', 'rekey-2']);
+  assert.deepEqual(t.keys(), ['expire']);
+  assert.equal(t.delete('expire'), true);
+  assert.equal(t.delete('expire'), false);
+  t.set('a', 10, () => fired.push('a'));
+  t.set('b', 10, () => fired.push('b'));
+  t.clear();
+  assert.equal(q.size, 0);
+  await sleep(40);
+  assert.deepEqual(fired, ['dpd has=false', 'dpd again', 'rekey-2']);
+});
