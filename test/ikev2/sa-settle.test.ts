@@ -21,7 +21,7 @@ function assertSettled(sa: IkeSa, who: string): void {
   assert.ok(backing.byteLength >= packed && backing.byteLength < 4096, `${who}: own allocation of ${backing.byteLength} bytes`);
 }
 
-test('settled SAs: AUTH-only state dropped, bytes packed, Child SA rekey and DPD still work', async () => {
+test('settled SAs: AUTH-only state dropped, bytes packed, a Child SA rekey still works', async () => {
   const p = makePair({ ikesa: 'enc aes-128-gcm prf hmac-sha2-256 group curve25519', childsa: 'enc aes-128-gcm' });
   try {
     const { ia, ib } = await establish(p);

@@ -2,7 +2,8 @@
  * Certificate revocation between two iked daemons in namespaces: the
  * responder has $IKED_DIR/crls/ca.crl revoking the initiator's certificate
  * (made with `openssl ca -revoke` + `-gencrl`) -> AUTHENTICATION_FAILED and
- * no SA; the same setup without the CRL -> the SA comes up.
+ * no SA; `set ocsp` with an `openssl ocsp` responder in the responder's
+ * namespace saying "revoked" -> the same; without the CRL -> the SA comes up.
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';

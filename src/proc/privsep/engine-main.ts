@@ -61,6 +61,7 @@ function main(): void {
     if (dropError) throw dropError;
     if (engine) throw new Error('engine: already initialised');
     const { opts, config } = init;
+    if (init.kernelName) kernel.name = init.kernelName;
     const sockets = await inbox.wait(init.sockets);
     await auth.ready();
     const policies = config.policies.map(buildPolicy);

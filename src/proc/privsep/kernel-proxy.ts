@@ -19,7 +19,8 @@ interface Queued {
 }
 
 export class KernelProxy implements KernelAdapter {
-  readonly name = 'privsep';
+  /** The parent's adapter (xfrm, pfkey-*, decoupled): the engine filters proposals by it. */
+  name = 'privsep';
   private readonly listeners: Array<(e: KernelEvent) => void> = [];
   private queue: Queued[] = [];
 

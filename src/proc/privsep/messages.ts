@@ -293,6 +293,8 @@ export interface EngineInit {
   /** the sockets that follow on the node IPC channel */
   sockets: Array<{ address: string; port: number }>;
   timing: Record<string, number>;
+  /** the parent's kernel adapter name */
+  kernelName?: string;
 }
 export const engineInitCheck = obj<EngineInit>({
   opts: ikedOptionsCheck,
@@ -302,6 +304,11 @@ export const engineInitCheck = obj<EngineInit>({
     const o = record(v, w);
     for (const [k, x] of Object.entries(o)) int(0, Number.MAX_SAFE_INTEGER)(x, `${w}.${k}`);
     return o as Record<string, number>;
+  },
+  kernelName: (v, w) => {
+    if (v === undefined) return undefined;
+    if (typeof v !== 'string' || !/^[a-z-]{1,32}$/.test(v)) throw new IpcCheckError(`${w}: expected an adapter name`);
+    return v;
   },
 });
 export const engineConfigCheck = obj<{ config: IkedConfig }>({ config: configCheck });

@@ -16,7 +16,7 @@ import type { Logger } from '../../log/logger';
 import type { KernelAdapter } from '../../platform/types';
 import { openKernel } from '../../platform/select';
 import { ikedDir } from '../ca-service';
-import { loadConfig, timingFromEnv } from '../daemon';
+import { loadConfig, timingFromEnv, kernelFromEnv } from '../daemon';
 import type { CertstoreEntry } from '../control-api';
 import { lookupUser, privsepUser, privsepChroot, ensureChrootDir, requireRoot } from './privileges';
 import { bindIkeSockets, handOver, BoundSocket } from './ike-sockets';
@@ -48,7 +48,7 @@ export async function runPrivsepDaemon(opts: IkedOptions, log: Logger): Promise<
   }
   const { config } = first.value;
   const decoupled = config.options.decouple;
-  const kernel = await openKernel({ decoupled, log: (m: string) => log.debug(m) });
+  const kernel = await openKernel({ decoupled, force: kernelFromEnv(), log: (m: string) => log.debug(m) });
   log.info(`kernel: ${kernel.name}${decoupled ? ' (decoupled: nothing is loaded into the kernel)' : ''}`);
   let sockets: BoundSocket[];
   try {
@@ -149,7 +149,7 @@ class Supervisor {
     control.channel.notify(M.ctlCertstore, { certs });
     const init = engine.channel.request(
       M.engineInit,
-      { opts: this.opts, config, sockets: sockets.map((b) => ({ address: b.address, port: b.port })), timing: timingFromEnv() },
+      { opts: this.opts, config, sockets: sockets.map((b) => ({ address: b.address, port: b.port })), timing: timingFromEnv(), kernelName: this.kernel.name },
       empty,
     );
     await step(handOver(engine.proc, sockets));
