@@ -2,6 +2,7 @@
  * IKEv2 identities (RFC 7296 3.5): parsing configured text as OpenBSD iked's
  * srcid/dstid, printing for logs and `ikectl show sa`, and comparison.
  */
+import { parseIp, ipBytes, formatIp } from '../net/ip-address';
 import { isIPv4, isIPv6 } from 'node:net';
 import { ID, IdType } from '../ikev2/iana';
 import { decodeDn, dnEquals, dnMatches, encodeDn, formatDnDer, looksLikeDn, parseDnText } from './x509-dn';
@@ -16,60 +17,20 @@ export interface Identity {
 /** IPv4 dotted quad to 4 bytes. */
 export function ipv4ToBytes(text: string): Buffer {
   if (!isIPv4(text)) throw new Error(`"${text}" is not an IPv4 address`);
-  return Buffer.from(text.split('.').map(Number));
+  return ipBytes(text);
 }
 
 /** IPv6 text (with optional embedded IPv4 tail) to 16 bytes. */
 export function ipv6ToBytes(text: string): Buffer {
-  if (!isIPv6(text) || text.includes('%')) throw new Error(`"${text}" is not an IPv6 address`);
-  let s = text;
-  const tail: number[] = [];
-  const lastColon = s.lastIndexOf(':');
-  if (s.slice(lastColon + 1).includes('.')) {
-    const v4 = ipv4ToBytes(s.slice(lastColon + 1));
-    tail.push((v4[0] << 8) | v4[1], (v4[2] << 8) | v4[3]);
-    s = s.slice(0, lastColon + 1) + '0'; // placeholder group, replaced below
-  }
-  const halves = s.split('::');
-  const parse = (h: string): number[] => (h === '' ? [] : h.split(':').map((g) => parseInt(g, 16)));
-  let groups: number[];
-  if (halves.length === 2) {
-    const head = parse(halves[0]);
-    const rest = parse(halves[1]);
-    groups = [...head, ...new Array<number>(8 - head.length - rest.length - (tail.length ? 1 : 0)).fill(0), ...rest];
-  } else {
-    groups = parse(s);
-  }
-  if (tail.length) groups = [...groups.slice(0, -1), ...tail];
-  if (groups.length !== 8) throw new Error(`"${text}" is not an IPv6 address`);
-  const out = Buffer.alloc(16);
-  groups.forEach((g, i) => out.writeUInt16BE(g, i * 2));
-  return out;
+  const b = isIPv6(text) ? parseIp(text) : null;
+  if (!b) throw new Error(`"${text}" is not an IPv6 address`);
+  return b;
 }
 
-/** 16 bytes to RFC 5952 text (longest run of >= 2 zero groups compressed). */
+/** 16 bytes to RFC 5952 text. */
 export function bytesToIpv6(b: Buffer): string {
   if (b.length !== 16) throw new Error(`IPv6 address of ${b.length} bytes`);
-  const g: number[] = [];
-  for (let i = 0; i < 16; i += 2) g.push(b.readUInt16BE(i));
-  let bestStart = -1;
-  let bestLen = 0;
-  for (let i = 0; i < 8; ) {
-    if (g[i] !== 0) {
-      i++;
-      continue;
-    }
-    let j = i;
-    while (j < 8 && g[j] === 0) j++;
-    if (j - i > bestLen && j - i >= 2) {
-      bestStart = i;
-      bestLen = j - i;
-    }
-    i = j;
-  }
-  const hex = (xs: number[]): string => xs.map((x) => x.toString(16)).join(':');
-  if (bestStart < 0) return hex(g);
-  return `${hex(g.slice(0, bestStart))}::${hex(g.slice(bestStart + bestLen))}`;
+  return formatIp(b);
 }
 
 function keyIdData(text: string): Buffer {

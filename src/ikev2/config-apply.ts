@@ -6,8 +6,9 @@
  * when resolvconf is installed, else the hook script named by the
  * environment variable IKED_DNS_HOOK, run as `HOOK add IF DNS...` and
  * `HOOK del IF`. Everything is undone when the IKE SA goes.
- * Needs CAP_NET_ADMIN: without privilege separation (IKED_NO_PRIVSEP=1) or
- * as root; the chrooted privsep engine cannot run these commands (logged).
+ * Needs CAP_NET_ADMIN: the single-process daemon runs the commands itself;
+ * under privilege separation the engine sends the plan to the parent
+ * (useConfigSystem), which checks it and runs the same commands as root.
  */
 import { execFile, spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
@@ -18,14 +19,40 @@ import type { Engine } from './engine';
 import type { IkeSa } from './ike-sa';
 import type { AssignedConfig } from './config-payload';
 
-export interface AppliedConfig {
+/** What is applied on `iface` (or removed again): built from a CFG_REPLY, checked again by the privsep parent. */
+export interface ClientConfigPlan {
   iface: string;
   addresses: string[]; // "A/len"
   routes: string[]; // "NET/len"
-  dns: boolean;
+  /** source address of the routes (the first assigned address) */
+  src?: string;
+  dns: string[];
+}
+/** @deprecated the old name of ClientConfigPlan */
+export type AppliedConfig = ClientConfigPlan;
+
+/** Lines to log (the caller prefixes the IKE SA's tag). */
+export interface ConfigReport {
+  info: string[];
+  warnings: string[];
 }
 
-const applied = new WeakMap<IkeSa, AppliedConfig>();
+/**
+ * Who runs the commands: this process (single-process daemon, or the privsep
+ * parent), or under privsep the engine's proxy to the parent.
+ */
+export interface ClientConfigSystem {
+  apply(plan: ClientConfigPlan): Promise<ConfigReport>;
+  remove(plan: ClientConfigPlan): Promise<ConfigReport>;
+}
+
+const applied = new WeakMap<IkeSa, ClientConfigPlan>();
+const systems = new WeakMap<Engine, ClientConfigSystem>();
+
+/** Privilege separation: the engine hands the commands to the parent. */
+export function useConfigSystem(e: Engine, s: ClientConfigSystem): void {
+  systems.set(e, s);
+}
 
 function run(cmd: string, args: string[], input?: string): Promise<void> {
   return new Promise((resolve, reject) => {
@@ -50,8 +77,8 @@ function findInPath(cmd: string): string | null {
   return null;
 }
 
-/** The commands that apply `c` on `iface` (exported for tests). */
-export function applyPlan(iface: string, c: AssignedConfig, remoteTs: { start: Buffer; end: Buffer }[]): AppliedConfig {
+/** The plan that applies `c` on `iface` (exported for tests). */
+export function applyPlan(iface: string, c: AssignedConfig, remoteTs: { start: Buffer; end: Buffer }[]): ClientConfigPlan {
   const addresses = c.addresses.map((a) => `${a.addr}/${isIPv6(a.addr) ? 128 : 32}`);
   const routes: string[] = [];
   for (const t of remoteTs) {
@@ -60,7 +87,52 @@ export function applyPlan(iface: string, c: AssignedConfig, remoteTs: { start: B
     const net = `${addressText(t.start)}/${p}`;
     if (!routes.includes(net)) routes.push(net);
   }
-  return { iface, addresses, routes, dns: c.dns.length > 0 };
+  const src = c.addresses[0]?.addr;
+  return src === undefined ? { iface, addresses, routes, dns: [...c.dns] } : { iface, addresses, routes, src, dns: [...c.dns] };
+}
+
+/** The `ip` argument lists that apply a plan (no shell: each list goes to execFile as is). */
+export function ipApplyCommands(plan: ClientConfigPlan): string[][] {
+  const out = plan.addresses.map((a) => ['addr', 'replace', a, 'dev', plan.iface]);
+  for (const r of plan.routes) {
+    if (!plan.src || isIPv6(plan.src) !== r.includes(':')) continue;
+    out.push(['route', 'replace', r, 'dev', plan.iface, 'src', plan.src]);
+  }
+  return out;
+}
+
+/** The `ip` argument lists that undo a plan. */
+export function ipRemoveCommands(plan: ClientConfigPlan): string[][] {
+  return [...plan.routes.map((r) => ['route', 'del', r, 'dev', plan.iface]), ...plan.addresses.map((a) => ['addr', 'del', a, 'dev', plan.iface])];
+}
+
+/** Run the commands of a plan in this process (needs CAP_NET_ADMIN). */
+export async function runApply(plan: ClientConfigPlan): Promise<ConfigReport> {
+  const r: ConfigReport = { info: [], warnings: [] };
+  try {
+    for (const args of ipApplyCommands(plan)) await run('ip', args);
+    r.info.push(`${plan.iface}: address ${plan.addresses.join(' ') || 'none'}, routes ${plan.routes.join(' ') || 'none'}`);
+  } catch (err) {
+    r.warnings.push(`cannot configure ${plan.iface}: ${err instanceof Error ? err.message : String(err)}`);
+  }
+  if (plan.dns.length) await setDns(r, plan.iface, plan.dns, true);
+  return r;
+}
+
+/** Undo a plan in this process; failures of single commands are ignored (already gone). */
+export async function runRemove(plan: ClientConfigPlan): Promise<ConfigReport> {
+  const r: ConfigReport = { info: [], warnings: [] };
+  for (const args of ipRemoveCommands(plan)) await run('ip', args).catch(() => undefined);
+  if (plan.dns.length) await setDns(r, plan.iface, [], false);
+  return r;
+}
+
+export const LOCAL_CONFIG_SYSTEM: ClientConfigSystem = { apply: runApply, remove: runRemove };
+
+function report(e: Engine, sa: IkeSa, r: ConfigReport): void {
+  const tag = e.spiTag(sa);
+  for (const l of r.info) e.log.info(`${tag}: ${l}`);
+  for (const l of r.warnings) e.log.warn(`${tag}: ${l}`);
 }
 
 /** Apply the assigned configuration of `sa` on the policy's iface (if any). Errors are logged. */
@@ -71,23 +143,14 @@ export async function applyClientConfig(e: Engine, sa: IkeSa): Promise<void> {
   const remote = sa.children.flatMap((ch) => ch.tsRemote.map((t) => ({ start: t.startAddr, end: t.endAddr })));
   const plan = applyPlan(iface, c, remote);
   applied.set(sa, plan);
-  const tag = e.spiTag(sa);
   try {
-    for (const a of plan.addresses) await run('ip', ['addr', 'replace', a, 'dev', iface]);
-    const src = c.addresses[0]?.addr;
-    for (const r of plan.routes) {
-      if (!src || isIPv6(src) !== r.includes(':')) continue;
-      await run('ip', ['route', 'replace', r, 'dev', iface, 'src', src]);
-    }
-    e.log.info(`${tag}: ${iface}: address ${plan.addresses.join(' ') || 'none'}, routes ${plan.routes.join(' ') || 'none'}`);
+    report(e, sa, await (systems.get(e) ?? LOCAL_CONFIG_SYSTEM).apply(plan));
   } catch (err) {
-    e.log.warn(`${tag}: cannot configure ${iface}: ${err instanceof Error ? err.message : String(err)}`);
+    e.log.warn(`${e.spiTag(sa)}: cannot configure ${iface}: ${err instanceof Error ? err.message : String(err)}`);
   }
-  if (plan.dns) await setDns(e, sa, iface, c.dns, true);
 }
 
-async function setDns(e: Engine, sa: IkeSa, iface: string, dns: string[], add: boolean): Promise<void> {
-  const tag = e.spiTag(sa);
+async function setDns(r: ConfigReport, iface: string, dns: string[], add: boolean): Promise<void> {
   try {
     const resolvconf = findInPath('resolvconf');
     const hook = process.env.IKED_DNS_HOOK;
@@ -97,12 +160,12 @@ async function setDns(e: Engine, sa: IkeSa, iface: string, dns: string[], add: b
     } else if (hook) {
       await run(hook, add ? ['add', iface, ...dns] : ['del', iface]);
     } else {
-      if (add) e.log.info(`${tag}: name servers ${dns.join(' ')} not installed: no resolvconf and no IKED_DNS_HOOK`);
+      if (add) r.info.push(`name servers ${dns.join(' ')} not installed: no resolvconf and no IKED_DNS_HOOK`);
       return;
     }
-    e.log.info(`${tag}: ${add ? 'installed' : 'removed'} name servers ${add ? dns.join(' ') + ' ' : ''}for ${iface}`);
+    r.info.push(`${add ? 'installed' : 'removed'} name servers ${add ? dns.join(' ') + ' ' : ''}for ${iface}`);
   } catch (err) {
-    e.log.warn(`${tag}: name servers for ${iface}: ${err instanceof Error ? err.message : String(err)}`);
+    r.warnings.push(`name servers for ${iface}: ${err instanceof Error ? err.message : String(err)}`);
   }
 }
 
@@ -111,7 +174,9 @@ export async function removeClientConfig(e: Engine, sa: IkeSa): Promise<void> {
   const plan = applied.get(sa);
   if (!plan) return;
   applied.delete(sa);
-  for (const r of plan.routes) await run('ip', ['route', 'del', r, 'dev', plan.iface]).catch(() => undefined);
-  for (const a of plan.addresses) await run('ip', ['addr', 'del', a, 'dev', plan.iface]).catch(() => undefined);
-  if (plan.dns) await setDns(e, sa, plan.iface, [], false);
+  try {
+    report(e, sa, await (systems.get(e) ?? LOCAL_CONFIG_SYSTEM).remove(plan));
+  } catch (err) {
+    e.log.warn(`${e.spiTag(sa)}: cannot undo the configuration of ${plan.iface}: ${err instanceof Error ? err.message : String(err)}`);
+  }
 }

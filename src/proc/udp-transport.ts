@@ -161,6 +161,19 @@ export class UdpTransport implements Transport {
     for (const port of ports) if (!this.sockets.has(`${address}|${port}`)) await this.bind(address, port);
   }
 
+  /**
+   * MOBIKE under privilege separation: a socket the parent bound on an address
+   * that appeared. Returns false (and closes it) when closed or already bound.
+   */
+  adoptSocket(b: { address: string; port: number; socket: dgram.Socket }): boolean {
+    if (this.closed || this.sockets.has(`${b.address}|${b.port}`)) {
+      b.socket.close();
+      return false;
+    }
+    this.attach(b.address, b.port, b.socket);
+    return true;
+  }
+
   /** MOBIKE: stop listening on an address that went away. */
   removeAddress(address: string): void {
     for (const [k, b] of this.sockets) {

@@ -43,6 +43,15 @@ function kernelOptions(b: BoundSocket, nattPort: number | null, warn: (m: string
   }
 }
 
+export interface IkeSocketOptions {
+  ikePort: number;
+  nattPort: number | null;
+  ipv6: boolean;
+  addresses?: string[];
+  kernelSockets?: boolean;
+  warn?: (m: string) => void;
+}
+
 export async function bindIkeSockets(o: {
   ikePort: number;
   nattPort: number | null;
@@ -86,7 +95,8 @@ export interface ReceivedSocket {
 /**
  * In the engine: collects the sockets the parent hands over on the node IPC
  * channel from the start (a message nobody listens for is lost), until init
- * says which ones to expect.
+ * (or, later, a MOBIKE address change) says which ones to expect; wait()
+ * takes them out of the inbox.
  */
 export class SocketInbox {
   private readonly got = new Map<string, ReceivedSocket>();
@@ -113,7 +123,11 @@ export class SocketInbox {
       if (this.bad) throw new Error(this.bad);
       const extra = [...this.got.keys()].filter((k) => !keys.includes(k));
       if (extra.length) throw new Error(`unexpected socket handed over: ${extra.join(', ')}`);
-      if (keys.every((k) => this.got.has(k))) return keys.map((k) => this.got.get(k)!);
+      if (keys.every((k) => this.got.has(k))) {
+        const out = keys.map((k) => this.got.get(k)!);
+        for (const k of keys) this.got.delete(k); // taken: later hand-overs (MOBIKE) are checked on their own
+        return out;
+      }
       const left = deadline - Date.now();
       if (left <= 0) throw new Error(`only ${this.got.size} of ${keys.length} IKE sockets arrived from the parent`);
       await new Promise<void>((resolve) => {

@@ -8,6 +8,8 @@ import type { Identity } from '../../crypto/identity';
 import type { LocalAuth, PeerCert, VerifyResult } from '../../ikev2/auth-provider';
 import type { IkedConfig, OcspConf, PolicyConf } from '../../conf/types';
 import type { IkedOptions } from '../../cli/iked-options';
+import type { ClientConfigPlan, ConfigReport } from '../../ikev2/config-apply';
+import { isIP } from 'node:net';
 import type { CertstoreEntry, FlowView, IkeSaView, MonitorEvent, ResetTarget } from '../control-api';
 import { RESET_TARGETS } from '../control-api';
 import { Check, IpcCheckError, arr, bool, buf, int, isRecord, nothing, nullable, obj, oneOf, opt, plain, port, record, str, uint32 } from './check';
@@ -50,6 +52,11 @@ export const M = {
   ctlCouple: 'ctl.couple',
   ctlLog: 'ctl.log',
   ctlCertstore: 'ctl.certstore',
+  // MOBIKE: parent -> engine, the local addresses changed (new sockets follow on the node IPC channel)
+  engineAddresses: 'engine.addresses',
+  // client configuration (`iface`): engine -> parent, applied/removed as root
+  cfgApply: 'config.apply',
+  cfgRemove: 'config.remove',
 } as const;
 
 /** Frame limits per link (both directions). */
@@ -345,3 +352,63 @@ export const monitorEventCheck = obj<MonitorEvent>({ time: int(0, Number.MAX_SAF
 export const empty = nothing;
 export { str };
 export const spiReply = uint32;
+
+// ------------------------------------------------------------------ MOBIKE addresses
+
+/** An IP address in its textual form (what os.networkInterfaces() and the sockets use). */
+export const ipAddress: Check<string> = (v, w) => {
+  const a = str(ADDR)(v, w);
+  if (isIP(a) === 0) throw new IpcCheckError(`${w}: '${a}' is not an IP address`);
+  return a;
+};
+
+export const MAX_ADDRESSES = 4096;
+
+export interface AddressChangeMsg {
+  /** every local address now */
+  present: string[];
+  /** addresses gone: the engine closes their sockets */
+  removed: string[];
+  /** sockets the parent bound on new addresses: they follow on the node IPC channel */
+  sockets: Array<{ address: string; port: number }>;
+}
+export const addressChangeCheck = obj<AddressChangeMsg>({
+  present: arr(ipAddress, MAX_ADDRESSES),
+  removed: arr(ipAddress, MAX_ADDRESSES),
+  sockets: arr(obj<{ address: string; port: number }>({ address: ipAddress, port: int(1, 65535) }), MAX_ADDRESSES),
+});
+
+// ------------------------------------------------------------------ client configuration
+
+export const IFACE_RE = /^[A-Za-z0-9_.:-]{1,15}$/;
+
+/** A Linux interface name; none starts with '-' (it would read as an option). */
+export const ifaceName: Check<string> = (v, w) => {
+  const n = str(15)(v, w);
+  if (!IFACE_RE.test(n) || n.startsWith('-')) throw new IpcCheckError(`${w}: '${n}' is not an interface name`);
+  return n;
+};
+
+/** "ADDRESS/LEN" with LEN within the family's range (0 excluded: no default route taken over). */
+export const cidr: Check<string> = (v, w) => {
+  const s = str(ADDR + 4)(v, w);
+  const m = /^([0-9A-Fa-f.:]+)\/(\d{1,3})$/.exec(s);
+  const fam = m ? isIP(m[1]) : 0;
+  if (!m || fam === 0) throw new IpcCheckError(`${w}: '${s}' is not ADDRESS/PREFIX`);
+  const len = Number(m[2]);
+  if (len < 1 || len > (fam === 4 ? 32 : 128)) throw new IpcCheckError(`${w}: prefix length ${len} out of range`);
+  return s;
+};
+
+export const MAX_CFG_ADDRESSES = 16;
+export const MAX_CFG_ROUTES = 256;
+export const MAX_CFG_DNS = 16;
+
+export const clientConfigPlanCheck = obj<ClientConfigPlan>({
+  iface: ifaceName,
+  addresses: arr(cidr, MAX_CFG_ADDRESSES),
+  routes: arr(cidr, MAX_CFG_ROUTES),
+  src: opt(ipAddress),
+  dns: arr(ipAddress, MAX_CFG_DNS),
+});
+export const configReportCheck = obj<ConfigReport>({ info: arr(str(4096), 64), warnings: arr(str(4096), 64) });
