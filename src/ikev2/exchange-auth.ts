@@ -183,16 +183,24 @@ export async function handleAuthRequest(e: Engine, sa: IkeSa, m: IkeMessage, inn
   out.push(...cfg.payloads);
   noteMobikeSupport(e, sa, inner);
   out.push(...mobikeNotifies(e));
+  await establishAndAnswer(e, sa, m, out, cfg.inner, formatIdentity(id));
+}
+
+/**
+ * The responder's last IKE_AUTH step (after PSK/signature or EAP): the IKE SA is up;
+ * add the first Child SA (or the notify saying why not) and answer.
+ */
+export async function establishAndAnswer(e: Engine, sa: IkeSa, m: IkeMessage, out: Payload[], childRequest: Payload[], peer: string): Promise<void> {
   e.established(sa, Date.now() - sa.createdAt);
   scheduleIkeLifetime(e, sa);
   if (sa.initialContact) await dropOlderSas(e, sa);
   try {
-    const ans = await answerChild(e, sa, cfg.inner, sa.ni, sa.nr, null, true);
+    const ans = await answerChild(e, sa, childRequest, sa.ni, sa.nr, null, true);
     if (ans.ok) {
       out.push(...ans.payloads);
       scheduleChildLifetime(e, sa, ans.child);
     } else {
-      e.log.info(`${e.spiTag(sa)}: no Child SA for ${formatIdentity(id)}: ${ans.reason}`);
+      e.log.info(`${e.spiTag(sa)}: no Child SA for ${peer}: ${ans.reason}`);
       out.push(notify(ans.notify));
     }
   } catch (err) {

@@ -19,7 +19,7 @@ import { answerConfig, configRequest, configReply, describeAssigned, releaseConf
 import { applyClientConfig, removeClientConfig } from './config-apply';
 import { expandTag } from './sa-tag';
 import { mobikeNotifies, noteMobikeSupport } from './mobike';
-import { verifyPeer, localAuth, idPayload, toIdentity, dropOlderSas } from './exchange-auth';
+import { verifyPeer, localAuth, idPayload, toIdentity, establishAndAnswer } from './exchange-auth';
 import type { Engine } from './engine';
 import type { EapServerBackend, EapStep } from '../eap/backend';
 import { EapMschapV2Client } from '../eap/eap-client';
@@ -211,24 +211,8 @@ async function finishResponder(e: Engine, sa: IkeSa, m: IkeMessage, inner: Paylo
   out.push(...mobikeNotifies(e));
   sa.assignedConfig = cfg.assigned;
   setTag(sa);
-  e.established(sa, Date.now() - sa.createdAt);
   if (cfg.assigned) e.log.info(`${e.spiTag(sa)}: assigned to '${st.identity}': ${describeAssigned(cfg.assigned)}`);
-  scheduleIkeLifetime(e, sa);
-  if (sa.initialContact) await dropOlderSas(e, sa);
-  try {
-    const ans = await answerChild(e, sa, cfg.inner, sa.ni, sa.nr, null, true);
-    if (ans.ok) {
-      out.push(...ans.payloads);
-      scheduleChildLifetime(e, sa, ans.child);
-    } else {
-      e.log.info(`${e.spiTag(sa)}: no Child SA for '${st.identity}': ${ans.reason}`);
-      out.push(notify(ans.notify));
-    }
-  } catch (err) {
-    e.log.warn(`${e.spiTag(sa)}: Child SA setup failed: ${err instanceof Error ? err.message : String(err)}`);
-    out.push(notify(NOTIFY.TEMPORARY_FAILURE));
-  }
-  e.respond(sa, m.header, out);
+  await establishAndAnswer(e, sa, m, out, cfg.inner, `'${st.identity}'`);
 }
 
 // ------------------------------------------------------------------ initiator

@@ -69,6 +69,7 @@ export class UdpTransport implements Transport {
       socket.once('error', onError);
       socket.bind({ address, port, exclusive: true }, () => {
         socket.off('error', onError);
+        if (this.o.kernelSockets) this.kernelOptions(socket, port === this.o.nattPort, `${address}:${port}`);
         this.attach(address, port, socket);
         resolve();
       });

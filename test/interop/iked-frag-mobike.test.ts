@@ -3,7 +3,8 @@
  * 576 (IP fragments dropped, so only IKE fragmentation gets a large certificate
  * chain through) and RFC 4555 MOBIKE address changes, against strongSwan and
  * against ourselves. Our side runs decoupled (no ESP in this kernel), charon uses
- * kernel-libipsec with encap = yes (IKE on 4500).
+ * kernel-libipsec with encap = yes (IKE on 4500). The MOBIKE cases run under
+ * privilege separation and in one process (IKED_NO_PRIVSEP=1).
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -82,6 +83,11 @@ async function keepSecondaries(ns: string): Promise<void> {
 }
 
 const QUICK = { IKED_RETRANSMIT_MS: '500', IKED_RETRANSMIT_TRIES: '4', IKED_NO_PRIVSEP: '1' };
+
+/** MOBIKE runs both ways: privilege separation (the default as root: the parent watches the addresses and binds the sockets) and one process. */
+type Mode = 'privsep' | 'single-process';
+const MODES: Mode[] = ['privsep', 'single-process'];
+const quick = (mode: Mode): Record<string, string> => (mode === 'privsep' ? { IKED_RETRANSMIT_MS: '500', IKED_RETRANSMIT_TRIES: '4' } : QUICK);
 
 function dump(iked?: IkedProcess, charon?: Charon, other?: IkedProcess): string {
   return `\n--- iked ---\n${iked?.log().split('\n').slice(-60).join('\n') ?? ''}${other ? `\n--- iked b ---\n${other.log().split('\n').slice(-40).join('\n')}` : ''}${charon ? `\n--- charon ---\n${charon.log().split('\n').slice(-40).join('\n')}` : ''}`;
@@ -178,8 +184,7 @@ test('fragmentation: iked <-> iked over a 576-byte path, and the same without fr
   }
 });
 
-test('MOBIKE: a strongSwan client moves to a new address and the SA continues (ours: responder)', { timeout: 120_000 }, async (t) => {
-  if (skip) return t.skip(skip);
+async function peerMoves(mode: Mode): Promise<void> {
   const topo = await makeTwoHosts(`ifm${++serial}`);
   let iked: IkedProcess | undefined;
   let charon: Charon | undefined;
@@ -195,7 +200,7 @@ test('MOBIKE: a strongSwan client moves to a new address and the SA continues (o
       ns: A.ns,
       repoRoot: REPO,
       conf: ikedConf({ active: false, local: A.addr, peer: '192.0.2.0/24', localLan: A.lan, remoteLan: B.lan, ike: IKE.iked, esp: ESP.iked, srcid: 'a.test', dstid: 'b.test', auth: { kind: 'psk' }, globals: ['set mobike'] }),
-      env: QUICK,
+      env: quick(mode),
       extraArgs: ['-vv'],
     });
     const r = await charon.initiate('net', 't');
@@ -228,9 +233,14 @@ test('MOBIKE: a strongSwan client moves to a new address and the SA continues (o
     await charon?.stop();
     await topo.cleanup();
   }
+}
+
+test('MOBIKE: a strongSwan client moves to a new address and the SA continues (ours: responder)', { timeout: 240_000 }, async (t) => {
+  if (skip) return t.skip(skip);
+  for (const mode of MODES) await t.test(mode, { timeout: 110_000 }, () => peerMoves(mode));
 });
 
-async function weMove(peer: 'strongswan' | 'iked'): Promise<void> {
+async function weMove(peer: 'strongswan' | 'iked', mode: Mode): Promise<void> {
   const topo = await makeTwoHosts(`ifv${++serial}`);
   let iked: IkedProcess | undefined;
   let other: IkedProcess | undefined;
@@ -245,13 +255,13 @@ async function weMove(peer: 'strongswan' | 'iked'): Promise<void> {
       });
       await charon.loadAll();
     } else {
-      other = await IkedProcess.start({ ns: B.ns, repoRoot: REPO, conf: ikedConf({ active: false, local: B.addr, peer: '192.0.2.0/24', localLan: B.lan, remoteLan: A.lan, ike: IKE.iked, esp: ESP.iked, srcid: 'b.test', dstid: 'a.test', auth: { kind: 'psk' } }), env: QUICK, extraArgs: ['-vv'] });
+      other = await IkedProcess.start({ ns: B.ns, repoRoot: REPO, conf: ikedConf({ active: false, local: B.addr, peer: '192.0.2.0/24', localLan: B.lan, remoteLan: A.lan, ike: IKE.iked, esp: ESP.iked, srcid: 'b.test', dstid: 'a.test', auth: { kind: 'psk' } }), env: quick(mode), extraArgs: ['-vv'] });
     }
     iked = await IkedProcess.start({
       ns: A.ns,
       repoRoot: REPO,
       conf: ikedConf({ active: true, local: A.addr, peer: B.addr, localLan: A.lan, remoteLan: B.lan, ike: IKE.iked, esp: ESP.iked, srcid: 'a.test', dstid: 'b.test', auth: { kind: 'psk' } }),
-      env: QUICK,
+      env: quick(mode),
       extraArgs: ['-vv'],
     });
     const before = await oursEstablished(iked);
@@ -287,8 +297,10 @@ async function weMove(peer: 'strongswan' | 'iked'): Promise<void> {
   }
 }
 
-test('MOBIKE: our iked as the initiator moves, against strongSwan and against iked', { timeout: 180_000 }, async (t) => {
+test('MOBIKE: our iked as the initiator moves, against strongSwan and against iked', { timeout: 360_000 }, async (t) => {
   if (skip) return t.skip(skip);
-  await t.test('peer strongSwan', { timeout: 80_000 }, () => weMove('strongswan'));
-  await t.test('peer iked', { timeout: 80_000 }, () => weMove('iked'));
+  for (const mode of MODES) {
+    await t.test(`peer strongSwan, ${mode}`, { timeout: 80_000 }, () => weMove('strongswan', mode));
+    await t.test(`peer iked, ${mode}`, { timeout: 80_000 }, () => weMove('iked', mode));
+  }
 });

@@ -222,8 +222,9 @@ test('road warrior: our iked as the EAP-MSCHAPv2 client', { timeout: 120_000 }, 
     }
   });
 
-  await t.test('against our own gateway, applying the address, routes and DNS on iface', async () => {
-    const topo = await makeTwoHosts('rwd');
+  // under privilege separation (the parent runs the commands for the chrooted engine) and in one process
+  for (const mode of ['privsep', 'single-process'] as const) await t.test(`against our own gateway, applying the address, routes and DNS on iface (${mode})`, async () => {
+    const topo = await makeTwoHosts(mode === 'privsep' ? 'rwdp' : 'rwd');
     const { a: A, b: B } = topo;
     let gw: IkedProcess | undefined;
     let cl: IkedProcess | undefined;
@@ -248,7 +249,7 @@ test('road warrior: our iked as the EAP-MSCHAPv2 client', { timeout: 120_000 }, 
         '  srcid dave dstid gw.test eap "mschap-v2" request address any request name-server any iface rw0',
         '',
       ].join('\n');
-      cl = await IkedProcess.start({ ns: B.ns, repoRoot: REPO, conf, env: { IKED_DIR: ikedDirFor(pki, 'sw.test'), IKED_NO_PRIVSEP: '1', IKED_DNS_HOOK: hook }, extraArgs: ['-v'] });
+      cl = await IkedProcess.start({ ns: B.ns, repoRoot: REPO, conf, env: { IKED_DIR: ikedDirFor(pki, 'sw.test'), IKED_DNS_HOOK: hook, ...(mode === 'single-process' ? { IKED_NO_PRIVSEP: '1' } : {}) }, extraArgs: ['-v'] });
       await oursEstablished(cl).catch((e) => {
         throw new Error(`${(e as Error).message}\n--- client ---\n${cl!.log()}\n--- gw ---\n${gw!.log()}`);
       });
@@ -259,6 +260,13 @@ test('road warrior: our iked as the EAP-MSCHAPv2 client', { timeout: 120_000 }, 
       assert.match(routes, /10\.1\.0\.0\/24 .*src 10\.2\.100\.1/);
       await waitUntil('DNS hook called', 5000, async () => existsSync(outFile));
       assert.equal(readFileSync(outFile, 'utf8').trim(), 'add rw0 10.2.0.53');
+      if (mode === 'privsep') assert.doesNotMatch(cl.log(), /cannot configure rw0|name servers for rw0:/, 'the parent applied it');
+      // the IKE SA goes: everything is undone
+      await cl.stop();
+      cl = undefined;
+      assert.doesNotMatch((await nsExec(B.ns, ['ip', 'addr', 'show', 'dev', 'rw0'])).stdout, /10\.2\.100\.1/, 'address removed');
+      assert.doesNotMatch((await nsExec(B.ns, ['ip', 'route', 'show', 'dev', 'rw0'])).stdout, /10\.1\.0\.0\/24/, 'route removed');
+      assert.equal(readFileSync(outFile, 'utf8').trim(), 'add rw0 10.2.0.53\ndel rw0');
     } finally {
       await cl?.stop();
       await gw?.stop();

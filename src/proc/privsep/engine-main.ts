@@ -22,6 +22,9 @@ import { chrootAndDrop } from './privileges';
 import { KernelProxy } from './kernel-proxy';
 import { AuthProxy } from './auth-proxy';
 import { SocketInbox } from './ike-sockets';
+import { useConfigSystem } from '../../ikev2/config-apply';
+import { parentConfigSystem } from './client-config-service';
+import { handleAddressChanges } from './engine-addresses';
 import { EngineInit, M, MAX_FRAME, empty, engineConfigCheck, engineInitCheck, modeCheck, monitorOnCheck, resetCheck, verboseCheck } from './messages';
 
 function dropNow(): Error | null {
@@ -91,6 +94,7 @@ function main(): void {
       timing: init.timing,
     });
     transport = e.transport as UdpTransport;
+    useConfigSystem(e, parentConfigSystem(parent)); // `iface`: the parent runs the commands
     e.localIkePort = opts.ikePort;
     e.remoteIkePort = opts.ikePort;
     e.passive = opts.passive || config.options.mode === 'passive';
@@ -113,6 +117,7 @@ function main(): void {
   };
 
   parent.handle(M.engineInit, engineInitCheck, init);
+  handleAddressChanges(parent, inbox, () => (engine && transport ? { engine, transport } : null), log);
   parent.handle(M.engineConfig, engineConfigCheck, (r) => {
     need().applyConfig(loaded(r.config));
     return null;

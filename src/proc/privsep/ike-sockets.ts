@@ -52,14 +52,7 @@ export interface IkeSocketOptions {
   warn?: (m: string) => void;
 }
 
-export async function bindIkeSockets(o: {
-  ikePort: number;
-  nattPort: number | null;
-  ipv6: boolean;
-  addresses?: string[];
-  kernelSockets?: boolean;
-  warn?: (m: string) => void;
-}): Promise<BoundSocket[]> {
+export async function bindIkeSockets(o: IkeSocketOptions): Promise<BoundSocket[]> {
   const addrs = o.addresses ?? localAddresses(o.ipv6);
   const ports = o.nattPort ? [o.ikePort, o.nattPort] : [o.ikePort];
   const out: BoundSocket[] = [];

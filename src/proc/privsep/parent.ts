@@ -20,6 +20,10 @@ import { loadConfig, timingFromEnv, kernelFromEnv } from '../daemon';
 import type { CertstoreEntry } from '../control-api';
 import { lookupUser, privsepUser, privsepChroot, ensureChrootDir, requireRoot } from './privileges';
 import { bindIkeSockets, handOver, BoundSocket } from './ike-sockets';
+import { startAddressRelay } from './address-relay';
+import { ClientConfigService } from './client-config-service';
+import type { AddressWatcher } from '../address-watcher';
+import type { IkedConfig } from '../../conf/types';
 import { spawnChild, Child } from './spawn-child';
 import { KernelService } from './kernel-service';
 import type { Role } from './child-runtime';
@@ -83,12 +87,22 @@ class Supervisor {
   private failWith: ((e: Error) => void) | null = null;
   private failure: Error | null = null;
   private controlStarted = false;
+  /** the iface names of the running configuration (client configuration is applied only on those) */
+  private ifaces = new Set<string>();
+  private readonly clientConfig: ClientConfigService;
+  private addressWatcher: AddressWatcher | null = null;
 
   constructor(
     private readonly opts: IkedOptions,
     private readonly log: Logger,
     private kernel: KernelAdapter,
-  ) {}
+  ) {
+    this.clientConfig = new ClientConfigService(() => this.ifaces, log);
+  }
+
+  private noteIfaces(config: IkedConfig): void {
+    this.ifaces = new Set(config.policies.flatMap((p) => (p.iface ? [p.iface] : [])));
+  }
 
   private child(role: Role): Child {
     const c = this.children.get(role);
@@ -141,6 +155,7 @@ class Supervisor {
     const step = <T>(p: Promise<T>): Promise<T> => Promise.race([p, failed]);
 
     this.ks = new KernelService(this.kernel, engine.channel);
+    this.noteIfaces(config);
     this.wire(ca, control, engine);
 
     const { certs } = await step(ca.channel.request(M.caInit, { dir: ikedDir(), policies: withoutPsk(config.policies), options: { ocsp: config.options.ocsp } }, certstoreCheck));
@@ -154,6 +169,12 @@ class Supervisor {
     );
     await step(handOver(engine.proc, sockets));
     await step(init);
+    // MOBIKE: the parent binds the sockets of addresses that appear and hands them over
+    this.addressWatcher = startAddressRelay({
+      engine,
+      sockets: { ikePort: this.opts.ikePort, nattPort: this.opts.natt === 'disable' ? null : this.opts.nattPort, ipv6: this.opts.ipv6, kernelSockets: this.kernel.name !== 'decoupled' },
+      log: this.log,
+    });
   }
 
   private wire(ca: Child, control: Child, engine: Child): void {
@@ -168,7 +189,7 @@ class Supervisor {
       for (const c of this.children.values()) c.channel.notify(M.logVerbose, { verbose: r.verbose });
       return null;
     });
-    void engine;
+    this.clientConfig.attach(engine.channel);
   }
 
   /** Re-read a configuration and push it to the engine (which tells the ca). */
@@ -180,6 +201,7 @@ class Supervisor {
       return { ok: false, errors: r.errors };
     }
     await this.child('engine').channel.request(M.engineConfig, { config: r.value.config }, empty);
+    this.noteIfaces(r.value.config);
     this.log.info(`reloaded ${path}: ${r.value.policies.length} policies`);
     return { ok: true, errors: [] };
   }
@@ -247,6 +269,7 @@ class Supervisor {
   /** Stop every child (SIGTERM, then SIGKILL), flush what we installed, remove the control socket. */
   async teardown(): Promise<void> {
     this.stopping = true;
+    this.addressWatcher?.stop();
     const left = [...this.children.values()];
     await Promise.all(
       left.map(
@@ -263,6 +286,7 @@ class Supervisor {
       ),
     );
     for (const c of left) c.channel.close();
+    await this.clientConfig.removeAll(); // what the engine did not undo before it went
     try {
       await this.kernel.flush();
     } catch (e) {
