@@ -191,8 +191,9 @@ function narrowTsi(inner: Payload[], addrs: Buffer[]): Payload[] {
  * (EAP) identity, used for sticky addresses with `set stickyaddress`. On
  * failure nothing is kept (no lease).
  */
-export function answerConfig(e: Engine, sa: IkeSa, inner: Payload[], identity: string): ConfigAnswer {
+export function answerConfig(e: Engine, sa: IkeSa, inner: Payload[], identity: string, fromAaa: CfgAttribute[] = []): ConfigAnswer {
   const options = sa.policy.conf.config;
+  if (fromAaa.length) return answerFromAaa(e, sa, inner, fromAaa);
   if (!options.length) return { ok: true, payloads: [], inner, assigned: null };
   const cp = find<CpPayload>(inner, PAYLOAD.CP);
   const pool = options.find((o) => ADDRESS_TYPES.has(o.type) && o.addr?.kind === 'net' && o.addr.isNetwork);
@@ -240,6 +241,32 @@ export function answerConfig(e: Engine, sa: IkeSa, inner: Payload[], identity: s
   }
   if (leased.length && e.log.getVerbose() >= 1) e.log.debug(`${e.spiTag(sa)}: TSi narrowed to ${tsi?.selectors.map(tsText).join(' ')}`);
   return { ok: true, payloads: [{ type: PAYLOAD.CP, cfgType: CFG.REPLY, attributes: attrs } as CpPayload], inner: narrowed, assigned };
+}
+
+/**
+ * The AAA server (RADIUS: Framed-IP-Address, MS-Primary-DNS-Server, ... mapped by
+ * `radius config`) decided the configuration: its attributes replace the pool and the
+ * policy's `config` lines of the same type; the others still apply.
+ */
+function answerFromAaa(e: Engine, sa: IkeSa, inner: Payload[], fromAaa: CfgAttribute[]): ConfigAnswer {
+  const cp = find<CpPayload>(inner, PAYLOAD.CP);
+  if (!cp || cp.cfgType !== CFG.REQUEST) return { ok: true, payloads: [], inner, assigned: null };
+  const requested = new Set(cp.attributes.map((a) => a.type));
+  const aaaTypes = new Set(fromAaa.map((a) => a.type));
+  const attrs: CfgAttribute[] = fromAaa.filter((a) => !ADDRESS_TYPES.has(a.type) || requested.has(a.type));
+  for (const o of sa.policy.conf.config) {
+    const a = specAddr(o.addr);
+    if (!a || aaaTypes.has(o.type) || ADDRESS_TYPES.has(o.type)) continue;
+    attrs.push({ type: o.type, value: attrValue(o.type, a.addr, a.prefixLen) });
+  }
+  const leased = attrs.filter((a) => ADDRESS_TYPES.has(a.type)).map((a) => a.value.subarray(0, a.type === CFG_ATTR.INTERNAL_IP6_ADDRESS ? 16 : 4));
+  const narrowed = leased.length ? narrowTsi(inner, leased) : inner;
+  const tsi = find<TsPayload>(narrowed, PAYLOAD.TSi);
+  if (tsi && leased.length && !tsi.selectors.length) {
+    return { ok: false, notify: NOTIFY.TS_UNACCEPTABLE, reason: `peer's TSi does not include its assigned address ${leased.map(addressText).join(',')}` };
+  }
+  e.log.debug(`${e.spiTag(sa)}: configuration from the AAA server: ${attrs.length} attributes`);
+  return { ok: true, payloads: [{ type: PAYLOAD.CP, cfgType: CFG.REPLY, attributes: attrs } as CpPayload], inner: narrowed, assigned: parseReply(attrs) };
 }
 
 /** Give back what answerConfig leased for this SA (e.g. when the exchange fails). */

@@ -19,6 +19,7 @@ import { answerConfig, configRequest, configReply, describeAssigned, releaseConf
 import { applyClientConfig, removeClientConfig } from './config-apply';
 import { expandTag } from './sa-tag';
 import { mobikeNotifies, noteMobikeSupport } from './mobike';
+import { configAttributesFromEap } from '../radius/config-map';
 import { verifyPeer, localAuth, idPayload, toIdentity, establishAndAnswer } from './exchange-auth';
 import type { Engine } from './engine';
 import type { EapServerBackend, EapStep } from '../eap/backend';
@@ -197,7 +198,7 @@ async function finishResponder(e: Engine, sa: IkeSa, m: IkeMessage, inner: Paylo
   stopEap(sa, 'done');
   const first = st.first;
   // the configuration first: the address narrows the Child SA's TSi
-  const cfg = answerConfig(e, sa, first, st.identity);
+  const cfg = answerConfig(e, sa, first, st.identity, configAttributesFromEap(st.attributes));
   if (!cfg.ok) {
     // no state: the lease is not taken and the IKE SA goes
     e.log.info(`${e.spiTag(sa)}: configuration for '${st.identity}' refused: ${cfg.reason} (${NotifyType.name(cfg.notify)})`);
