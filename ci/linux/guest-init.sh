@@ -17,7 +17,9 @@ R=/newroot
 mount -t proc proc $R/proc; mount -t sysfs sys $R/sys; mount -t devtmpfs dev $R/dev
 mkdir -p $R/dev/pts $R/dev/shm; mount -t devpts devpts $R/dev/pts; mount -t tmpfs shm $R/dev/shm
 mount -t tmpfs -o mode=0755 run $R/run          # fresh /run: no host netns files
-mount -t tmpfs -o mode=1777 tmp $R/tmp
+# a fresh /tmp, unless the repository itself lives under /tmp (CI clones may): then keep the
+# host's /tmp, which the overlay makes writable anyway
+case "$iked_cwd" in /tmp|/tmp/*) ;; *) mount -t tmpfs -o mode=1777 tmp $R/tmp ;; esac
 KV=$(uname -r)
 mkdir -p $R/lib/modules/$KV && mount -t 9p -o $O9,ro,cache=loose kmods $R/lib/modules/$KV || fail "modules share"
 mkdir -p "$R$iked_out" && mount -t 9p -o $O9 out "$R$iked_out" || fail "out share"
