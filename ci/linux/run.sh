@@ -56,7 +56,7 @@ MODDIR=$KROOT/lib/modules/$KV
 
 # 3. initramfs: busybox + the module closure needed to mount 9p and overlay
 INITRD=$CACHE/initramfs-$KV.cpio.gz
-if [ ! -e "$INITRD" ] || [ "$0" -nt "$INITRD" ]; then
+if [ ! -e "$INITRD" ] || [ "$0" -nt "$INITRD" ] || [ "$HERE/guest-init.sh" -nt "$INITRD" ]; then
     IR=$CACHE/initramfs
     rm -rf "$IR"; mkdir -p "$IR"/{bin,dev,proc,sys,mnt,newroot} "$IR/lib/modules/$KV"
     cp "$BB" "$IR/bin/busybox"
