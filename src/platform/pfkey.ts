@@ -5,7 +5,7 @@
  * Remembers what it installed so that flush() removes only ours.
  */
 import { pfkeyAlgorithms } from './algorithms';
-import { flowKey, saKey } from './decoupled';
+import { InstalledState } from './installed-state';
 import { loadKernelAddon, type KernelAddon, type NativeHandle } from './native-binding';
 import {
   counters,
@@ -36,9 +36,8 @@ function satypeProtocol(dialect: PfkeyDialect, satype: number): IpsecProtocol {
 }
 
 export class PfkeyAdapter implements KernelAdapter {
-  private readonly sas = new Map<string, { protocol: IpsecProtocol; src: string; dst: string; spi: number }>();
-  private readonly larval = new Set<string>();
-  private readonly flows = new Map<string, KernelFlowSpec>();
+  /** ours, for flush(); after GETSPI the kernel holds a larval SA, so the SA is installed with UPDATE */
+  private readonly mine = new InstalledState();
   private readonly listeners: Array<(e: KernelEvent) => void> = [];
   private readonly dialect: PfkeyDialect;
   private subscribed = false;
@@ -79,9 +78,7 @@ export class PfkeyAdapter implements KernelAdapter {
       await this.addon.pfkeyRequest(this.handle, 'getspi', { protocol, src, dst, min: 0x100, max: 0xffffffff }),
     );
     const spi = saSpi(reply);
-    const k = saKey(protocol, dst, spi);
-    this.larval.add(k);
-    this.sas.set(k, { protocol, src, dst, spi });
+    this.mine.allocated({ protocol, src, dst, spi });
     return spi;
   }
 
@@ -105,35 +102,29 @@ export class PfkeyAdapter implements KernelAdapter {
   }
 
   async addSa(sa: KernelSaSpec): Promise<void> {
-    const k = saKey(sa.protocol, sa.dst, sa.spi);
-    await this.install(sa, this.larval.has(k));
-    this.larval.delete(k);
-    this.sas.set(k, { protocol: sa.protocol, src: sa.src, dst: sa.dst, spi: sa.spi });
+    await this.install(sa, this.mine.isLarval(sa.protocol, sa.dst, sa.spi));
+    this.mine.installed({ protocol: sa.protocol, src: sa.src, dst: sa.dst, spi: sa.spi });
   }
 
   async updateSa(sa: KernelSaSpec): Promise<void> {
-    const k = saKey(sa.protocol, sa.dst, sa.spi);
     await this.install(sa, true);
-    this.larval.delete(k);
-    this.sas.set(k, { protocol: sa.protocol, src: sa.src, dst: sa.dst, spi: sa.spi });
+    this.mine.installed({ protocol: sa.protocol, src: sa.src, dst: sa.dst, spi: sa.spi });
   }
 
   async deleteSa(protocol: IpsecProtocol, dst: string, spi: number): Promise<void> {
     this.check();
-    const k = saKey(protocol, dst, spi);
-    const src = this.sas.get(k)?.src;
+    const src = this.mine.sa(protocol, dst, spi)?.src;
     try {
       await this.addon.pfkeyRequest(this.handle, 'delete', { protocol, dst, spi, ...(src ? { src } : {}) });
     } finally {
-      this.sas.delete(k);
-      this.larval.delete(k);
+      this.mine.removed(protocol, dst, spi);
     }
   }
 
   async addFlow(f: KernelFlowSpec): Promise<void> {
     this.check();
     await this.addon.pfkeyRequest(this.handle, 'spdadd', toNativeFlow(f));
-    this.flows.set(flowKey(f), { ...f });
+    this.mine.flowAdded(f);
   }
 
   async deleteFlow(f: KernelFlowSpec): Promise<void> {
@@ -141,13 +132,13 @@ export class PfkeyAdapter implements KernelAdapter {
     try {
       await this.addon.pfkeyRequest(this.handle, 'spddelete', toNativeFlow(f));
     } finally {
-      this.flows.delete(flowKey(f));
+      this.mine.flowRemoved(f);
     }
   }
 
   async getCounters(protocol: IpsecProtocol, dst: string, spi: number): Promise<SaCounters> {
     this.check();
-    const src = this.sas.get(saKey(protocol, dst, spi))?.src;
+    const src = this.mine.sa(protocol, dst, spi)?.src;
     const reply = parsePfkey(
       await this.addon.pfkeyRequest(this.handle, 'get', { protocol, dst, spi, ...(src ? { src } : {}) }),
     );
@@ -156,19 +147,7 @@ export class PfkeyAdapter implements KernelAdapter {
 
   async flush(): Promise<void> {
     this.check();
-    const errors: string[] = [];
-    for (const f of [...this.flows.values()]) {
-      await this.deleteFlow(f).catch((e: Error) => {
-        if ((e as NodeJS.ErrnoException).code !== 'ENOENT') errors.push(e.message);
-      });
-    }
-    for (const s of [...this.sas.values()]) {
-      await this.deleteSa(s.protocol, s.dst, s.spi).catch((e: Error) => {
-        const code = (e as NodeJS.ErrnoException).code;
-        if (code !== 'ESRCH' && code !== 'ENOENT') errors.push(e.message);
-      });
-    }
-    if (errors.length) throw new Error(`${this.name} flush: ${errors.join('; ')}`);
+    await this.mine.flush(this.name, (f) => this.deleteFlow(f), (s) => this.deleteSa(s.protocol, s.dst, s.spi), { flow: ['ENOENT'], sa: ['ESRCH', 'ENOENT'] });
   }
 
   onEvent(cb: (e: KernelEvent) => void): void {
@@ -201,7 +180,7 @@ export class PfkeyAdapter implements KernelAdapter {
         dst: parseAddressExt(dst, this.dialect).addr,
         protocol,
       };
-      if (e.hard) this.sas.delete(saKey(protocol, e.dst, e.spi));
+      if (e.hard) this.mine.removed(protocol, e.dst, e.spi);
       return e;
     }
     if (m.type === SADB.ACQUIRE && src && dst) {

@@ -4,7 +4,7 @@
  * removes only our SAs and policies.
  */
 import { xfrmAlgorithms } from './algorithms';
-import { flowKey, saKey } from './decoupled';
+import { InstalledState } from './installed-state';
 import { loadKernelAddon, type KernelAddon, type NativeFlow, type NativeHandle, type NativeXfrmEvent } from './native-binding';
 import type { IpsecProtocol, KernelAdapter, KernelEvent, KernelFlowSpec, KernelSaSpec, SaCounters } from './types';
 
@@ -36,10 +36,8 @@ export function toNativeFlow(f: KernelFlowSpec): NativeFlow {
 
 export class XfrmAdapter implements KernelAdapter {
   readonly name = 'xfrm';
-  private readonly sas = new Map<string, { protocol: IpsecProtocol; dst: string; spi: number }>();
-  /** SPIs allocated with ALLOCSPI: the kernel holds a larval SA, so the SA is installed with UPDSA */
-  private readonly larval = new Set<string>();
-  private readonly flows = new Map<string, KernelFlowSpec>();
+  /** ours, for flush(); after ALLOCSPI the kernel holds a larval SA, so the SA is installed with UPDSA */
+  private readonly mine = new InstalledState();
   private readonly listeners: Array<(e: KernelEvent) => void> = [];
   private subscribed = false;
   private closed = false;
@@ -84,8 +82,7 @@ export class XfrmAdapter implements KernelAdapter {
   async allocSpi(protocol: IpsecProtocol, src: string, dst: string): Promise<number> {
     this.check();
     const spi = await this.addon.xfrmAllocSpi(this.handle, { protocol, src, dst, min: 0x100, max: 0xffffffff });
-    this.larval.add(saKey(protocol, dst, spi));
-    this.sas.set(saKey(protocol, dst, spi), { protocol, dst, spi });
+    this.mine.allocated({ protocol, dst, spi });
     return spi;
   }
 
@@ -113,34 +110,28 @@ export class XfrmAdapter implements KernelAdapter {
   }
 
   async addSa(sa: KernelSaSpec): Promise<void> {
-    const k = saKey(sa.protocol, sa.dst, sa.spi);
-    await this.install(sa, this.larval.has(k));
-    this.larval.delete(k);
-    this.sas.set(k, { protocol: sa.protocol, dst: sa.dst, spi: sa.spi });
+    await this.install(sa, this.mine.isLarval(sa.protocol, sa.dst, sa.spi));
+    this.mine.installed({ protocol: sa.protocol, dst: sa.dst, spi: sa.spi });
   }
 
   async updateSa(sa: KernelSaSpec): Promise<void> {
-    const k = saKey(sa.protocol, sa.dst, sa.spi);
     await this.install(sa, true);
-    this.larval.delete(k);
-    this.sas.set(k, { protocol: sa.protocol, dst: sa.dst, spi: sa.spi });
+    this.mine.installed({ protocol: sa.protocol, dst: sa.dst, spi: sa.spi });
   }
 
   async deleteSa(protocol: IpsecProtocol, dst: string, spi: number): Promise<void> {
     this.check();
-    const k = saKey(protocol, dst, spi);
     try {
       await this.addon.xfrmDeleteSa(this.handle, { protocol, dst, spi });
     } finally {
-      this.sas.delete(k);
-      this.larval.delete(k);
+      this.mine.removed(protocol, dst, spi);
     }
   }
 
   async addFlow(f: KernelFlowSpec): Promise<void> {
     this.check();
     await this.addon.xfrmPolicy(this.handle, toNativeFlow(f), 'update');
-    this.flows.set(flowKey(f), { ...f });
+    this.mine.flowAdded(f);
   }
 
   async deleteFlow(f: KernelFlowSpec): Promise<void> {
@@ -148,7 +139,7 @@ export class XfrmAdapter implements KernelAdapter {
     try {
       await this.addon.xfrmPolicy(this.handle, toNativeFlow(f), 'delete');
     } finally {
-      this.flows.delete(flowKey(f));
+      this.mine.flowRemoved(f);
     }
   }
 
@@ -159,18 +150,7 @@ export class XfrmAdapter implements KernelAdapter {
 
   async flush(): Promise<void> {
     this.check();
-    const errors: string[] = [];
-    for (const f of [...this.flows.values()]) {
-      await this.deleteFlow(f).catch((e: Error) => {
-        if ((e as NodeJS.ErrnoException).code !== 'ENOENT') errors.push(e.message);
-      });
-    }
-    for (const s of [...this.sas.values()]) {
-      await this.deleteSa(s.protocol, s.dst, s.spi).catch((e: Error) => {
-        if ((e as NodeJS.ErrnoException).code !== 'ESRCH') errors.push(e.message);
-      });
-    }
-    if (errors.length) throw new Error(`XFRM flush: ${errors.join('; ')}`);
+    await this.mine.flush('XFRM', (f) => this.deleteFlow(f), (s) => this.deleteSa(s.protocol, s.dst, s.spi), { flow: ['ENOENT'], sa: ['ESRCH'] });
   }
 
   onEvent(cb: (e: KernelEvent) => void): void {
@@ -186,7 +166,7 @@ export class XfrmAdapter implements KernelAdapter {
     if (n.type === 'expire') {
       e = { type: 'expire', hard: n.hard === true, spi: n.spi ?? 0, dst: n.dst ?? '', protocol: n.protocol ?? 'esp' };
       // a hard expire means the kernel removed the SA itself
-      if (n.hard) this.sas.delete(saKey(e.protocol, e.dst, e.spi));
+      if (n.hard) this.mine.removed(e.protocol, e.dst, e.spi);
     } else if (n.type === 'acquire') {
       e = {
         type: 'acquire',
