@@ -11,6 +11,7 @@ import { deriveChildKeys } from '../crypto/keymat';
 import type { KernelSaSpec, KernelFlowSpec } from '../platform/types';
 import { flowKey } from '../platform/decoupled';
 import { EncrId, IntegId, ENCR } from './iana';
+import { inKernelOrder } from './child-kernel-order';
 
 /** Key lengths of the chosen ESP/AH transforms. */
 function keyLengths(c: ChildSa): { enc: number; integ: number } {
@@ -95,35 +96,45 @@ export function flowSpecsFor(local: string, remote: string, c: Pick<ChildSa, 'ts
   return out;
 }
 
-/** The Child SA's flows minus those the policy keeper loaded for its policy (they stay while the policy exists). */
-function ownFlows(sa: IkeSa, c: ChildSa): KernelFlowSpec[] {
+/** Flows minus those the policy keeper loaded for the IKE SA's policy (they stay while the policy exists). */
+export function ownFlowsOf(sa: IkeSa, flows: KernelFlowSpec[]): KernelFlowSpec[] {
   const loaded = sa.policy.loadedFlows;
-  const all = flowSpecs(sa, c);
-  return loaded ? all.filter((f) => !loaded.has(flowKey(f))) : all;
+  return loaded ? flows.filter((f) => !loaded.has(flowKey(f))) : flows;
+}
+
+function ownFlows(sa: IkeSa, c: ChildSa): KernelFlowSpec[] {
+  return ownFlowsOf(sa, flowSpecs(sa, c));
 }
 
 /** Install both SAs, and the flows unless they exist already (a rekey keeps the reqid). */
-export async function installChild(e: Engine, sa: IkeSa, c: ChildSa, withFlows: boolean): Promise<void> {
-  // both SAs at once, then the flows at once (under privsep each group is one IPC round trip)
-  await Promise.all([e.kernel.addSa(saSpec(e, sa, c, true)), e.kernel.addSa(saSpec(e, sa, c, false))]);
-  if (withFlows) await Promise.all(ownFlows(sa, c).map((f) => e.kernel.addFlow(f)));
-  c.state = 'INSTALLED';
-  e.stats.childSasInstalled++;
-  const alg = describeChildAlgs(c);
-  const msg =
-    `${c.protocol.toUpperCase()} SA spi in 0x${spiHex(c.spiIn)} out 0x${spiHex(c.spiOut)} ${alg} ` +
-    `${c.tsLocal.map(tsText).join(',')} === ${c.tsRemote.map(tsText).join(',')} ${c.mode}${c.encap ? ' udpencap' : ''}`;
-  e.log.info(`${e.spiTag(sa)}: ${c.rekeyOf !== undefined ? 'rekeyed' : 'installed'} ${msg}`);
-  e.event('child-installed', msg, sa);
+export function installChild(e: Engine, sa: IkeSa, c: ChildSa, withFlows: boolean): Promise<void> {
+  return inKernelOrder(sa, async () => {
+    c.placed = { local: sa.local, remote: sa.remote };
+    // both SAs at once, then the flows at once (under privsep each group is one IPC round trip)
+    await Promise.all([e.kernel.addSa(saSpec(e, sa, c, true)), e.kernel.addSa(saSpec(e, sa, c, false))]);
+    if (withFlows) await Promise.all(ownFlows(sa, c).map((f) => e.kernel.addFlow(f)));
+    c.state = 'INSTALLED';
+    e.stats.childSasInstalled++;
+    const alg = describeChildAlgs(c);
+    const msg =
+      `${c.protocol.toUpperCase()} SA spi in 0x${spiHex(c.spiIn)} out 0x${spiHex(c.spiOut)} ${alg} ` +
+      `${c.tsLocal.map(tsText).join(',')} === ${c.tsRemote.map(tsText).join(',')} ${c.mode}${c.encap ? ' udpencap' : ''}`;
+    e.log.info(`${e.spiTag(sa)}: ${c.rekeyOf !== undefined ? 'rekeyed' : 'installed'} ${msg}`);
+    e.event('child-installed', msg, sa);
+  });
 }
 
-export async function uninstallChild(e: Engine, sa: IkeSa, c: ChildSa, withFlows: boolean): Promise<void> {
-  try {
-    await Promise.all([e.kernel.deleteSa(c.protocol, sa.local.address, c.spiIn), e.kernel.deleteSa(c.protocol, sa.remote.address, c.spiOut)]);
-    if (withFlows) await Promise.all(ownFlows(sa, c).map((f) => e.kernel.deleteFlow(f)));
-  } catch (err) {
-    e.log.info(`${e.spiTag(sa)}: removing Child SA 0x${spiHex(c.spiIn)}: ${err instanceof Error ? err.message : String(err)}`);
-  }
+/** Remove both SAs (and the flows) from where they were installed or last moved to. */
+export function uninstallChild(e: Engine, sa: IkeSa, c: ChildSa, withFlows: boolean): Promise<void> {
+  return inKernelOrder(sa, async () => {
+    const at = c.placed ?? { local: sa.local, remote: sa.remote };
+    try {
+      await Promise.all([e.kernel.deleteSa(c.protocol, at.local.address, c.spiIn), e.kernel.deleteSa(c.protocol, at.remote.address, c.spiOut)]);
+      if (withFlows) await Promise.all(ownFlowsOf(sa, flowSpecsFor(at.local.address, at.remote.address, c)).map((f) => e.kernel.deleteFlow(f)));
+    } catch (err) {
+      e.log.info(`${e.spiTag(sa)}: removing Child SA 0x${spiHex(c.spiIn)}: ${err instanceof Error ? err.message : String(err)}`);
+    }
+  });
 }
 
 export function describeChildAlgs(c: ChildSa): string {

@@ -1,5 +1,6 @@
 /** A Child SA (an ESP or AH pair) as the engine keeps it. */
 import { TrafficSelector } from './payload-types';
+import type { Endpoint } from './endpoint';
 import { Chosen } from './proposals';
 
 export type ChildState = 'LARVAL' | 'INSTALLED' | 'REKEYING' | 'REKEYED' | 'DELETING';
@@ -32,6 +33,8 @@ export interface ChildSa {
   peerCreated?: boolean;
   /** Ni and Nr of the exchange that created it. */
   exchangeNonces?: [Buffer, Buffer];
+  /** The IKE SA's endpoints when this Child SA's kernel SAs were installed or last moved. */
+  placed?: { local: Endpoint; remote: Endpoint };
 }
 
 export function spiHex(spi: number): string {

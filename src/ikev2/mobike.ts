@@ -11,21 +11,14 @@ import { findNotify, findNotifies, findErrorNotify, notify } from './payload-fin
 import { natDetectionHash, natHashMatches } from './nat-detection';
 import { Endpoint, endpointText, sameEndpoint } from './endpoint';
 import { spiHex } from './child-sa';
-import { saSpec, flowSpecs, flowSpecsFor } from './child-install';
+import { saSpec, flowSpecs, flowSpecsFor, ownFlowsOf } from './child-install';
+import { inKernelOrder } from './child-kernel-order';
 import { scheduleKeepalive } from './liveness';
-import { flowKey } from '../platform/decoupled';
-import type { KernelFlowSpec } from '../platform/types';
 import type { IkeSa } from './ike-sa';
 import type { Engine } from './engine';
 
 /** IKE SAs whose peer sent MOBIKE_SUPPORTED while we had it enabled. */
 const mobikeSas = new WeakSet<IkeSa>();
-/**
- * The outer addresses the Child SAs of a MOBIKE IKE SA are installed with. NAT-T
- * port/address following (engine followPeer) may move the IKE SA before the
- * UPDATE_SA_ADDRESSES arrives; the kernel state moves from here.
- */
-const kernelEnds = new WeakMap<IkeSa, SaEndpoints>();
 
 /** MOBIKE_SUPPORTED for our IKE_AUTH message when `set mobike` is on (iked's default). */
 export function mobikeNotifies(e: Engine): NotifyPayload[] {
@@ -36,7 +29,6 @@ export function mobikeNotifies(e: Engine): NotifyPayload[] {
 export function noteMobikeSupport(e: Engine, sa: IkeSa, inner: Payload[]): void {
   if (e.options.mobike && findNotify(inner, NOTIFY.MOBIKE_SUPPORTED)) {
     mobikeSas.add(sa);
-    kernelEnds.set(sa, { local: { ...sa.local }, remote: { ...sa.remote } });
     e.log.debug(`${e.spiTag(sa)}: MOBIKE supported by both sides`);
   }
 }
@@ -115,7 +107,7 @@ export function updateSaAddresses(e: Engine, sa: IkeSa, newLocal: string, done?:
       redetectNat(e, sa, inner);
       e.log.info(`${e.spiTag(sa)}: IKE SA moved to ${ends(sa)}${sa.natDetected ? ' (NAT detected)' : ''}`);
       e.event('mobike', `moved to ${ends(sa)}`, sa);
-      await moveChildren(e, sa, before);
+      await moveChildren(e, sa);
       scheduleKeepalive(e, sa);
       done?.(true);
     },
@@ -178,48 +170,46 @@ export async function handleUpdateSaAddresses(e: Engine, sa: IkeSa, m: IkeMessag
   e.log.info(`${e.spiTag(sa)}: UPDATE_SA_ADDRESSES: peer moved from ${endpointText(before.remote)} to ${endpointText(sa.remote)} (local ${endpointText(sa.local)})${sa.natDetected ? ', NAT detected' : ''}`);
   e.event('mobike', `peer moved to ${endpointText(sa.remote)}`, sa);
   e.respond(sa, m.header, [...(e.natt === 'disable' ? [] : natDetectionPayloads(sa)), ...echo]);
-  await moveChildren(e, sa, before);
+  await moveChildren(e, sa);
 }
 
 // --------------------------------------------------------------- kernel state
 
-function ownFlows(sa: IkeSa, flows: KernelFlowSpec[]): KernelFlowSpec[] {
-  const loaded = sa.policy.loadedFlows;
-  return loaded ? flows.filter((f) => !loaded.has(flowKey(f))) : flows;
-}
-
 /**
- * Move the installed Child SAs of `sa` from the `before` endpoints to the current
- * ones: same SPIs and keys, new outer addresses (delete + add: Linux XFRM keys SAs
- * by destination and cannot change it in place), the flows' tunnel endpoints
- * re-added; only the UDP encapsulation ports changed: updated in place.
+ * Move the installed Child SAs of `sa` from where they were installed to the
+ * current endpoints: same SPIs and keys, new outer addresses (delete + add: Linux
+ * XFRM keys SAs by destination and cannot change it in place), the flows' tunnel
+ * endpoints re-added; only the UDP encapsulation ports changed: updated in place.
+ * Runs in kernel order with installs and removals of the same IKE SA.
  */
-export async function moveChildren(e: Engine, sa: IkeSa, previous: SaEndpoints): Promise<void> {
-  const before = kernelEnds.get(sa) ?? previous;
-  kernelEnds.set(sa, { local: { ...sa.local }, remote: { ...sa.remote } });
-  const addrsChanged = before.local.address !== sa.local.address || before.remote.address !== sa.remote.address;
-  const portsChanged = !sameEndpoint(before.local, sa.local) || !sameEndpoint(before.remote, sa.remote);
-  const encap = e.natt !== 'disable' && sa.natDetected;
-  for (const c of [...sa.children]) {
-    if (c.state !== 'INSTALLED' && c.state !== 'REKEYING') continue;
-    const encapChanged = c.encap !== encap;
-    if (!addrsChanged && !encapChanged && !(portsChanged && c.encap)) continue;
-    c.encap = encap;
-    try {
-      if (addrsChanged) {
-        await e.kernel.deleteSa(c.protocol, before.local.address, c.spiIn);
-        await e.kernel.deleteSa(c.protocol, before.remote.address, c.spiOut);
-        await e.kernel.addSa(saSpec(e, sa, c, true));
-        await e.kernel.addSa(saSpec(e, sa, c, false));
-        for (const f of ownFlows(sa, flowSpecsFor(before.local.address, before.remote.address, c))) await e.kernel.deleteFlow(f);
-        for (const f of ownFlows(sa, flowSpecs(sa, c))) await e.kernel.addFlow(f);
-      } else {
-        await e.kernel.updateSa(saSpec(e, sa, c, true));
-        await e.kernel.updateSa(saSpec(e, sa, c, false));
+export function moveChildren(e: Engine, sa: IkeSa): Promise<void> {
+  return inKernelOrder(sa, async () => {
+    const encap = e.natt !== 'disable' && sa.natDetected;
+    for (const c of [...sa.children]) {
+      if ((c.state !== 'INSTALLED' && c.state !== 'REKEYING') || !c.placed) continue;
+      const before = c.placed;
+      const addrsChanged = before.local.address !== sa.local.address || before.remote.address !== sa.remote.address;
+      const portsChanged = !sameEndpoint(before.local, sa.local) || !sameEndpoint(before.remote, sa.remote);
+      const encapChanged = c.encap !== encap;
+      c.placed = { local: sa.local, remote: sa.remote };
+      if (!addrsChanged && !encapChanged && !(portsChanged && c.encap)) continue;
+      c.encap = encap;
+      try {
+        if (addrsChanged) {
+          await e.kernel.deleteSa(c.protocol, before.local.address, c.spiIn);
+          await e.kernel.deleteSa(c.protocol, before.remote.address, c.spiOut);
+          await e.kernel.addSa(saSpec(e, sa, c, true));
+          await e.kernel.addSa(saSpec(e, sa, c, false));
+          for (const f of ownFlowsOf(sa, flowSpecsFor(before.local.address, before.remote.address, c))) await e.kernel.deleteFlow(f);
+          for (const f of ownFlowsOf(sa, flowSpecs(sa, c))) await e.kernel.addFlow(f);
+        } else {
+          await e.kernel.updateSa(saSpec(e, sa, c, true));
+          await e.kernel.updateSa(saSpec(e, sa, c, false));
+        }
+        e.log.info(`${e.spiTag(sa)}: Child SA spi in 0x${spiHex(c.spiIn)} out 0x${spiHex(c.spiOut)} moved to ${sa.local.address} === ${sa.remote.address}${c.encap ? ' udpencap' : ''}`);
+      } catch (err) {
+        e.log.warn(`${e.spiTag(sa)}: moving Child SA 0x${spiHex(c.spiIn)} to ${sa.remote.address}: ${err instanceof Error ? err.message : String(err)}`);
       }
-      e.log.info(`${e.spiTag(sa)}: Child SA spi in 0x${spiHex(c.spiIn)} out 0x${spiHex(c.spiOut)} moved to ${sa.local.address} === ${sa.remote.address}${c.encap ? ' udpencap' : ''}`);
-    } catch (err) {
-      e.log.warn(`${e.spiTag(sa)}: moving Child SA 0x${spiHex(c.spiIn)} to ${sa.remote.address}: ${err instanceof Error ? err.message : String(err)}`);
     }
-  }
+  });
 }

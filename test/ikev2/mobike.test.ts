@@ -2,7 +2,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { makePair, establish, shutdownAll, waitFor, settle, tail, installedChildren, Pair, B_ADDR } from '../helpers/engine-pair';
-import { sendLivenessCheck } from '../../src/ikev2/exchange-info';
+import { sendLivenessCheck, removeChildren } from '../../src/ikev2/exchange-info';
 import { mobikeActive, localAddressesChanged, updateSaAddresses } from '../../src/ikev2/mobike';
 import { EXCHANGE } from '../../src/ikev2/iana';
 import type { IkeSa } from '../../src/ikev2/ike-sa';
@@ -126,6 +126,48 @@ test('without MOBIKE on one side nothing moves, and the responder cannot start a
     moveA(p, NEW_A);
     assert.deepEqual(await localAddressesChanged(p.a.engine, [NEW_A]), []);
     assert.equal(ia.local.address, '192.0.2.1');
+  } finally {
+    await shutdownAll(p.net, p.a, p.b);
+  }
+});
+
+test('a Child SA deleted while the responder moves it leaves nothing behind, and is deleted where it is', async () => {
+  // b's kernel is slow: the move is still under way when the Child SA goes (strongSwan
+  // rekeys and deletes right after UPDATE_SA_ADDRESSES)
+  const p = makePair({ ikesa: IKESA, childsa: CHILDSA, bPeer: 'any', b: { kernelDelayMs: 15 } });
+  try {
+    const { ib } = await establish(p);
+    const spis = installedChildren(p.b).flatMap((c) => [c.spiIn, c.spiOut]);
+    assert.equal(spis.length, 2);
+    moveA(p, NEW_A);
+    await localAddressesChanged(p.a.engine, [NEW_A]);
+    await waitFor(() => p.b.lines.some((l) => /UPDATE_SA_ADDRESSES: peer moved/.test(l)), () => `b saw the update; ${tail(p.b)}`);
+    // the move has started on b (its first kernel call is pending); delete the Child SA now
+    const removal = removeChildren(p.b.engine, ib, [...ib.children], false);
+    await removal;
+    await settle(p.net);
+    const left = p.b.kernel.listSas().filter((s) => spis.includes(s.spi));
+    assert.deepEqual(left, [], 'no kernel SA of the deleted Child SA is left on b');
+    assert.equal(p.b.kernel.listFlows().length, 0, 'its flows went too');
+    const errors = p.b.lines.filter((l) => /not found|ESRCH|moving Child SA|removing Child SA/.test(l));
+    assert.deepEqual(errors, [], 'no kernel call failed');
+  } finally {
+    await shutdownAll(p.net, p.a, p.b);
+  }
+});
+
+test('a Child SA installed before the move is removed at the addresses it was installed with', async () => {
+  const p = makePair({ ikesa: IKESA, childsa: CHILDSA, bPeer: 'any' });
+  try {
+    const { ib } = await establish(p);
+    const c = ib.children[0];
+    // the peer moved (NAT-T following changes the IKE SA's endpoints) but this Child SA
+    // was not moved, like the predecessor of a rekey: it is still at the old addresses
+    c.state = 'REKEYED';
+    ib.remote = { address: NEW_A, port: 4500 };
+    await removeChildren(p.b.engine, ib, [c], false);
+    assert.deepEqual(p.b.kernel.listSas().filter((s) => s.spi === c.spiIn || s.spi === c.spiOut), []);
+    assert.deepEqual(p.b.lines.filter((l) => /not found|removing Child SA/.test(l)), []);
   } finally {
     await shutdownAll(p.net, p.a, p.b);
   }
