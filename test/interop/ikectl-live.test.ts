@@ -16,7 +16,8 @@ const skip = interopAvailable();
 const IKECTL = join(REPO, 'dist', 'src', 'cli', 'ikectl.js');
 
 function ikectlCa(root: string, words: string, input = ''): string {
-  return execFileSync(process.execPath, [IKECTL, '--root', root, ...words.split(' ')], { input, encoding: 'utf8' });
+  // export archives land in the working directory (as with OpenBSD's ikectl): keep them in the test's tree
+  return execFileSync(process.execPath, [IKECTL, '--root', root, ...words.split(' ')], { input, encoding: 'utf8', cwd: root });
 }
 
 test('ikectl ca workflow: two iked instances authenticate each other with its certificates', { timeout: 120_000 }, async (t) => {
