@@ -6,7 +6,7 @@
  * pinned to CPU 1. Needs root (namespaces); prints a table and `BENCH ...` lines and
  * writes bench/RESULTS.md.
  */
-import { mkdtempSync, writeFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, writeFileSync, rmSync, readFileSync } from 'node:fs';
 import { tmpdir, cpus } from 'node:os';
 import { join, resolve } from 'node:path';
 import { makeTwoHosts, interopAvailable, TwoHosts } from '../test/interop/lib/netns';
@@ -16,7 +16,7 @@ import { parseBenchArgs, BenchOptions } from './bench-options';
 import { benchPki, BenchPki } from './pki';
 import { startCharon, startIked, Responder, ResponderOptions } from './responders';
 import { ClientProcess } from './client-process';
-import { treeCpuMs as cpuMs, treeRssKb as rssKb, systemBusy } from './proc-stats';
+import { treeCpuMs as cpuMs, treeRssKb as rssKb, systemBusy, processTree, rssKb as procRssKb, cpuMs as procCpuMs } from './proc-stats';
 import { CaseResult, HoldResult, holdTable, machineLines, resultsTable, TARGET_KB_PER_SA } from './report';
 import { measureSpiLookup } from './spi-lookup';
 
@@ -62,21 +62,39 @@ async function startClient(c: BenchCase, rig: Rig, pki: BenchPki | null): Promis
   });
 }
 
+/** A responder process's role, from its command line (iked's privsep children by entry module). */
+function procRole(pid: number): string {
+  try {
+    const cmd = readFileSync(`/proc/${pid}/cmdline`, 'utf8');
+    const m = /privsep\/(\w+)-main/.exec(cmd);
+    return m ? m[1] : /iked\.js/.test(cmd) ? 'parent' : /charon/.test(cmd) ? 'charon' : String(pid);
+  } catch {
+    return String(pid);
+  }
+}
+
 /** One case against one responder: warm-up, then the measured run. */
 async function runCase(daemon: 'ours' | 'charon', c: BenchCase, rig: Rig, pki: BenchPki | null, o: BenchOptions): Promise<CaseResult> {
   const r = await startResponder(daemon, c, rig, pki, o);
   let client: ClientProcess | null = null;
   try {
     client = await startClient(c, rig, pki);
+    let warmupCpuMsPerSa = NaN;
     if (o.warmup) {
+      const wcpu0 = cpuMs(r.pid);
       const w = await client.run(o.warmup, 10_000_000, o.window);
       if (w.established === 0) throw new Error(`warm-up failed: ${JSON.stringify(w.failures)}\n${r.logTail(20)}`);
+      warmupCpuMsPerSa = (cpuMs(r.pid) - wcpu0) / w.established;
     }
     await new Promise((res) => setTimeout(res, 300));
     const cpu0 = cpuMs(r.pid);
     const rss0 = rssKb(r.pid);
+    const procs = processTree(r.pid);
+    const split0 = procs.map((p) => procCpuMs(p));
     const d = await client.run(o.count, 0, o.window);
     const cpu1 = cpuMs(r.pid);
+    // per process (privsep: parent, engine, ca, control): where the responder's CPU goes
+    const split = procs.map((p, i) => `${procRole(p)} ${((procCpuMs(p) - split0[i]) / Math.max(1, d.established)).toFixed(3)}`).join(', ');
     const rss1 = rssKb(r.pid);
     const n = Math.max(1, d.established);
     const res: CaseResult = {
@@ -86,13 +104,14 @@ async function runCase(daemon: 'ours' | 'charon', c: BenchCase, rig: Rig, pki: B
       failed: d.failed,
       saPerSec: (d.established * 1000) / Math.max(1, d.wallMs),
       cpuMsPerSa: (cpu1 - cpu0) / n,
+      warmupCpuMsPerSa,
       rssKbPerSa: (rss1 - rss0) / n,
       retransmits: d.retransmits,
       childSas: d.childSas,
     };
     log(
       `${c.name} ${daemon}: ${d.established} established, ${d.failed} failed ${d.failed ? JSON.stringify(d.failures) : ''}` +
-        ` ${res.saPerSec.toFixed(0)} SA/s, ${res.cpuMsPerSa.toFixed(3)} ms CPU/SA, ${res.rssKbPerSa.toFixed(1)} KB RSS/SA, ${d.retransmits} retransmits, client holds ${d.childSas} Child SAs`,
+        ` ${res.saPerSec.toFixed(0)} SA/s, ${res.cpuMsPerSa.toFixed(3)} ms CPU/SA (${split}), ${res.rssKbPerSa.toFixed(1)} KB RSS/SA, ${d.retransmits} retransmits, client holds ${d.childSas} Child SAs`,
     );
     if (d.failed) log(`responder log tail:\n${r.logTail(10)}`);
     return res;
@@ -129,6 +148,16 @@ async function runHold(rig: Rig, o: BenchOptions): Promise<HoldResult> {
     const d = await client.run(o.hold, 0, o.window, every);
     await new Promise((res) => setTimeout(res, 1000));
     const rssAfter = rssKb(r.pid);
+    if (process.env.IKED_BENCH_HOLD_PAUSE) {
+      log(`hold: pausing ${process.env.IKED_BENCH_HOLD_PAUSE} s (responder pid ${r.pid})`);
+      await new Promise((res) => setTimeout(res, Number(process.env.IKED_BENCH_HOLD_PAUSE) * 1000));
+    }
+    if (process.env.IKED_BENCH_RSS_TRACE) {
+      for (let s = 0; s < 30; s += 3) {
+        log(`hold: +${s}s RSS ${processTree(r.pid).map((p) => `${readFileSync(`/proc/${p}/cmdline`, 'utf8').split('\0').slice(-3).join(' ').slice(0, 40)}:${procRssKb(p)}`).join(' | ')}`);
+        await new Promise((res) => setTimeout(res, 3000));
+      }
+    }
     log(`hold: ${d.established} established (${d.failed} failed), RSS ${rssBefore} -> ${rssAfter} kB`);
     const spiLookupNs = [...new Set([1000, o.hold])].map((n) => ({ sas: n, ns: measureSpiLookup(n) }));
     return { sas: d.established, memKbPerSa: (rssAfter - rssBefore) / Math.max(1, d.established), rssKbBefore: rssBefore, rssKbAfter: rssAfter, chunks, spiLookupNs };

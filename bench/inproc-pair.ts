@@ -55,7 +55,7 @@ export function responderEngine(c: BenchCase, transport: Transport, auth: AuthPr
   if (!r.config) throw new Error(`responder config: ${r.errors.map((e) => e.message).join('; ')}`);
   const e = new Engine({
     log,
-    kernel: new DecoupledAdapter({ log: () => undefined }),
+    kernel: new DecoupledAdapter({ log: () => undefined, logging: () => false }),
     auth,
     transport,
     policies: r.config.policies.map(buildPolicy),

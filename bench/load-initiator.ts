@@ -76,7 +76,7 @@ export class LoadClient {
     this.perSaIdentity = o.perSaIdentity;
     this.engine = new LoadEngine({
       log: o.log,
-      kernel: new DecoupledAdapter({ log: () => undefined }),
+      kernel: new DecoupledAdapter({ log: () => undefined, logging: () => false }),
       auth: o.auth,
       transport: o.transport,
       policies: [],

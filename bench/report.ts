@@ -7,6 +7,8 @@ export interface CaseResult {
   failed: number;
   saPerSec: number;
   cpuMsPerSa: number;
+  /** Responder CPU per SA over the warm-up (a freshly started daemon). */
+  warmupCpuMsPerSa: number;
   rssKbPerSa: number;
   retransmits: number;
   childSas: number;
@@ -87,11 +89,12 @@ export function resultsTable(results: CaseResult[]): string {
       `${r.established}${r.failed ? ` (+${r.failed} failed)` : ''}`,
       fmt(r.saPerSec, 0),
       fmt(r.cpuMsPerSa, 3),
+      fmt(r.warmupCpuMsPerSa, 3),
       fmt(r.rssKbPerSa, 1),
       ratioText,
     ];
   });
-  return markdownTable(['case', 'responder', 'SAs', 'SA/s', 'responder CPU ms/SA', 'RSS KB/SA', 'CPU ratio ours/charon'], rows);
+  return markdownTable(['case', 'responder', 'SAs', 'SA/s', 'responder CPU ms/SA', 'same, during warm-up', 'RSS KB/SA', 'CPU ratio ours/charon'], rows);
 }
 
 export function holdTable(h: HoldResult): string {

@@ -32,7 +32,8 @@ export interface ResponderOptions {
 /** IKED_BENCH_PROFILE=DIR: our responder writes a V8 CPU profile there (node --cpu-prof). */
 function profileArgs(): string[] {
   const dir = process.env.IKED_BENCH_PROFILE;
-  return dir ? ['--cpu-prof', '--cpu-prof-dir', dir] : [];
+  const extra = process.env.IKED_BENCH_NODE_ARGS ? process.env.IKED_BENCH_NODE_ARGS.split(' ').filter(Boolean) : [];
+  return [...(dir ? ['--cpu-prof', '--cpu-prof-dir', dir] : []), ...extra];
 }
 
 export async function startIked(c: BenchCase, o: ResponderOptions): Promise<Responder> {

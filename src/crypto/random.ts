@@ -12,15 +12,33 @@ let used = POOL_SIZE;
 /** n fresh random bytes (a copy: never shared with the pool). */
 export function pooledRandom(n: number): Buffer {
   if (n > POOL_SIZE / 4) return randomBytes(n);
+  return fillRandom(Buffer.allocUnsafe(n));
+}
+
+/** Fill `out` with fresh random bytes (from the pool when small); returns `out`. */
+export function fillRandom(out: Buffer): Buffer {
+  const n = out.length;
+  if (n > POOL_SIZE / 4) return randomFillSync(out);
   if (used + n > POOL_SIZE) {
     randomFillSync(pool);
     used = 0;
   }
-  const out = Buffer.allocUnsafe(n);
   pool.copy(out, 0, used, used + n);
   pool.fill(0, used, used + n);
   used += n;
   return out;
+}
+
+/** A random 32-bit number (for kernel SPIs). */
+export function randomU32(): number {
+  if (used + 4 > POOL_SIZE) {
+    randomFillSync(pool);
+    used = 0;
+  }
+  const v = pool.readUInt32BE(used);
+  pool.fill(0, used, used + 4);
+  used += 4;
+  return v;
 }
 
 /** A random SPI of n bytes that is never all-zero (zero means "no SPI" on the wire). */

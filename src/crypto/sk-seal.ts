@@ -2,7 +2,8 @@
  * The body of the Encrypted (SK) payload: IV | ciphertext | ICV
  * (RFC 7296 section 3.14; AEAD per RFC 5282 / RFC 7634).
  */
-import { randomFillSync, timingSafeEqual } from 'node:crypto';
+import { timingSafeEqual } from 'node:crypto';
+import { fillRandom } from './random';
 import type { EncrAlg } from './encr';
 import { IntegrityError } from './errors';
 import type { IntegAlg } from './integ';
@@ -54,7 +55,7 @@ export function skSeal(
     throw new RangeError(`SK: output buffer is ${out.length} bytes, need exactly ${total}`);
   }
   const iv = out.subarray(0, encr.ivLen);
-  randomFillSync(iv);
+  fillRandom(iv);
   const padded = Buffer.alloc(plain.length + pad + 1);
   plain.copy(padded);
   padded[padded.length - 1] = pad;

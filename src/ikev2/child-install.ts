@@ -110,9 +110,20 @@ function ownFlows(sa: IkeSa, c: ChildSa): KernelFlowSpec[] {
 export function installChild(e: Engine, sa: IkeSa, c: ChildSa, withFlows: boolean): Promise<void> {
   return inKernelOrder(sa, async () => {
     c.placed = { local: sa.local, remote: sa.remote };
-    // both SAs at once, then the flows at once (under privsep each group is one IPC round trip)
-    await Promise.all([e.kernel.addSa(saSpec(e, sa, c, true)), e.kernel.addSa(saSpec(e, sa, c, false))]);
-    if (withFlows) await Promise.all(ownFlows(sa, c).map((f) => e.kernel.addFlow(f)));
+    // the SAs, then the flows, asked for in one go: adapters apply calls in the order they
+    // were made, and under privsep they travel as one batch (one IPC round trip)
+    const flows = withFlows ? ownFlows(sa, c) : [];
+    const sas = [saSpec(e, sa, c, true), saSpec(e, sa, c, false)];
+    const results = await Promise.allSettled([...sas.map((x) => e.kernel.addSa(x)), ...flows.map((f) => e.kernel.addFlow(f))]);
+    const failed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+    if (failed) {
+      // undo what did go in: no half-installed Child SA stays behind
+      await Promise.allSettled([
+        ...sas.filter((_, i) => results[i].status === 'fulfilled').map((x) => e.kernel.deleteSa(x.protocol, x.dst, x.spi)),
+        ...flows.filter((_, i) => results[sas.length + i].status === 'fulfilled').map((f) => e.kernel.deleteFlow(f)),
+      ]);
+      throw failed.reason;
+    }
     c.state = 'INSTALLED';
     e.stats.childSasInstalled++;
     const alg = describeChildAlgs(c);

@@ -11,7 +11,7 @@ import { makeChildOffer, offerPayloads, tsPayloads, answerChild, completeChild }
 import { selectProposal, checkAccepted, chosenToProposal, ikeProposalsFromConf } from './proposals';
 import { ikeAlgorithms } from './exchange-init';
 import { deleteChild } from './exchange-info';
-import { scheduleChildLifetime, scheduleIkeLifetime, clearChildTimers } from './lifetimes';
+import { scheduleChildLifetime, scheduleIkeLifetime, clearChildTimers, keepIkeExpiry } from './lifetimes';
 import { scheduleLiveness } from './liveness';
 import type { Engine } from './engine';
 import { nonce, randomSpi } from '../crypto/random';
@@ -223,6 +223,7 @@ function adoptRekeyedIke(
     old.replacedBy = fresh;
     old.state = 'REKEYED';
     for (const t of [...old.timers.keys()]) if (t !== 'ike-expire') old.clearTimer(t);
+    keepIkeExpiry(e, old); // the backstop until the peer's delete (or ours)
   }
   e.sas.add(fresh);
   fresh.state = 'ESTABLISHED';

@@ -12,6 +12,7 @@ import type { IkeSaKeys } from '../crypto/keymat';
 import type { SkSuite } from '../crypto/sk-seal';
 import type { IkeMessage } from './payload-types';
 import { SaTimers } from './sa-timers';
+import { wipeIkeKeys } from './packed-views';
 
 export type IkeState =
   | 'INIT_SENT' // initiator: IKE_SA_INIT request out
@@ -146,7 +147,7 @@ export class IkeSa {
     this.queue = [];
     this.ke?.dispose();
     this.ke = null;
-    if (this.keys) for (const b of Object.values(this.keys) as Buffer[]) b.fill(0);
+    if (this.keys) wipeIkeKeys(this.keys);
     this.keys = null;
     for (const c of this.children) wipeChildKeys(c);
     this.state = 'DEAD';

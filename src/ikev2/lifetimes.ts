@@ -18,17 +18,35 @@ function rekeyDelay(lifetimeMs: number, initiator: boolean): number {
   return initiator ? jitter(lifetimeMs) : Math.floor(lifetimeMs * (0.95 + Math.random() * 0.03));
 }
 
+/*
+ * Each lifetime is one timer at a time: the rekey timer, which arms the expiry (the
+ * hard backstop) when it fires. Half the timer entries per SA of arming both at once.
+ */
+
 export function scheduleIkeLifetime(e: Engine, sa: IkeSa): void {
   const life = sa.policy.conf.ikeLifetime * 1000;
   if (!life) return;
   const at = rekeyDelay(life, sa.initiator);
   sa.rekeyAt = Date.now() + at;
   sa.setTimer('ike-rekey', at, () => {
+    keepIkeExpiry(e, sa);
     if (sa.state === 'ESTABLISHED') rekeyIke(e, sa);
   });
-  sa.setTimer('ike-expire', life + 30_000, () => {
+}
+
+/** Arm the IKE SA's expiry (lifetime + 30 s after it was established) unless it is armed. */
+export function keepIkeExpiry(e: Engine, sa: IkeSa): void {
+  const life = sa.policy.conf.ikeLifetime * 1000;
+  if (!life || sa.timers.has('ike-expire')) return;
+  const left = (sa.establishedAt || sa.createdAt) + life + 30_000 - Date.now();
+  sa.setTimer('ike-expire', Math.max(0, left), () => {
     if (sa.state !== 'DEAD') e.deleteIkeSa(sa, 'IKE SA lifetime expired', true);
   });
+}
+
+/** Timer names of a Child SA (flat strings: the timer entries keep them). */
+function childTimer(c: ChildSa, what: 'rekey' | 'expire'): string {
+  return `child-${c.spiIn}-${what}`.normalize();
 }
 
 export function scheduleChildLifetime(e: Engine, sa: IkeSa, c: ChildSa): void {
@@ -37,16 +55,16 @@ export function scheduleChildLifetime(e: Engine, sa: IkeSa, c: ChildSa): void {
   const at = rekeyDelay(life, sa.initiator);
   c.rekeyAt = Date.now() + at;
   c.expireAt = Date.now() + life;
-  const key = `child-${c.spiIn}`;
-  sa.setTimer(`${key}-rekey`, at, () => {
+  sa.setTimer(childTimer(c, 'rekey'), at, () => {
+    if (c.state === 'DELETING' || !sa.children.includes(c)) return;
+    sa.setTimer(childTimer(c, 'expire'), Math.max(0, c.expireAt - Date.now()), () => {
+      if (c.state !== 'DELETING' && sa.children.includes(c)) deleteChild(e, sa, c, `lifetime of 0x${spiHex(c.spiIn)} expired`);
+    });
     if (c.state === 'INSTALLED' && sa.state === 'ESTABLISHED') rekeyChild(e, sa, c);
-  });
-  sa.setTimer(`${key}-expire`, life, () => {
-    if (c.state !== 'DELETING' && sa.children.includes(c)) deleteChild(e, sa, c, `lifetime of 0x${spiHex(c.spiIn)} expired`);
   });
 }
 
 export function clearChildTimers(sa: IkeSa, c: ChildSa): void {
-  sa.clearTimer(`child-${c.spiIn}-rekey`);
-  sa.clearTimer(`child-${c.spiIn}-expire`);
+  sa.clearTimer(childTimer(c, 'rekey'));
+  sa.clearTimer(childTimer(c, 'expire'));
 }

@@ -2,10 +2,27 @@
 import { createHash } from 'node:crypto';
 import { addressBytes, Endpoint } from './endpoint';
 
+/** Parsed addresses (read-only here): the same few local and peer addresses recur in every exchange. */
+const parsed = new Map<string, Buffer>();
+
+function bytesOf(address: string): Buffer {
+  let b = parsed.get(address);
+  if (!b) {
+    if (parsed.size >= 4096) parsed.clear();
+    b = addressBytes(address);
+    parsed.set(address, b);
+  }
+  return b;
+}
+
 export function natDetectionHash(spiI: Buffer, spiR: Buffer, e: Endpoint): Buffer {
-  const port = Buffer.allocUnsafe(2);
-  port.writeUInt16BE(e.port, 0);
-  return createHash('sha1').update(spiI).update(spiR).update(addressBytes(e.address)).update(port).digest();
+  const addr = bytesOf(e.address);
+  const input = Buffer.allocUnsafe(spiI.length + spiR.length + addr.length + 2);
+  let o = spiI.copy(input, 0);
+  o += spiR.copy(input, o);
+  o += addr.copy(input, o);
+  input.writeUInt16BE(e.port, o);
+  return createHash('sha1').update(input).digest();
 }
 
 /** True if any of the received hashes matches the endpoint (i.e. no NAT in between). */

@@ -12,16 +12,19 @@
  * whole slab alive, so an SA holding a dozen slices from handshake-time slabs
  * held ~4 KB of otherwise dead memory. One Buffer.alloc per SA holds it all.
  */
-import type { IkeSa } from './ike-sa';
+import type { IkeSa, IkeAlgorithms } from './ike-sa';
+import type { Endpoint } from './endpoint';
 import type { ChildSa } from './child-sa';
 import type { TrafficSelector } from './payload-types';
 import type { Identity } from '../crypto/identity';
 import type { Chosen } from './proposals';
+import type { IkeSaKeys } from '../crypto/keymat';
+import { PackedChildKeys, PackedIkeKeys, PackedSelector, wipeIkeKeys } from './packed-views';
 
 const EMPTY = Buffer.alloc(0);
 const NO_HASH_ALGS: number[] = [];
 
-/** Collects buffers, then copies them into one allocation and hands back views. */
+/** Collects buffers, then copies them into one allocation and hands back views (or offsets). */
 class Packer {
   private readonly parts: Buffer[] = [];
   private readonly sinks: Array<(b: Buffer) => void> = [];
@@ -34,6 +37,17 @@ class Packer {
     this.size += b.length;
   }
 
+  /** Copy several buffers back to back; `sink` gets the whole allocation and where they start. */
+  addRun(bs: Buffer[], sink: (blob: Buffer, at: number) => void): void {
+    const len = bs.reduce((n, b) => n + b.length, 0);
+    if (!len) return sink(EMPTY, 0);
+    const at = this.size;
+    for (const b of bs) if (b.length) this.add(b, () => undefined);
+    this.later.push((all) => sink(all, at));
+  }
+
+  private readonly later: Array<(all: Buffer) => void> = [];
+
   done(): void {
     if (!this.size) return;
     const all = Buffer.alloc(this.size); // its own ArrayBuffer, not a pool slice
@@ -43,6 +57,14 @@ class Packer {
       this.sinks[i](all.subarray(off, off + b.length));
       off += b.length;
     });
+    for (const f of this.later) f(all);
+    for (const f of this.finally) f();
+  }
+
+  private readonly finally: Array<() => void> = [];
+  /** Run once every sink has been called. */
+  afterDone(f: () => void): void {
+    this.finally.push(f);
   }
 }
 
@@ -53,30 +75,72 @@ function packIdentity(p: Packer, id: Identity | null, set: (v: Identity) => void
 }
 
 function packSelectors(p: Packer, list: TrafficSelector[], set: (v: TrafficSelector[]) => void): void {
-  const out: TrafficSelector[] = list.map((t) => ({ ...t }));
-  out.forEach((t, i) => {
-    p.add(list[i].startAddr, (b) => (t.startAddr = b));
-    p.add(list[i].endAddr, (b) => (t.endAddr = b));
+  const out: TrafficSelector[] = list.slice();
+  list.forEach((t, i) => {
+    if (t.startAddr.length !== t.endAddr.length) {
+      const copy = { ...t };
+      out[i] = copy;
+      p.add(t.startAddr, (b) => (copy.startAddr = b));
+      p.add(t.endAddr, (b) => (copy.endAddr = b));
+      return;
+    }
+    const { tsType, ipProtocol, startPort, endPort } = t;
+    const len = t.startAddr.length;
+    p.addRun([t.startAddr, t.endAddr], (blob, at) => (out[i] = new PackedSelector(tsType, ipProtocol, startPort, endPort, blob, at, len)));
   });
-  set(out);
+  p.afterDone(() => set(out));
 }
 
-function packChosen(p: Packer, ch: Chosen, set: (v: Chosen) => void): void {
-  p.add(ch.spi, (spi) => set({ ...ch, spi }));
+/*
+ * After IKE_AUTH a proposal's SPI is not needed any more (the Child SA keeps its
+ * peer's SPI as a number, the IKE SA its SPIs): the chosen transforms are the same
+ * for most SAs and are shared, frozen, as are the algorithm objects that go with them.
+ */
+const sharedChosen = new Map<string, Chosen>();
+const sharedAlgs = new WeakMap<Chosen, IkeAlgorithms>();
+const sharedLocal = new Map<string, Endpoint>();
+
+function shareChosen(ch: Chosen): Chosen {
+  const k = `${ch.protocol}|${ch.proposalNum}|${ch.encr.id}/${ch.encr.keyBits ?? ''}|${ch.prf ?? ''}|${ch.integ ?? ''}|${ch.dh ?? ''}|${ch.esn ?? ''}`;
+  let c = sharedChosen.get(k);
+  if (!c) {
+    c = Object.freeze({ ...ch, spi: EMPTY, encr: Object.freeze({ ...ch.encr }) });
+    sharedChosen.set(k.normalize(), c);
+  }
+  return c;
+}
+
+function shareAlgs(alg: IkeAlgorithms): IkeAlgorithms {
+  const chosen = shareChosen(alg.chosen);
+  let a = sharedAlgs.get(chosen);
+  if (!a || a.encr !== alg.encr || a.integ !== alg.integ || a.prf !== alg.prf) {
+    a = Object.freeze({ ...alg, chosen });
+    sharedAlgs.set(chosen, a);
+  }
+  return a;
+}
+
+/** Our own endpoint: a handful of distinct values across all SAs (endpoints are replaced, never changed in place). */
+function shareLocal(e: Endpoint): Endpoint {
+  const k = `${e.address}|${e.port}`;
+  let s = sharedLocal.get(k);
+  if (!s) {
+    if (sharedLocal.size > 1024) sharedLocal.clear();
+    s = Object.freeze({ address: e.address, port: e.port });
+    sharedLocal.set(k.normalize(), s);
+  }
+  return s;
 }
 
 function packChild(p: Packer, c: ChildSa): void {
-  packChosen(p, c.chosen, (v) => (c.chosen = v));
+  c.chosen = shareChosen(c.chosen);
   packSelectors(p, c.tsLocal, (v) => (c.tsLocal = v));
   packSelectors(p, c.tsRemote, (v) => (c.tsRemote = v));
   const k = c.keys;
-  if (!k) return;
-  const keys = { ...k };
-  p.add(k.encIn, (b) => (keys.encIn = b));
-  p.add(k.integIn, (b) => (keys.integIn = b));
-  p.add(k.encOut, (b) => (keys.encOut = b));
-  p.add(k.integOut, (b) => (keys.integOut = b));
-  c.keys = keys;
+  if (!k || k.encIn.length !== k.encOut.length || k.integIn.length !== k.integOut.length) return;
+  const e = k.encIn.length;
+  const i = k.integIn.length;
+  p.addRun([k.encIn, k.integIn, k.encOut, k.integOut], (blob, at) => (c.keys = new PackedChildKeys(blob, at, e, i)));
   // the originals are wiped once copied (below, after done())
 }
 
@@ -96,14 +160,13 @@ export function settleEstablished(sa: IkeSa): void {
   const spis = sa as unknown as { spiI: Buffer; spiR: Buffer };
   p.add(sa.spiI, (b) => (spis.spiI = b));
   p.add(sa.spiR, (b) => (spis.spiR = b));
-  const keys = { ...oldKeys, skPi: EMPTY, skPr: EMPTY };
-  p.add(oldKeys.skD, (b) => (keys.skD = b));
-  p.add(oldKeys.skAi, (b) => (keys.skAi = b));
-  p.add(oldKeys.skAr, (b) => (keys.skAr = b));
-  p.add(oldKeys.skEi, (b) => (keys.skEi = b));
-  p.add(oldKeys.skEr, (b) => (keys.skEr = b));
-  const alg = sa.alg;
-  if (alg) packChosen(p, alg.chosen, (chosen) => (sa.alg = { ...alg, chosen }));
+  let keys: IkeSaKeys = { ...oldKeys, skPi: EMPTY, skPr: EMPTY };
+  if (oldKeys.skAi.length === oldKeys.skAr.length && oldKeys.skEi.length === oldKeys.skEr.length) {
+    const [d, a, en] = [oldKeys.skD.length, oldKeys.skAi.length, oldKeys.skEi.length];
+    p.addRun([oldKeys.skD, oldKeys.skAi, oldKeys.skAr, oldKeys.skEi, oldKeys.skEr], (blob, at) => (keys = new PackedIkeKeys(blob, at, d, a, en)));
+  }
+  if (sa.alg) sa.alg = shareAlgs(sa.alg);
+  sa.local = shareLocal(sa.local);
   packIdentity(p, sa.localId, (v) => (sa.localId = v));
   packIdentity(p, sa.remoteId, (v) => (sa.remoteId = v));
   for (const c of sa.children) packChild(p, c);
@@ -115,6 +178,9 @@ export function settleEstablished(sa: IkeSa): void {
   }
   p.done();
   sa.keys = keys;
-  for (const b of Object.values(oldKeys) as Buffer[]) b.fill(0);
-  for (const k of oldChildKeys) if (k) for (const b of Object.values(k) as Buffer[]) b.fill(0);
+  if (keys instanceof PackedIkeKeys) wipeIkeKeys(oldKeys);
+  else for (const b of [oldKeys.skPi, oldKeys.skPr]) b.fill(0); // only AUTH used them
+  oldChildKeys.forEach((k, i) => {
+    if (k && sa.children[i].keys !== k) for (const b of [k.encIn, k.integIn, k.encOut, k.integOut]) b.fill(0);
+  });
 }

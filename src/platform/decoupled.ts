@@ -3,8 +3,9 @@
  * kernel, keeps an in-memory table of what it would have installed and logs it.
  * SPIs are random, unique and never in the reserved range 0..255 (RFC 4303 2.1).
  */
-import { randomBytes } from 'node:crypto';
+import { randomU32 } from '../crypto/random';
 import { debuglog } from 'node:util';
+import { SaRecord } from './sa-record';
 import type { IpsecProtocol, KernelAdapter, KernelEvent, KernelFlowSpec, KernelSaSpec, SaCounters } from './types';
 
 const defaultLog = debuglog('iked-kernel');
@@ -22,30 +23,38 @@ export function flowKey(f: KernelFlowSpec): string {
 export interface DecoupledOptions {
   /** where "would install" messages go; default: NODE_DEBUG=iked-kernel */
   log?: (msg: string) => void;
-}
-
-interface StoredSa {
-  spec: KernelSaSpec | null; // null: only an SPI was reserved
-  protocol: IpsecProtocol;
-  src: string;
-  dst: string;
+  /** whether `log` shows anything now (default: always); the messages are not built otherwise */
+  logging?: () => boolean;
 }
 
 export class DecoupledAdapter implements KernelAdapter {
   readonly name = 'decoupled';
-  private readonly sas = new Map<string, StoredSa>();
+  private readonly sas = new Map<string, SaRecord>();
   private readonly flows = new Map<string, KernelFlowSpec>();
   private readonly listeners: Array<(e: KernelEvent) => void> = [];
-  private readonly log: (msg: string) => void;
+  private readonly sink: (msg: string) => void;
+  /** Whether anyone reads the messages: they are not even built otherwise (hot path). */
+  private readonly logging: () => boolean;
   private closed = false;
 
   constructor(opts: DecoupledOptions = {}) {
-    this.log = opts.log ?? ((m) => defaultLog('%s', m));
+    this.sink = opts.log ?? ((m) => defaultLog('%s', m));
+    const always = opts.log !== undefined || defaultLog.enabled;
+    this.logging = opts.logging ?? (() => always);
+  }
+
+  private log(msg: () => string): void {
+    if (this.logging()) this.sink(msg());
   }
 
   /** what would be installed, for ikectl / tests */
   listSas(): KernelSaSpec[] {
-    return [...this.sas.values()].flatMap((s) => (s.spec ? [s.spec] : []));
+    const out: KernelSaSpec[] = [];
+    for (const r of this.sas.values()) {
+      const spec = r.spec();
+      if (spec) out.push(spec);
+    }
+    return out;
   }
 
   listFlows(): KernelFlowSpec[] {
@@ -59,12 +68,12 @@ export class DecoupledAdapter implements KernelAdapter {
   async allocSpi(protocol: IpsecProtocol, src: string, dst: string): Promise<number> {
     this.check();
     for (;;) {
-      const spi = randomBytes(4).readUInt32BE(0);
+      const spi = randomU32();
       if (spi < 256) continue;
       const k = saKey(protocol, dst, spi);
       if (this.sas.has(k)) continue;
-      this.sas.set(k, { spec: null, protocol, src, dst });
-      this.log(`decoupled: would allocate ${protocol} SPI 0x${spi.toString(16)} ${src} -> ${dst}`);
+      this.sas.set(k, SaRecord.larval(protocol, src, dst, spi));
+      this.log(() => `decoupled: would allocate ${protocol} SPI 0x${spi.toString(16)} ${src} -> ${dst}`);
       return spi;
     }
   }
@@ -73,17 +82,19 @@ export class DecoupledAdapter implements KernelAdapter {
     this.check();
     const k = saKey(sa.protocol, sa.dst, sa.spi);
     const cur = this.sas.get(k);
-    if (cur?.spec) throw new Error(`decoupled: SA ${k} already exists (EEXIST)`);
-    this.sas.set(k, { spec: cloneSa(sa), protocol: sa.protocol, src: sa.src, dst: sa.dst });
-    this.log(`decoupled: would add SA ${describeSa(sa)}`);
+    if (cur?.installed) throw new Error(`decoupled: SA ${k} already exists (EEXIST)`);
+    this.sas.set(k, SaRecord.of(sa));
+    this.log(() => `decoupled: would add SA ${describeSa(sa)}`);
   }
 
   async updateSa(sa: KernelSaSpec): Promise<void> {
     this.check();
     const k = saKey(sa.protocol, sa.dst, sa.spi);
-    if (!this.sas.has(k)) throw new Error(`decoupled: SA ${k} not found (ESRCH)`);
-    this.sas.set(k, { spec: cloneSa(sa), protocol: sa.protocol, src: sa.src, dst: sa.dst });
-    this.log(`decoupled: would update SA ${describeSa(sa)}`);
+    const cur = this.sas.get(k);
+    if (!cur) throw new Error(`decoupled: SA ${k} not found (ESRCH)`);
+    cur.wipe();
+    this.sas.set(k, SaRecord.of(sa));
+    this.log(() => `decoupled: would update SA ${describeSa(sa)}`);
   }
 
   async deleteSa(protocol: IpsecProtocol, dst: string, spi: number): Promise<void> {
@@ -91,10 +102,9 @@ export class DecoupledAdapter implements KernelAdapter {
     const k = saKey(protocol, dst, spi);
     const cur = this.sas.get(k);
     if (!cur) throw new Error(`decoupled: SA ${k} not found (ESRCH)`);
-    cur.spec?.encr?.key.fill(0);
-    cur.spec?.integ?.key.fill(0);
+    cur.wipe();
     this.sas.delete(k);
-    this.log(`decoupled: would delete SA ${k}`);
+    this.log(() => `decoupled: would delete SA ${k}`);
   }
 
   async addFlow(f: KernelFlowSpec): Promise<void> {
@@ -102,30 +112,27 @@ export class DecoupledAdapter implements KernelAdapter {
     const k = flowKey(f);
     if (this.flows.has(k)) throw new Error(`decoupled: flow ${k} already exists (EEXIST)`);
     this.flows.set(k, { ...f });
-    this.log(`decoupled: would add flow ${k} via ${f.protocol}/${f.mode} ${f.tunnelSrc} -> ${f.tunnelDst} reqid ${f.reqid}`);
+    this.log(() => `decoupled: would add flow ${k} via ${f.protocol}/${f.mode} ${f.tunnelSrc} -> ${f.tunnelDst} reqid ${f.reqid}`);
   }
 
   async deleteFlow(f: KernelFlowSpec): Promise<void> {
     this.check();
     const k = flowKey(f);
     if (!this.flows.delete(k)) throw new Error(`decoupled: flow ${k} not found (ENOENT)`);
-    this.log(`decoupled: would delete flow ${k}`);
+    this.log(() => `decoupled: would delete flow ${k}`);
   }
 
   async getCounters(protocol: IpsecProtocol, dst: string, spi: number): Promise<SaCounters> {
     this.check();
     const k = saKey(protocol, dst, spi);
-    if (!this.sas.get(k)?.spec) throw new Error(`decoupled: SA ${k} not found (ESRCH)`);
+    if (!this.sas.get(k)?.installed) throw new Error(`decoupled: SA ${k} not found (ESRCH)`);
     return { bytes: 0, packets: 0, lastUse: 0 };
   }
 
   async flush(): Promise<void> {
     this.check();
-    for (const s of this.sas.values()) {
-      s.spec?.encr?.key.fill(0);
-      s.spec?.integ?.key.fill(0);
-    }
-    this.log(`decoupled: would flush ${this.sas.size} SAs and ${this.flows.size} flows`);
+    for (const r of this.sas.values()) r.wipe();
+    this.log(() => `decoupled: would flush ${this.sas.size} SAs and ${this.flows.size} flows`);
     this.sas.clear();
     this.flows.clear();
   }
@@ -140,31 +147,6 @@ export class DecoupledAdapter implements KernelAdapter {
     this.closed = true;
     this.listeners.length = 0;
   }
-}
-
-/** A copy; both keys share one allocation of their own (not a slice of Node's shared pool, which it would keep alive). */
-function cloneSa(sa: KernelSaSpec): KernelSaSpec {
-  const eLen = sa.encr ? sa.encr.key.length : 0;
-  const keys = Buffer.alloc(eLen + (sa.integ ? sa.integ.key.length : 0));
-  if (sa.encr) sa.encr.key.copy(keys, 0);
-  if (sa.integ) sa.integ.key.copy(keys, eLen);
-  // a plain literal, no spread-then-override: that path gives every clone a hidden class of its own (~300 bytes)
-  const { encr, integ, lifetime, encap, selector } = sa;
-  return {
-    protocol: sa.protocol,
-    mode: sa.mode,
-    src: sa.src,
-    dst: sa.dst,
-    spi: sa.spi,
-    reqid: sa.reqid,
-    encr: encr ? { ianaId: encr.ianaId, keyBits: encr.keyBits, key: keys.subarray(0, eLen), icvLen: encr.icvLen } : undefined,
-    integ: integ ? { ianaId: integ.ianaId, key: keys.subarray(eLen) } : undefined,
-    esn: sa.esn,
-    replayWindow: sa.replayWindow,
-    lifetime: { softSeconds: lifetime.softSeconds, hardSeconds: lifetime.hardSeconds, softBytes: lifetime.softBytes, hardBytes: lifetime.hardBytes },
-    encap: encap ? { sport: encap.sport, dport: encap.dport } : undefined,
-    selector: selector ? { src: selector.src, dst: selector.dst, proto: selector.proto } : undefined,
-  };
 }
 
 /** one-line description of an SA, without key material */

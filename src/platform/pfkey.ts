@@ -5,6 +5,7 @@
  * Remembers what it installed so that flush() removes only ours.
  */
 import { pfkeyAlgorithms } from './algorithms';
+import { inCallOrder } from './call-order';
 import { InstalledState } from './installed-state';
 import { loadKernelAddon, type KernelAddon, type NativeHandle } from './native-binding';
 import {
@@ -65,7 +66,7 @@ export class PfkeyAdapter implements KernelAdapter {
       if (err.code === 'EAFNOSUPPORT') throw new Error(`kernel has no PF_KEY support (is af_key loaded?): ${err.message}`);
       throw new Error(`cannot open PF_KEY socket: ${err.message}`);
     }
-    return new PfkeyAdapter(name, a, h);
+    return new PfkeyAdapter(name, inCallOrder(a, ['pfkeyRequest']), h);
   }
 
   private check(): void {

@@ -12,6 +12,8 @@ export interface OpenKernelOptions {
   decoupled?: boolean;
   /** log sink for the decoupled adapter */
   log?: DecoupledOptions['log'];
+  /** whether `log` shows anything now */
+  logging?: DecoupledOptions['logging'];
   /** for tests: pretend to be another OS */
   platform?: NodeJS.Platform;
 }
@@ -21,7 +23,7 @@ function msg(e: unknown): string {
 }
 
 export async function openKernel(opts: OpenKernelOptions = {}): Promise<KernelAdapter> {
-  if (opts.decoupled || opts.force === 'decoupled') return new DecoupledAdapter({ log: opts.log });
+  if (opts.decoupled || opts.force === 'decoupled') return new DecoupledAdapter({ log: opts.log, logging: opts.logging });
   const platform = opts.platform ?? os.platform();
   switch (platform) {
     case 'linux': {

@@ -4,6 +4,7 @@
  * removes only our SAs and policies.
  */
 import { xfrmAlgorithms } from './algorithms';
+import { inCallOrder } from './call-order';
 import { InstalledState } from './installed-state';
 import { loadKernelAddon, type KernelAddon, type NativeFlow, type NativeHandle, type NativeXfrmEvent } from './native-binding';
 import type { IpsecProtocol, KernelAdapter, KernelEvent, KernelFlowSpec, KernelSaSpec, SaCounters } from './types';
@@ -72,7 +73,7 @@ export class XfrmAdapter implements KernelAdapter {
         throw new Error(`XFRM ESP probe failed: ${err.message}`);
       }
     }
-    return new XfrmAdapter(a, h);
+    return new XfrmAdapter(inCallOrder(a, ['xfrmAllocSpi', 'xfrmAddSa', 'xfrmDeleteSa', 'xfrmPolicy', 'xfrmGetSa']), h);
   }
 
   private check(): void {

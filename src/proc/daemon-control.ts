@@ -132,7 +132,7 @@ export class DaemonControlImpl implements DaemonControl {
   }
 
   async setCoupled(coupled: boolean): Promise<void> {
-    const next = await openKernel({ decoupled: !coupled, log: (m: string) => this.log.debug(m) });
+    const next = await openKernel({ decoupled: !coupled, log: (m: string) => this.log.debug(m), logging: () => this.log.getVerbose() >= 2 });
     const prev = this.e.kernel;
     this.e.kernel = next;
     await prev.flush().catch(() => undefined);

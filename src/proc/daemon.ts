@@ -59,7 +59,7 @@ export async function runDaemon(opts: IkedOptions, log: Logger): Promise<void> {
   }
   const { config } = loaded.value;
   const decoupled = config.options.decouple;
-  const kernel = await openKernel({ decoupled, force: kernelFromEnv(), log: (m: string) => log.debug(m) });
+  const kernel = await openKernel({ decoupled, force: kernelFromEnv(), log: (m: string) => log.debug(m), logging: () => log.getVerbose() >= 2 });
   log.info(`kernel: ${kernel.name}${decoupled ? ' (decoupled: nothing is loaded into the kernel)' : ''}`);
 
   const ca = new CaService(ikedDir(), log);

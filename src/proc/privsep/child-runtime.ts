@@ -80,5 +80,7 @@ export function startChild(expected: Role, parentMaxFrame?: number): ChildRuntim
   // the parent decides when children stop: ^C and SIGHUP go to the parent only
   process.on('SIGINT', () => undefined);
   process.on('SIGHUP', () => undefined);
+  // the parent's SIGTERM at teardown: a normal exit (exit handlers run, e.g. node --cpu-prof writes its profile)
+  process.on('SIGTERM', () => process.exit(0));
   return { args, log, parent, fatal, channel };
 }

@@ -52,7 +52,7 @@ export async function runPrivsepDaemon(opts: IkedOptions, log: Logger): Promise<
   }
   const { config } = first.value;
   const decoupled = config.options.decouple;
-  const kernel = await openKernel({ decoupled, force: kernelFromEnv(), log: (m: string) => log.debug(m) });
+  const kernel = await openKernel({ decoupled, force: kernelFromEnv(), log: (m: string) => log.debug(m), logging: () => log.getVerbose() >= 2 });
   log.info(`kernel: ${kernel.name}${decoupled ? ' (decoupled: nothing is loaded into the kernel)' : ''}`);
   let sockets: BoundSocket[];
   try {
@@ -208,7 +208,7 @@ class Supervisor {
 
   private async couple(coupled: boolean): Promise<void> {
     if (!this.ks) throw new Error('kernel service not running');
-    const next = await openKernel({ decoupled: !coupled, log: (m: string) => this.log.debug(m) });
+    const next = await openKernel({ decoupled: !coupled, log: (m: string) => this.log.debug(m), logging: () => this.log.getVerbose() >= 2 });
     const prev = this.ks.swap(next);
     this.kernel = next;
     await prev.flush().catch(() => undefined);

@@ -1,0 +1,142 @@
+/**
+ * What the decoupled adapter keeps of an SA it "would have installed": a small
+ * record of the per-SA values (SPI, reqid, addresses, one buffer with both keys)
+ * and a shared, interned shape for what many SAs have in common (protocol, mode,
+ * algorithms, lifetimes). A full KernelSaSpec is rebuilt only when asked for.
+ */
+import type { IpsecProtocol, KernelSaSpec } from './types';
+
+interface SaShape {
+  readonly protocol: IpsecProtocol;
+  readonly mode: KernelSaSpec['mode'];
+  readonly encr: { ianaId: number; keyBits: number; icvLen?: number; keyLen: number } | null;
+  readonly integ: { ianaId: number; keyLen: number } | null;
+  readonly esn: boolean;
+  readonly replayWindow: number;
+  readonly lifetime: KernelSaSpec['lifetime'];
+}
+
+/** Per-SA values that are rare (NAT-T ports, a selector): kept only when present. */
+interface SaExtra {
+  encap?: { sport: number; dport: number };
+  selector?: { src: string; dst: string; proto: number };
+}
+
+const shapes = new Map<string, SaShape>();
+let lastShape: SaShape | null = null;
+
+/** Whether `s` describes `sa` (the common case: the same shape as the SA before). */
+function fits(s: SaShape, sa: KernelSaSpec): boolean {
+  const { encr, integ, lifetime: l } = sa;
+  const sl = s.lifetime;
+  return (
+    s.protocol === sa.protocol &&
+    s.mode === sa.mode &&
+    s.esn === sa.esn &&
+    s.replayWindow === sa.replayWindow &&
+    (encr ? !!s.encr && s.encr.ianaId === encr.ianaId && s.encr.keyBits === encr.keyBits && s.encr.icvLen === encr.icvLen && s.encr.keyLen === encr.key.length : !s.encr) &&
+    (integ ? !!s.integ && s.integ.ianaId === integ.ianaId && s.integ.keyLen === integ.key.length : !s.integ) &&
+    sl.softSeconds === l.softSeconds &&
+    sl.hardSeconds === l.hardSeconds &&
+    sl.softBytes === l.softBytes &&
+    sl.hardBytes === l.hardBytes
+  );
+}
+
+function shapeOf(sa: KernelSaSpec): SaShape {
+  if (lastShape && fits(lastShape, sa)) return lastShape;
+  lastShape = internShape(sa);
+  return lastShape;
+}
+
+function internShape(sa: KernelSaSpec): SaShape {
+  const { encr, integ, lifetime: l } = sa;
+  const k =
+    `${sa.protocol} ${sa.mode} ${encr ? `${encr.ianaId}/${encr.keyBits}/${encr.icvLen ?? ''}/${encr.key.length}` : '-'} ` +
+    `${integ ? `${integ.ianaId}/${integ.key.length}` : '-'} ${sa.esn ? 1 : 0} ${sa.replayWindow} ${l.softSeconds} ${l.hardSeconds} ${l.softBytes} ${l.hardBytes}`;
+  let s = shapes.get(k);
+  if (!s) {
+    s = {
+      protocol: sa.protocol,
+      mode: sa.mode,
+      encr: encr ? { ianaId: encr.ianaId, keyBits: encr.keyBits, icvLen: encr.icvLen, keyLen: encr.key.length } : null,
+      integ: integ ? { ianaId: integ.ianaId, keyLen: integ.key.length } : null,
+      esn: sa.esn,
+      replayWindow: sa.replayWindow,
+      lifetime: { ...l },
+    };
+    shapes.set(k.normalize(), s);
+  }
+  return s;
+}
+
+export class SaRecord {
+  private constructor(
+    readonly protocol: IpsecProtocol,
+    readonly src: string,
+    readonly dst: string,
+    readonly spi: number,
+    /** null: only the SPI is reserved (allocSpi) */
+    private readonly shape: SaShape | null,
+    private readonly reqid: number,
+    /** encryption key then integrity key, in one allocation of their own (never a pool slice) */
+    private readonly keys: Buffer | null,
+    private readonly extra: SaExtra | null,
+  ) {}
+
+  static larval(protocol: IpsecProtocol, src: string, dst: string, spi: number): SaRecord {
+    return new SaRecord(protocol, src, dst, spi, null, 0, null, null);
+  }
+
+  /** A copy of `sa`: the keys are copied, the caller's buffers are not kept. */
+  static of(sa: KernelSaSpec): SaRecord {
+    const eLen = sa.encr ? sa.encr.key.length : 0;
+    const iLen = sa.integ ? sa.integ.key.length : 0;
+    let keys: Buffer | null = null;
+    if (eLen + iLen) {
+      keys = Buffer.alloc(eLen + iLen);
+      if (sa.encr) sa.encr.key.copy(keys, 0);
+      if (sa.integ) sa.integ.key.copy(keys, eLen);
+    }
+    const extra: SaExtra | null =
+      sa.encap || sa.selector
+        ? {
+            encap: sa.encap ? { sport: sa.encap.sport, dport: sa.encap.dport } : undefined,
+            selector: sa.selector ? { src: sa.selector.src, dst: sa.selector.dst, proto: sa.selector.proto } : undefined,
+          }
+        : null;
+    return new SaRecord(sa.protocol, sa.src, sa.dst, sa.spi, shapeOf(sa), sa.reqid, keys, extra);
+  }
+
+  get installed(): boolean {
+    return this.shape !== null;
+  }
+
+  /** The full spec (keys as views of this record's buffer), or null for a reserved SPI. */
+  spec(): KernelSaSpec | null {
+    const s = this.shape;
+    if (!s) return null;
+    const eLen = s.encr ? s.encr.keyLen : 0;
+    const keys = this.keys ?? Buffer.alloc(0);
+    return {
+      protocol: s.protocol,
+      mode: s.mode,
+      src: this.src,
+      dst: this.dst,
+      spi: this.spi,
+      reqid: this.reqid,
+      encr: s.encr ? { ianaId: s.encr.ianaId, keyBits: s.encr.keyBits, key: keys.subarray(0, eLen), icvLen: s.encr.icvLen } : undefined,
+      integ: s.integ ? { ianaId: s.integ.ianaId, key: keys.subarray(eLen, eLen + s.integ.keyLen) } : undefined,
+      esn: s.esn,
+      replayWindow: s.replayWindow,
+      lifetime: { ...s.lifetime },
+      encap: this.extra?.encap ? { ...this.extra.encap } : undefined,
+      selector: this.extra?.selector ? { ...this.extra.selector } : undefined,
+    };
+  }
+
+  /** Zero the keys (the record is being dropped). */
+  wipe(): void {
+    this.keys?.fill(0);
+  }
+}
