@@ -1,4 +1,4 @@
-/** Command line of `npm run bench -- [--quick] [--cases a,b] [--count N] [--warmup N] [--hold N] [--no-charon] [--no-hold] [--no-privsep] [--window N]`. */
+/** Command line of `npm run bench -- [--quick] [--cases a,b] [--count N] [--warmup N] [--hold N] [--accumulate] [--no-charon] [--no-hold] [--no-privsep] [--window N]`. */
 import { ALL_CASES, CaseName } from './bench-configs';
 
 export interface BenchOptions {
@@ -17,6 +17,11 @@ export interface BenchOptions {
   charon: boolean;
   window: number;
   clientAddresses: number;
+  /**
+   * Keep every SA up (the responders hold warm-up + measured SAs) instead of the
+   * client deleting each one once established (the default).
+   */
+  accumulate: boolean;
   /** Run our iked privilege-separated (the default as root) or as one process (--no-privsep). */
   privsep: boolean;
 }
@@ -33,6 +38,7 @@ export function parseBenchArgs(argv: string[]): BenchOptions {
     window: 32,
     clientAddresses: 8,
     privsep: true,
+    accumulate: false,
   };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
@@ -45,6 +51,7 @@ export function parseBenchArgs(argv: string[]): BenchOptions {
     else if (a === '--no-charon') o.charon = false;
     else if (a === '--no-hold') o.hold = 0;
     else if (a === '--no-privsep') o.privsep = false;
+    else if (a === '--accumulate') o.accumulate = true;
     else if (a === '--count') o.count = num();
     else if (a === '--warmup') o.warmup = num();
     else if (a === '--hold') o.hold = num();
@@ -53,7 +60,7 @@ export function parseBenchArgs(argv: string[]): BenchOptions {
       const list = (argv[++i] ?? '').split(',').filter(Boolean);
       for (const c of list) if (!ALL_CASES.includes(c as CaseName)) throw new Error(`unknown case '${c}' (cases: ${ALL_CASES.join(', ')})`);
       o.cases = list as CaseName[];
-    } else throw new Error(`unknown option '${a}' (options: --quick --cases LIST --count N --warmup N --hold N --window N --no-charon --no-hold --no-privsep)`);
+    } else throw new Error(`unknown option '${a}' (options: --quick --cases LIST --count N --warmup N --hold N --window N --accumulate --no-charon --no-hold --no-privsep)`);
   }
   return o;
 }

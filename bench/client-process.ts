@@ -57,10 +57,13 @@ export class ClientProcess {
     return c;
   }
 
-  /** Establish `count` SAs (client numbers first..first+count-1), `window` at a time. */
-  async run(count: number, first: number, window: number, progressEvery = 1000): Promise<DoneEvent> {
+  /**
+   * Establish `count` SAs (client numbers first..first+count-1), `window` at a time;
+   * with `release` each is deleted (INFORMATIONAL) as soon as it is established.
+   */
+  async run(count: number, first: number, window: number, progressEvery = 1000, release = false): Promise<DoneEvent> {
     const p = this.next();
-    this.child.stdin!.write(encodeLine({ cmd: 'run', count, first, window, progressEvery }));
+    this.child.stdin!.write(encodeLine({ cmd: 'run', count, first, window, progressEvery, release }));
     const e = await p;
     if (e.type !== 'done') throw new Error(e.type === 'error' ? e.message : `unexpected client event ${e.type}`);
     return e;

@@ -14,6 +14,8 @@ async function main(): Promise<void> {
   const c = benchCase(name);
   const auths = c.auth === 'rsa' ? await benchPki().then((p) => p.authProviders()) : undefined;
   const pair = makePair(c, 4, auths);
+  // IKED_INPROC_RELEASE=1: each SA is deleted once established (as the bench's measured runs do)
+  for (const lc of pair.clients) lc.release = process.env.IKED_INPROC_RELEASE === '1';
   await runLoad(pair.clients, 200, 32, 1_000_000); // warm-up
   const cpu0 = process.cpuUsage();
   const r = await runLoad(pair.clients, count, 32);

@@ -58,6 +58,7 @@ async function main(): Promise<void> {
     if (!line.trim()) continue;
     const cmd = JSON.parse(line) as ClientCommand;
     if (cmd.cmd === 'quit') break;
+    for (const c of clients) c.release = cmd.release === true;
     const r = await runLoad(clients, cmd.count, cmd.window, cmd.first, (done, ms) => emit({ type: 'progress', done, ms }), cmd.progressEvery);
     emit({ type: 'done', ...r });
   }

@@ -68,6 +68,8 @@ export class LoadClient {
   private readonly base: Policy;
   private readonly waiters = new Map<IkeSa, (o: SaOutcome) => void>();
   private readonly perSaIdentity: boolean;
+  /** Delete each SA (INFORMATIONAL to the responder) once it is established: the responder holds few SAs. */
+  release = false;
 
   constructor(o: LoadEngineOptions) {
     const r = parseConfigText(o.confText, 'load-client.conf', { checkPermissions: false, interfaces: () => undefined });
@@ -97,7 +99,9 @@ export class LoadClient {
   private onEvent(kind: string, _message: string, spi?: string): void {
     if (kind !== 'established' || !spi) return;
     const sa = this.bySpi.get(spi);
-    if (sa) this.finish(sa, { ok: true, reason: 'established', ms: Date.now() - sa.createdAt });
+    if (!sa) return;
+    this.finish(sa, { ok: true, reason: 'established', ms: Date.now() - sa.createdAt });
+    if (this.release) this.engine.deleteIkeSa(sa, 'released by the load client', true);
   }
 
   private finish(sa: IkeSa, o: SaOutcome): void {
