@@ -139,11 +139,18 @@ export function installChild(e: Engine, sa: IkeSa, c: ChildSa, withFlows: boolea
 export function uninstallChild(e: Engine, sa: IkeSa, c: ChildSa, withFlows: boolean): Promise<void> {
   return inKernelOrder(sa, async () => {
     const at = c.placed ?? { local: sa.local, remote: sa.remote };
-    try {
-      await Promise.all([e.kernel.deleteSa(c.protocol, at.local.address, c.spiIn), e.kernel.deleteSa(c.protocol, at.remote.address, c.spiOut)]);
-      if (withFlows) await Promise.all(ownFlowsOf(sa, flowSpecsFor(at.local.address, at.remote.address, c)).map((f) => e.kernel.deleteFlow(f)));
-    } catch (err) {
-      e.log.info(`${e.spiTag(sa)}: removing Child SA 0x${spiHex(c.spiIn)}: ${err instanceof Error ? err.message : String(err)}`);
+    // the SAs and then the flows asked for in one go (one batch under privsep); each may fail on its own
+    const flows = withFlows ? ownFlowsOf(sa, flowSpecsFor(at.local.address, at.remote.address, c)) : [];
+    const results = await Promise.allSettled([
+      e.kernel.deleteSa(c.protocol, at.local.address, c.spiIn),
+      e.kernel.deleteSa(c.protocol, at.remote.address, c.spiOut),
+      ...flows.map((f) => e.kernel.deleteFlow(f)),
+    ]);
+    for (const r of results) {
+      if (r.status === 'rejected') {
+        const err = r.reason as unknown;
+        e.log.info(`${e.spiTag(sa)}: removing Child SA 0x${spiHex(c.spiIn)}: ${err instanceof Error ? err.message : String(err)}`);
+      }
     }
   });
 }

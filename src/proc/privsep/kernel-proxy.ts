@@ -63,10 +63,14 @@ export class KernelProxy implements KernelAdapter {
     await this.parent.request(M.kFlush, null, empty);
   }
 
-  /** Queue a request; the queue goes out once the current tick's synchronous code is done. */
+  /**
+   * Queue a request; the queue goes out once the event loop has run what is ready
+   * (setImmediate: after every datagram and reply of this poll phase was handled), so
+   * the kernel work of many SAs under load travels in one frame, one round trip.
+   */
   private send<R>(t: BatchableType, b: unknown, check: Check<R>): Promise<R> {
     return new Promise<R>((resolve, reject) => {
-      if (this.queue.length === 0) queueMicrotask(() => this.sendQueued());
+      if (this.queue.length === 0) setImmediate(() => this.sendQueued());
       this.queue.push({ t, b, check, resolve: resolve as (v: unknown) => void, reject });
       if (this.queue.length >= MAX_BATCH) this.sendQueued();
     });
