@@ -30,11 +30,31 @@ export function childProtocol(sa: IkeSa): 'esp' | 'ah' {
   return sa.policy.saProtocol === PROTOCOL.AH ? 'ah' : 'esp';
 }
 
+/**
+ * The policy's Child SA proposals as the kernel adapter can install them, computed
+ * once per (childsa list, protocol, PFS, adapter) and shared (frozen): matching a
+ * peer's offer does not rebuild them for every SA.
+ */
+const proposalCache = new WeakMap<object, Map<string, readonly Proposal[]>>();
+
+function ourChildProposals(e: Engine, sa: IkeSa, pfs: boolean): Proposal[] {
+  const list = sa.policy.conf.childsa;
+  let m = proposalCache.get(list);
+  if (!m) proposalCache.set(list, (m = new Map()));
+  const k = `${e.kernel.name}|${sa.policy.saProtocol}|${pfs ? 1 : 0}`;
+  let ps = m.get(k);
+  if (!ps) {
+    ps = Object.freeze(kernelProposals(e.kernel.name, childProposalsFromConf(list, sa.policy.saProtocol, Buffer.alloc(0), pfs)).map((p) => Object.freeze(p)));
+    m.set(k, ps);
+  }
+  return ps as Proposal[];
+}
+
 /** Our offer: a fresh inbound SPI from the kernel, the policy's proposals and selectors. */
 export async function makeChildOffer(e: Engine, sa: IkeSa, pfs: boolean, rekeyOf?: ChildSa): Promise<ChildOffer> {
   const protocol = childProtocol(sa);
   const conf = sa.policy.conf;
-  const usable = kernelProposals(e.kernel.name, childProposalsFromConf(conf.childsa, sa.policy.saProtocol, Buffer.alloc(0), pfs));
+  const usable = ourChildProposals(e, sa, pfs);
   if (!usable.length) {
     throw new Error(`policy '${sa.policy.name}': no childsa transform can be installed by the ${e.kernel.name} kernel adapter`);
   }
@@ -95,7 +115,7 @@ export async function answerChild(
   const offered = inIkeAuth ? withoutDh(saP.proposals) : saP.proposals;
   // a policy with PFS groups insists on a key exchange in CREATE_CHILD_SA (never in IKE_AUTH)
   const policyPfs = conf.childsa.some((p) => p.dh.some((g) => g !== 0));
-  const ours = kernelProposals(e.kernel.name, childProposalsFromConf(conf.childsa, sa.policy.saProtocol, Buffer.alloc(0), gir !== null || (!inIkeAuth && policyPfs)));
+  const ours = ourChildProposals(e, sa, gir !== null || (!inIkeAuth && policyPfs));
   const chosen = selectProposal(offered, ours);
   if (!chosen || chosen.spi.length !== 4) return { ok: false, notify: NOTIFY.NO_PROPOSAL_CHOSEN, reason: 'no acceptable Child SA proposal' };
   // selectors: the peer's TSi is our remote side

@@ -91,9 +91,13 @@ export function addressInNetwork(address: string, n: Network | null): boolean {
   } catch {
     return false;
   }
-  const { start, end } = networkRange(n);
-  return Buffer.compare(b, start) >= 0 && Buffer.compare(b, end) <= 0;
+  let r = ranges.get(n);
+  if (!r) ranges.set(n, (r = networkRange(n)));
+  return Buffer.compare(b, r.start) >= 0 && Buffer.compare(b, r.end) <= 0;
 }
+
+/** Each policy network's first and last address, computed once (every IKE_SA_INIT looks them up). */
+const ranges = new WeakMap<Network, ReturnType<typeof networkRange>>();
 
 /**
  * iked's evaluation: policies are tried in order, the last match wins, a `quick`
