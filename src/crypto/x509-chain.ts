@@ -4,7 +4,7 @@
  * cA and pathLenConstraint, keyUsage keyCertSign, unknown critical extensions.
  */
 import { X509Certificate } from 'node:crypto';
-import { parsedCertificate } from './x509-parse';
+import { parsedCertificate, certificatePublicKey } from './x509-parse';
 import { KEY_USAGE, UNDERSTOOD_EXTENSIONS } from './x509-extensions';
 import { decodeDn, dnEquals, formatDnDer } from './x509-dn';
 
@@ -45,15 +45,28 @@ function checkCritical(cert: X509Certificate): string | undefined {
   return undefined;
 }
 
+/** Signatures already checked: whether `cert` verifies with the key of an issuer (a fact that never changes). */
+const signatureChecked = new WeakMap<X509Certificate, WeakMap<X509Certificate, boolean>>();
+
+function signedBy(cert: X509Certificate, issuer: X509Certificate): boolean {
+  let m = signatureChecked.get(cert);
+  if (!m) signatureChecked.set(cert, (m = new WeakMap()));
+  let ok = m.get(issuer);
+  if (ok === undefined) {
+    try {
+      ok = cert.verify(certificatePublicKey(issuer));
+    } catch {
+      ok = false;
+    }
+    m.set(issuer, ok);
+  }
+  return ok;
+}
+
 /** Why `issuer` cannot have issued `cert` as a CA, or undefined if it can. */
 function issuerProblem(cert: X509Certificate, issuer: X509Certificate): string | undefined {
   const ip = parsedCertificate(issuer);
-  let sigOk = false;
-  try {
-    sigOk = cert.verify(issuer.publicKey);
-  } catch {
-    sigOk = false;
-  }
+  const sigOk = signedBy(cert, issuer);
   if (!sigOk) return `signature of ${label(cert)} does not verify with the key of ${label(issuer)}`;
   if (!ip.basicConstraints?.ca) return `issuer ${label(issuer)} is not a CA (basicConstraints cA missing)`;
   if (ip.keyUsage && !ip.keyUsage.has(KEY_USAGE.keyCertSign)) {

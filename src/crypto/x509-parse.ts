@@ -104,6 +104,32 @@ export function parsedCertificate(cert: X509Certificate): ParsedCertificate {
 
 const PEM_CERT = /-----BEGIN (?:X509 |TRUSTED )?CERTIFICATE-----[\s\S]+?-----END (?:X509 |TRUSTED )?CERTIFICATE-----/g;
 
+/*
+ * Certificates received again and again (every IKE_AUTH of a peer carries its
+ * certificate) are parsed once: by DER, a bounded set of recent ones. An
+ * X509Certificate is immutable; what depends on time or revocation is checked anew.
+ */
+const byDer = new Map<string, X509Certificate>();
+const MAX_CACHED_CERTS = 4096;
+
+/** The certificate's public key, extracted once per certificate object. */
+const publicKeys = new WeakMap<X509Certificate, KeyObject>();
+export function certificatePublicKey(cert: X509Certificate): KeyObject {
+  let k = publicKeys.get(cert);
+  if (!k) publicKeys.set(cert, (k = cert.publicKey));
+  return k;
+}
+
+function fromDer(der: Buffer, what: string): X509Certificate {
+  const k = der.toString('latin1');
+  let cert = byDer.get(k);
+  if (cert) return cert;
+  cert = fromBytes(der, what);
+  if (byDer.size >= MAX_CACHED_CERTS) byDer.delete(byDer.keys().next().value as string);
+  byDer.set(k, cert);
+  return cert;
+}
+
 function fromBytes(data: Buffer | string, what: string): X509Certificate {
   let cert: X509Certificate;
   try {
@@ -123,7 +149,7 @@ export function loadCertificate(pemOrDer: Buffer): X509Certificate {
     if (all.length === 0) throw new Error('no CERTIFICATE block in PEM input');
     return all[0];
   }
-  return fromBytes(pemOrDer, 'DER input');
+  return fromDer(pemOrDer, 'DER input');
 }
 
 /** Loads every CERTIFICATE block of a PEM text (a bundle); other blocks are skipped. */

@@ -11,6 +11,7 @@ export {
   spkiDer,
   spkiSha1,
   parsedCertificate,
+  certificatePublicKey,
 } from './x509-parse';
 export type { ParsedCertificate } from './x509-parse';
 export { certMatchesIdentity } from './x509-identity';

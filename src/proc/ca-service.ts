@@ -15,7 +15,7 @@ import type { AuthProvider, LocalAuth, PeerCert, VerifyResult } from '../ikev2/a
 import type { OcspConf, PolicyConf } from '../conf/types';
 import type { Logger } from '../log/logger';
 import { Identity, formatIdentity } from '../crypto/identity';
-import { CertStore, certMatchesIdentity, verifyChain, spkiSha1, loadCertificate } from '../crypto/x509';
+import { CertStore, certMatchesIdentity, verifyChain, spkiSha1, loadCertificate, certificatePublicKey } from '../crypto/x509';
 import { loadPrivateKey, publicKeyFromRaw, rawPublicKeyData } from '../crypto/keystore';
 import { signAuth, verifyAuth, authMethodForKey, chooseSignatureHash, DEFAULT_SIGNATURE_HASHES } from '../crypto/auth-signature';
 import { CrlStore } from '../crypto/x509-crl';
@@ -190,7 +190,7 @@ export class CaService implements AuthProvider {
       if (!revocation.ok) return revocation;
       verified = r.chain;
       if (!certMatchesIdentity(leaf, remoteId)) return { ok: false, reason: `certificate ${leaf.subject.replace(/\n/g, ', ')} does not match identity ${formatIdentity(remoteId)}` };
-      pub = leaf.publicKey;
+      pub = certificatePublicKey(leaf);
     } else {
       const raw = certs.find((c) => c.encoding === CERT.RAW_PUBKEY);
       if (raw) {
