@@ -1,4 +1,4 @@
-/** Command line of `npm run bench -- [--quick] [--cases a,b] [--count N] [--warmup N] [--hold N] [--accumulate] [--no-charon] [--no-hold] [--no-privsep] [--window N]`. */
+/** Command line of `npm run bench -- [--quick] [--cases a,b] [--count N] [--warmup N] [--segments N] [--hold N] [--accumulate] [--no-charon] [--no-hold] [--no-privsep] [--window N]`. */
 import { ALL_CASES, CaseName } from './bench-configs';
 
 export interface BenchOptions {
@@ -12,6 +12,8 @@ export interface BenchOptions {
    * handshakes; charon needs none, but gets the same.
    */
   warmup: number;
+  /** The measured SAs come in this many segments; the median segment's CPU per SA is reported. */
+  segments: number;
   /** SAs held by our iked in the memory test (0: skip). */
   hold: number;
   charon: boolean;
@@ -33,6 +35,7 @@ export function parseBenchArgs(argv: string[]): BenchOptions {
     cases: [...ALL_CASES],
     count: quick ? 2000 : 10_000,
     warmup: quick ? 3000 : 5000,
+    segments: 5,
     hold: quick ? 10_000 : 50_000,
     charon: true,
     window: 32,
@@ -54,13 +57,14 @@ export function parseBenchArgs(argv: string[]): BenchOptions {
     else if (a === '--accumulate') o.accumulate = true;
     else if (a === '--count') o.count = num();
     else if (a === '--warmup') o.warmup = num();
+    else if (a === '--segments') o.segments = Math.max(1, num());
     else if (a === '--hold') o.hold = num();
     else if (a === '--window') o.window = Math.max(1, num());
     else if (a === '--cases') {
       const list = (argv[++i] ?? '').split(',').filter(Boolean);
       for (const c of list) if (!ALL_CASES.includes(c as CaseName)) throw new Error(`unknown case '${c}' (cases: ${ALL_CASES.join(', ')})`);
       o.cases = list as CaseName[];
-    } else throw new Error(`unknown option '${a}' (options: --quick --cases LIST --count N --warmup N --hold N --window N --accumulate --no-charon --no-hold --no-privsep)`);
+    } else throw new Error(`unknown option '${a}' (options: --quick --cases LIST --count N --warmup N --segments N --hold N --window N --accumulate --no-charon --no-hold --no-privsep)`);
   }
   return o;
 }

@@ -6,7 +6,12 @@ export interface CaseResult {
   established: number;
   failed: number;
   saPerSec: number;
+  /** Median over the measured segments. */
   cpuMsPerSa: number;
+  /** Over all measured SAs. */
+  cpuMsPerSaMean: number;
+  /** Lowest and highest segment. */
+  cpuMsPerSaRange: [number, number];
   /** Responder CPU per SA over the warm-up (a freshly started daemon). */
   warmupCpuMsPerSa: number;
   rssKbPerSa: number;
@@ -89,12 +94,13 @@ export function resultsTable(results: CaseResult[]): string {
       `${r.established}${r.failed ? ` (+${r.failed} failed)` : ''}`,
       fmt(r.saPerSec, 0),
       fmt(r.cpuMsPerSa, 3),
+      `${fmt(r.cpuMsPerSaRange[0], 3)}–${fmt(r.cpuMsPerSaRange[1], 3)}`,
       fmt(r.warmupCpuMsPerSa, 3),
       fmt(r.rssKbPerSa, 1),
       ratioText,
     ];
   });
-  return markdownTable(['case', 'responder', 'SAs', 'SA/s', 'responder CPU ms/SA', 'same, during warm-up', 'RSS KB/SA', 'CPU ratio ours/charon'], rows);
+  return markdownTable(['case', 'responder', 'SAs', 'SA/s', 'responder CPU ms/SA (median segment)', 'segments min–max', 'during warm-up', 'RSS KB/SA', 'CPU ratio ours/charon'], rows);
 }
 
 export function holdTable(h: HoldResult): string {

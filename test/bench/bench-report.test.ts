@@ -26,7 +26,7 @@ test('machine lines have the exact documented shape', () => {
   assert.equal(memLine(50000, 3.2), 'BENCH mem_kb_per_sa sas=50000 ours=3.2');
   assert.equal(cpuLine('psk-modp2048', 0.9, undefined), 'BENCH cpu_ms_per_sa case=psk-modp2048 ours=0.90 charon=n/a ratio=n/a');
   const r = (daemon: 'ours' | 'charon', cpu: number): CaseResult => ({
-    caseName: 'rsa-ecp256', daemon, established: 10, failed: 0, saPerSec: 5, cpuMsPerSa: cpu, warmupCpuMsPerSa: cpu * 2, rssKbPerSa: 1, retransmits: 0, childSas: 10,
+    caseName: 'rsa-ecp256', daemon, established: 10, failed: 0, saPerSec: 5, cpuMsPerSa: cpu, cpuMsPerSaMean: cpu, cpuMsPerSaRange: [cpu, cpu], warmupCpuMsPerSa: cpu * 2, rssKbPerSa: 1, retransmits: 0, childSas: 10,
   });
   const lines = machineLines([r('ours', 1), r('charon', 2)], null);
   assert.ok(lines.includes('BENCH cpu_ms_per_sa case=rsa-ecp256 ours=1.00 charon=2.00 ratio=0.50'));
