@@ -132,8 +132,8 @@ export class IkeSa {
     return this.initiator ? { enc: k.skEr, integ: k.skAr.length ? k.skAr : null } : { enc: k.skEi, integ: k.skAi.length ? k.skAi : null };
   }
 
-  setTimer(name: string, ms: number, fn: () => void): void {
-    this.timers.set(name, ms, fn);
+  setTimer<A>(name: string, ms: number, fn: (arg: A) => void, arg?: A): void {
+    this.timers.set(name, ms, fn, arg);
   }
   clearTimer(name: string): void {
     this.timers.delete(name);

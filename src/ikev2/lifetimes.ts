@@ -23,15 +23,27 @@ function rekeyDelay(lifetimeMs: number, initiator: boolean): number {
  * hard backstop) when it fires. Half the timer entries per SA of arming both at once.
  */
 
+/** The IKE SA rekey timer's function, one per engine (the SA is the timer's argument: no closure per SA). */
+const ikeRekeyFns = new WeakMap<Engine, (sa: IkeSa) => void>();
+
+function ikeRekeyFn(e: Engine): (sa: IkeSa) => void {
+  let f = ikeRekeyFns.get(e);
+  if (!f) {
+    f = (sa: IkeSa): void => {
+      keepIkeExpiry(e, sa);
+      if (sa.state === 'ESTABLISHED') rekeyIke(e, sa);
+    };
+    ikeRekeyFns.set(e, f);
+  }
+  return f;
+}
+
 export function scheduleIkeLifetime(e: Engine, sa: IkeSa): void {
   const life = sa.policy.conf.ikeLifetime * 1000;
   if (!life) return;
   const at = rekeyDelay(life, sa.initiator);
   sa.rekeyAt = Date.now() + at;
-  sa.setTimer('ike-rekey', at, () => {
-    keepIkeExpiry(e, sa);
-    if (sa.state === 'ESTABLISHED') rekeyIke(e, sa);
-  });
+  sa.setTimer('ike-rekey', at, ikeRekeyFn(e), sa);
 }
 
 /** Arm the IKE SA's expiry (lifetime + 30 s after it was established) unless it is armed. */

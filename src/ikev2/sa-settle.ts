@@ -99,6 +99,20 @@ function packSelectors(p: Packer, list: TrafficSelector[], set: (v: TrafficSelec
 const sharedChosen = new Map<string, Chosen>();
 const sharedAlgs = new WeakMap<Chosen, IkeAlgorithms>();
 const sharedLocal = new Map<string, Endpoint>();
+const sharedHashAlgs = new Map<string, number[]>();
+
+/** The peer's RFC 7427 hash list: the same few lists for all peers of one implementation. */
+function shareHashAlgs(list: number[]): number[] {
+  if (list.length === 0) return NO_HASH_ALGS;
+  const k = list.join(',');
+  let s = sharedHashAlgs.get(k);
+  if (!s) {
+    if (sharedHashAlgs.size > 256) sharedHashAlgs.clear();
+    s = Object.freeze(list.slice()) as number[];
+    sharedHashAlgs.set(k, s);
+  }
+  return s;
+}
 
 function shareChosen(ch: Chosen): Chosen {
   const k = `${ch.protocol}|${ch.proposalNum}|${ch.encr.id}/${ch.encr.keyBits ?? ''}|${ch.prf ?? ''}|${ch.integ ?? ''}|${ch.dh ?? ''}|${ch.esn ?? ''}`;
@@ -152,7 +166,7 @@ export function settleEstablished(sa: IkeSa): void {
   sa.cookie = null;
   sa.ni = EMPTY; // public values (sent in the clear), not wiped: a rekey may share them
   sa.nr = EMPTY;
-  if (sa.peerHashAlgs.length === 0) sa.peerHashAlgs = NO_HASH_ALGS;
+  sa.peerHashAlgs = shareHashAlgs(sa.peerHashAlgs);
 
   const oldKeys = sa.keys;
   const oldChildKeys = sa.children.map((c) => c.keys);

@@ -15,10 +15,12 @@ export class SaTimers implements TimerOwner {
     return this.list ? this.list.length : 0;
   }
 
-  /** Arm (or re-arm) the timer `name`. */
-  set(name: string, ms: number, fn: () => void): void {
+  /** Arm (or re-arm) the timer `name`: fn(arg) in ms milliseconds. */
+  set<A>(name: string, ms: number, fn: (arg: A) => void, arg?: A): void {
     this.delete(name);
-    (this.list ??= []).push(this.queue.add(ms, fn, name, this));
+    const entry = this.queue.add(ms, fn, name, this, arg);
+    // a few entries per SA, kept exactly sized (push would reserve room for 17)
+    this.list = this.list ? [...this.list, entry] : [entry];
   }
 
   has(name: string): boolean {

@@ -19,7 +19,9 @@ export interface TimerOwner {
 export interface TimerEntry {
   /** performance.now() at which it fires */
   readonly due: number;
-  readonly fn: () => void;
+  /** called with `arg`: one function shared by many entries needs no closure per entry */
+  readonly fn: (arg: unknown) => void;
+  readonly arg: unknown;
   /** position in the heap; -1 once fired or cancelled */
   idx: number;
   /** the owner's name for it */
@@ -36,9 +38,9 @@ export class TimerQueue {
     return this.heap.length;
   }
 
-  /** Run fn in ms milliseconds (0 or negative: on the next turn). */
-  add(ms: number, fn: () => void, name = '', owner: TimerOwner | null = null): TimerEntry {
-    const e: TimerEntry = { due: performance.now() + Math.max(0, ms), fn, idx: this.heap.length, name, owner };
+  /** Run fn(arg) in ms milliseconds (0 or negative: on the next turn). */
+  add<A>(ms: number, fn: (arg: A) => void, name = '', owner: TimerOwner | null = null, arg?: A): TimerEntry {
+    const e: TimerEntry = { due: performance.now() + Math.max(0, ms), fn: fn as (arg: unknown) => void, arg, idx: this.heap.length, name, owner };
     this.heap.push(e);
     this.up(e.idx);
     if (this.heap[0] === e) this.arm();
@@ -94,7 +96,7 @@ export class TimerQueue {
       for (const e of due) {
         try {
           e.owner?.fired(e);
-          e.fn();
+          e.fn(e.arg);
         } catch (err) {
           failure ??= err;
         }
