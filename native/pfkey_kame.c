@@ -7,29 +7,10 @@
  */
 #include "compat/pfkey_kame_os.h"
 #include "pfkey_msg.h"
-#include "pfkey_writer.h"
+#include "pfkey_rfc2367.h"
 
 #include <arpa/inet.h>
 #include <netinet/in.h>
-
-static struct sadb_msg *hdr(struct pw *w, int type, int satype, uint32_t seq, uint32_t pid) {
-  struct sadb_msg *m = pw_ext(w, sizeof *m);
-  if (!m) return NULL;
-  m->sadb_msg_version = PF_KEY_V2;
-  m->sadb_msg_type = (uint8_t)type;
-  m->sadb_msg_satype = (uint8_t)satype;
-  m->sadb_msg_seq = seq;
-  m->sadb_msg_pid = pid;
-  return m;
-}
-
-static size_t finish(struct pw *w) {
-  if (w->overflow) return 0;
-  ((struct sadb_msg *)w->buf)->sadb_msg_len = (uint16_t)(w->len / 8);
-  return w->len;
-}
-
-static int satype(int proto) { return proto == IK_AH ? SADB_SATYPE_AH : SADB_SATYPE_ESP; }
 
 static void address(struct pw *w, int exttype, const struct ik_addr *a, int ulproto, int plen, uint16_t port) {
   size_t sl = pw_sockaddr_len(a);
@@ -51,40 +32,16 @@ static void sa2(struct pw *w, int tunnel, uint32_t reqid) {
   x->sadb_x_sa2_reqid = reqid;
 }
 
-static void key(struct pw *w, int exttype, const struct ik_alg *alg) {
-  struct sadb_key *k = pw_ext(w, sizeof *k + alg->keylen);
-  if (!k) return;
-  k->sadb_key_len = (uint16_t)(PW_ALIGN8(sizeof *k + alg->keylen) / 8);
-  k->sadb_key_exttype = (uint16_t)exttype;
-  k->sadb_key_bits = (uint16_t)(alg->keylen * 8);
-  memcpy(k + 1, alg->key, alg->keylen);
-}
-
-static void lifetime(struct pw *w, int exttype, uint64_t bytes, uint64_t secs) {
-  struct sadb_lifetime *l = pw_ext(w, sizeof *l);
-  if (!l) return;
-  l->sadb_lifetime_len = sizeof *l / 8;
-  l->sadb_lifetime_exttype = (uint16_t)exttype;
-  l->sadb_lifetime_bytes = bytes;
-  l->sadb_lifetime_addtime = secs;
-}
-
 static size_t k_getspi(uint8_t *buf, size_t cap, const struct ik_sa_spec *sa, uint32_t min, uint32_t max,
                        uint32_t seq, uint32_t pid, const char **err) {
   struct pw w = {buf, cap, 0, 0};
   *err = NULL;
-  hdr(&w, SADB_GETSPI, satype(sa->proto), seq, pid);
+  pk_hdr(&w, SADB_GETSPI, pk_satype(sa->proto), seq, pid);
   sa2(&w, sa->tunnel, sa->reqid);
   address(&w, SADB_EXT_ADDRESS_SRC, &sa->src, IPSEC_ULPROTO_ANY, sa->src.family == AF_INET6 ? 128 : 32, 0);
   address(&w, SADB_EXT_ADDRESS_DST, &sa->dst, IPSEC_ULPROTO_ANY, sa->dst.family == AF_INET6 ? 128 : 32, 0);
-  struct sadb_spirange *r = pw_ext(&w, sizeof *r);
-  if (r) {
-    r->sadb_spirange_len = sizeof *r / 8;
-    r->sadb_spirange_exttype = SADB_EXT_SPIRANGE;
-    r->sadb_spirange_min = min;
-    r->sadb_spirange_max = max;
-  }
-  return finish(&w);
+  pk_spirange(&w, min, max);
+  return pk_finish(&w);
 }
 
 static size_t k_sa(uint8_t *buf, size_t cap, const struct ik_sa_spec *sa, int update, uint32_t seq, uint32_t pid,
@@ -103,7 +60,7 @@ static size_t k_sa(uint8_t *buf, size_t cap, const struct ik_sa_spec *sa, int up
     *err = "an ESP SA needs a cipher";
     return 0;
   }
-  hdr(&w, update ? SADB_UPDATE : SADB_ADD, satype(sa->proto), seq, pid);
+  pk_hdr(&w, update ? SADB_UPDATE : SADB_ADD, pk_satype(sa->proto), seq, pid);
   struct sadb_sa *s = pw_ext(&w, sizeof *s);
   if (s) {
     uint32_t r = (sa->replay + IKC_REPLAY_UNIT - 1) / IKC_REPLAY_UNIT;
@@ -116,12 +73,12 @@ static size_t k_sa(uint8_t *buf, size_t cap, const struct ik_sa_spec *sa, int up
     s->sadb_sa_encrypt = (uint8_t)(sa->enc.present ? sa->enc.id : 0);
   }
   sa2(&w, sa->tunnel, sa->reqid);
-  if (sa->hard_b || sa->hard_s) lifetime(&w, SADB_EXT_LIFETIME_HARD, sa->hard_b, sa->hard_s);
-  if (sa->soft_b || sa->soft_s) lifetime(&w, SADB_EXT_LIFETIME_SOFT, sa->soft_b, sa->soft_s);
+  if (sa->hard_b || sa->hard_s) pk_lifetime(&w, SADB_EXT_LIFETIME_HARD, sa->hard_b, sa->hard_s);
+  if (sa->soft_b || sa->soft_s) pk_lifetime(&w, SADB_EXT_LIFETIME_SOFT, sa->soft_b, sa->soft_s);
   address(&w, SADB_EXT_ADDRESS_SRC, &sa->src, IPSEC_ULPROTO_ANY, sa->src.family == AF_INET6 ? 128 : 32, 0);
   address(&w, SADB_EXT_ADDRESS_DST, &sa->dst, IPSEC_ULPROTO_ANY, sa->dst.family == AF_INET6 ? 128 : 32, 0);
-  if (sa->auth.present && sa->auth.keylen) key(&w, SADB_EXT_KEY_AUTH, &sa->auth);
-  if (sa->enc.present && sa->enc.keylen) key(&w, SADB_EXT_KEY_ENCRYPT, &sa->enc);
+  if (sa->auth.present && sa->auth.keylen) pk_key(&w, SADB_EXT_KEY_AUTH, &sa->auth);
+  if (sa->enc.present && sa->enc.keylen) pk_key(&w, SADB_EXT_KEY_ENCRYPT, &sa->enc);
   if (sa->encap) {
     struct sadb_x_nat_t_type *t = pw_ext(&w, sizeof *t);
     if (t) {
@@ -139,14 +96,14 @@ static size_t k_sa(uint8_t *buf, size_t cap, const struct ik_sa_spec *sa, int up
       p->sadb_x_nat_t_port_port = htons(ports[i]);
     }
   }
-  return finish(&w);
+  return pk_finish(&w);
 }
 
 static size_t k_said(uint8_t *buf, size_t cap, int type, const struct ik_sa_spec *sa, uint32_t seq, uint32_t pid,
                      const char **err) {
   struct pw w = {buf, cap, 0, 0};
   *err = NULL;
-  hdr(&w, type, satype(sa->proto), seq, pid);
+  pk_hdr(&w, type, pk_satype(sa->proto), seq, pid);
   struct sadb_sa *s = pw_ext(&w, sizeof *s);
   if (s) {
     s->sadb_sa_len = sizeof *s / 8;
@@ -161,7 +118,7 @@ static size_t k_said(uint8_t *buf, size_t cap, int type, const struct ik_sa_spec
   }
   address(&w, SADB_EXT_ADDRESS_SRC, &any, IPSEC_ULPROTO_ANY, any.family == AF_INET6 ? 128 : 32, 0);
   address(&w, SADB_EXT_ADDRESS_DST, &sa->dst, IPSEC_ULPROTO_ANY, sa->dst.family == AF_INET6 ? 128 : 32, 0);
-  return finish(&w);
+  return pk_finish(&w);
 }
 
 static size_t k_flow(uint8_t *buf, size_t cap, const struct ik_flow_spec *f, int del, uint32_t seq, uint32_t pid,
@@ -174,7 +131,7 @@ static size_t k_flow(uint8_t *buf, size_t cap, const struct ik_flow_spec *f, int
     return 0;
   }
   int ulproto = f->proto ? f->proto : IPSEC_ULPROTO_ANY;
-  hdr(&w, del ? SADB_X_SPDDELETE : SADB_X_SPDADD, SADB_SATYPE_UNSPEC, seq, pid);
+  pk_hdr(&w, del ? SADB_X_SPDDELETE : SADB_X_SPDADD, SADB_SATYPE_UNSPEC, seq, pid);
   address(&w, SADB_EXT_ADDRESS_SRC, &f->src, ulproto, f->src.plen, f->sport);
   address(&w, SADB_EXT_ADDRESS_DST, &f->dst, ulproto, f->dst.plen, f->dport);
   size_t reqlen = sizeof(struct sadb_x_ipsecrequest);
@@ -204,14 +161,14 @@ static size_t k_flow(uint8_t *buf, size_t cap, const struct ik_flow_spec *f, int
       pw_sockaddr(a + pw_sockaddr_len(&f->tsrc), &f->tdst, 0, IKC_SOCKADDR_HAS_LEN, IKC_AF_INET, IKC_AF_INET6);
     }
   }
-  return finish(&w);
+  return pk_finish(&w);
 }
 
 static size_t k_reg(uint8_t *buf, size_t cap, int proto, uint32_t seq, uint32_t pid, const char **err) {
   struct pw w = {buf, cap, 0, 0};
   *err = NULL;
-  hdr(&w, SADB_REGISTER, satype(proto), seq, pid);
-  return finish(&w);
+  pk_hdr(&w, SADB_REGISTER, pk_satype(proto), seq, pid);
+  return pk_finish(&w);
 }
 
 const struct pfk_ops pfk_kame_ops = {"kame", k_getspi, k_sa, k_said, k_flow, k_reg};

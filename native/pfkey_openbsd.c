@@ -6,29 +6,10 @@
  */
 #include "compat/pfkey_openbsd_os.h"
 #include "pfkey_msg.h"
-#include "pfkey_writer.h"
+#include "pfkey_rfc2367.h"
 
 #include <arpa/inet.h>
 #include <netinet/in.h>
-
-static struct sadb_msg *hdr(struct pw *w, int type, int satype, uint32_t seq, uint32_t pid) {
-  struct sadb_msg *m = pw_ext(w, sizeof *m);
-  if (!m) return NULL;
-  m->sadb_msg_version = PF_KEY_V2;
-  m->sadb_msg_type = (uint8_t)type;
-  m->sadb_msg_satype = (uint8_t)satype;
-  m->sadb_msg_seq = seq;
-  m->sadb_msg_pid = pid;
-  return m;
-}
-
-static size_t finish(struct pw *w) {
-  if (w->overflow) return 0;
-  ((struct sadb_msg *)w->buf)->sadb_msg_len = (uint16_t)(w->len / 8);
-  return w->len;
-}
-
-static int satype(int proto) { return proto == IK_AH ? SADB_SATYPE_AH : SADB_SATYPE_ESP; }
 
 static void address(struct pw *w, int exttype, const struct ik_addr *a, uint16_t port) {
   size_t sl = pw_sockaddr_len(a);
@@ -39,39 +20,15 @@ static void address(struct pw *w, int exttype, const struct ik_addr *a, uint16_t
   pw_sockaddr((uint8_t *)(x + 1), a, port, IKC_SOCKADDR_HAS_LEN, IKC_AF_INET, IKC_AF_INET6);
 }
 
-static void key(struct pw *w, int exttype, const struct ik_alg *alg) {
-  struct sadb_key *k = pw_ext(w, sizeof *k + alg->keylen);
-  if (!k) return;
-  k->sadb_key_len = (uint16_t)(PW_ALIGN8(sizeof *k + alg->keylen) / 8);
-  k->sadb_key_exttype = (uint16_t)exttype;
-  k->sadb_key_bits = (uint16_t)(alg->keylen * 8);
-  memcpy(k + 1, alg->key, alg->keylen);
-}
-
-static void lifetime(struct pw *w, int exttype, uint64_t bytes, uint64_t secs) {
-  struct sadb_lifetime *l = pw_ext(w, sizeof *l);
-  if (!l) return;
-  l->sadb_lifetime_len = sizeof *l / 8;
-  l->sadb_lifetime_exttype = (uint16_t)exttype;
-  l->sadb_lifetime_bytes = bytes;
-  l->sadb_lifetime_addtime = secs;
-}
-
 static size_t o_getspi(uint8_t *buf, size_t cap, const struct ik_sa_spec *sa, uint32_t min, uint32_t max,
                        uint32_t seq, uint32_t pid, const char **err) {
   struct pw w = {buf, cap, 0, 0};
   *err = NULL;
-  hdr(&w, SADB_GETSPI, satype(sa->proto), seq, pid);
+  pk_hdr(&w, SADB_GETSPI, pk_satype(sa->proto), seq, pid);
   address(&w, SADB_EXT_ADDRESS_SRC, &sa->src, 0);
   address(&w, SADB_EXT_ADDRESS_DST, &sa->dst, 0);
-  struct sadb_spirange *r = pw_ext(&w, sizeof *r);
-  if (r) {
-    r->sadb_spirange_len = sizeof *r / 8;
-    r->sadb_spirange_exttype = SADB_EXT_SPIRANGE;
-    r->sadb_spirange_min = min;
-    r->sadb_spirange_max = max;
-  }
-  return finish(&w);
+  pk_spirange(&w, min, max);
+  return pk_finish(&w);
 }
 
 /*
@@ -91,7 +48,7 @@ static size_t o_sa(uint8_t *buf, size_t cap, const struct ik_sa_spec *sa, int up
     *err = "an ESP SA needs a cipher";
     return 0;
   }
-  hdr(&w, update ? SADB_UPDATE : SADB_ADD, satype(sa->proto), seq, pid);
+  pk_hdr(&w, update ? SADB_UPDATE : SADB_ADD, pk_satype(sa->proto), seq, pid);
   struct sadb_sa *s = pw_ext(&w, sizeof *s);
   if (s) {
     s->sadb_sa_len = sizeof *s / 8;
@@ -105,12 +62,12 @@ static size_t o_sa(uint8_t *buf, size_t cap, const struct ik_sa_spec *sa, int up
     if (sa->esn) s->sadb_sa_flags |= SADB_X_SAFLAGS_ESN;
     if (sa->encap) s->sadb_sa_flags |= SADB_X_SAFLAGS_UDPENCAP;
   }
-  if (sa->hard_b || sa->hard_s) lifetime(&w, SADB_EXT_LIFETIME_HARD, sa->hard_b, sa->hard_s);
-  if (sa->soft_b || sa->soft_s) lifetime(&w, SADB_EXT_LIFETIME_SOFT, sa->soft_b, sa->soft_s);
+  if (sa->hard_b || sa->hard_s) pk_lifetime(&w, SADB_EXT_LIFETIME_HARD, sa->hard_b, sa->hard_s);
+  if (sa->soft_b || sa->soft_s) pk_lifetime(&w, SADB_EXT_LIFETIME_SOFT, sa->soft_b, sa->soft_s);
   address(&w, SADB_EXT_ADDRESS_SRC, &sa->src, 0);
   address(&w, SADB_EXT_ADDRESS_DST, &sa->dst, 0);
-  if (sa->auth.present && sa->auth.keylen) key(&w, SADB_EXT_KEY_AUTH, &sa->auth);
-  if (sa->enc.present && sa->enc.keylen) key(&w, SADB_EXT_KEY_ENCRYPT, &sa->enc);
+  if (sa->auth.present && sa->auth.keylen) pk_key(&w, SADB_EXT_KEY_AUTH, &sa->auth);
+  if (sa->enc.present && sa->enc.keylen) pk_key(&w, SADB_EXT_KEY_ENCRYPT, &sa->enc);
   if (sa->encap) {
     struct sadb_x_udpencap *u = pw_ext(&w, sizeof *u);
     if (u) {
@@ -119,14 +76,14 @@ static size_t o_sa(uint8_t *buf, size_t cap, const struct ik_sa_spec *sa, int up
       u->sadb_x_udpencap_port = htons(sa->dport);
     }
   }
-  return finish(&w);
+  return pk_finish(&w);
 }
 
 static size_t o_said(uint8_t *buf, size_t cap, int type, const struct ik_sa_spec *sa, uint32_t seq, uint32_t pid,
                      const char **err) {
   struct pw w = {buf, cap, 0, 0};
   *err = NULL;
-  hdr(&w, type, satype(sa->proto), seq, pid);
+  pk_hdr(&w, type, pk_satype(sa->proto), seq, pid);
   struct sadb_sa *s = pw_ext(&w, sizeof *s);
   if (s) {
     s->sadb_sa_len = sizeof *s / 8;
@@ -135,7 +92,7 @@ static size_t o_said(uint8_t *buf, size_t cap, int type, const struct ik_sa_spec
   }
   if (sa->src.family) address(&w, SADB_EXT_ADDRESS_SRC, &sa->src, 0);
   address(&w, SADB_EXT_ADDRESS_DST, &sa->dst, 0);
-  return finish(&w);
+  return pk_finish(&w);
 }
 
 static size_t o_flow(uint8_t *buf, size_t cap, const struct ik_flow_spec *f, int del, uint32_t seq, uint32_t pid,
@@ -147,7 +104,7 @@ static size_t o_flow(uint8_t *buf, size_t cap, const struct ik_flow_spec *f, int
     return 0;
   }
   int out = f->dir == IK_DIR_OUT;
-  hdr(&w, del ? SADB_X_DELFLOW : SADB_X_ADDFLOW, satype(f->sa_proto), seq, pid);
+  pk_hdr(&w, del ? SADB_X_DELFLOW : SADB_X_ADDFLOW, pk_satype(f->sa_proto), seq, pid);
   struct sadb_protocol *ft = pw_ext(&w, sizeof *ft);
   if (ft) {
     ft->sadb_protocol_len = sizeof *ft / 8;
@@ -173,14 +130,14 @@ static size_t o_flow(uint8_t *buf, size_t cap, const struct ik_flow_spec *f, int
       p->sadb_protocol_proto = (uint8_t)f->proto;
     }
   }
-  return finish(&w);
+  return pk_finish(&w);
 }
 
 static size_t o_reg(uint8_t *buf, size_t cap, int proto, uint32_t seq, uint32_t pid, const char **err) {
   struct pw w = {buf, cap, 0, 0};
   *err = NULL;
-  hdr(&w, SADB_REGISTER, satype(proto), seq, pid);
-  return finish(&w);
+  pk_hdr(&w, SADB_REGISTER, pk_satype(proto), seq, pid);
+  return pk_finish(&w);
 }
 
 const struct pfk_ops pfk_openbsd_ops = {"openbsd", o_getspi, o_sa, o_said, o_flow, o_reg};

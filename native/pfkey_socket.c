@@ -10,6 +10,7 @@
  *   pfkeyClose(h)
  */
 #define _GNU_SOURCE
+#include "kernel_socket.h"
 #include "napi_util.h"
 #include "pfkey_build_napi.h"
 #include "pfkey_msg.h"
@@ -31,114 +32,19 @@
 
 /* provided by register_<os>.c */
 extern const struct pfk_ops *const ik_os_pfkey_ops;
-int ik_enter_netns(const char *path, int *orig, int *err);
-int ik_leave_netns(int orig);
 
-struct ph {
-  int fd, evfd;
-  uint32_t seq;
-  pthread_mutex_t lock;
-  int pipefd[2];
-  pthread_t thread;
-  int thread_running;
-  napi_threadsafe_function tsfn;
-  int closed;
-};
-
-static void ph_close(struct ph *h) {
-  if (h->closed) return;
-  h->closed = 1;
-  if (h->thread_running) {
-    char c = 'q';
-    if (write(h->pipefd[1], &c, 1) < 0) { /* ignore */ }
-    pthread_join(h->thread, NULL);
-    h->thread_running = 0;
-  }
-  if (h->tsfn) napi_release_threadsafe_function(h->tsfn, napi_tsfn_abort), h->tsfn = NULL;
-  pthread_mutex_lock(&h->lock);
-  if (h->fd >= 0) close(h->fd);
-  if (h->evfd >= 0) close(h->evfd);
-  h->fd = h->evfd = -1;
-  pthread_mutex_unlock(&h->lock);
-  for (int i = 0; i < 2; i++)
-    if (h->pipefd[i] >= 0) close(h->pipefd[i]), h->pipefd[i] = -1;
-}
-
-static void ph_finalize(napi_env env, void *data, void *hint) {
-  (void)env;
-  (void)hint;
-  struct ph *h = data;
-  ph_close(h);
-  pthread_mutex_destroy(&h->lock);
-  free(h);
-}
-
-static struct ph *get_handle(napi_env env, napi_value v) {
-  struct ph *h = NULL;
-  if (napi_get_value_external(env, v, (void **)&h) != napi_ok || !h) return nu_throw(env, "expected a PF_KEY handle"), NULL;
-  if (h->closed) return nu_throw(env, "PF_KEY handle is closed"), NULL;
-  return h;
+static int pfkey_socket(int *err) {
+  int fd = socket(PF_KEY, SOCK_RAW, IK_PF_KEY_V2);
+  if (fd < 0) *err = errno;
+  return fd;
 }
 
 static napi_value p_open(napi_env env, napi_callback_info info) {
-  size_t argc = 1;
-  napi_value argv[1];
-  NU_CHECK(env, napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
-  char nspath[256] = "";
-  if (argc >= 1) {
-    napi_valuetype t;
-    napi_typeof(env, argv[0], &t);
-    size_t n;
-    if (t == napi_string) napi_get_value_string_utf8(env, argv[0], nspath, sizeof nspath, &n);
-  }
-  int orig = -1, err = 0;
-  if (nspath[0] && ik_enter_netns(nspath, &orig, &err) < 0) {
-    char op[320];
-    snprintf(op, sizeof op, "enter network namespace %s", nspath);
-    napi_throw(env, nu_make_errno_error(env, op, err));
-    return NULL;
-  }
-  int fd = socket(PF_KEY, SOCK_RAW, IK_PF_KEY_V2);
-  if (fd < 0) err = errno;
-  int evfd = fd >= 0 ? socket(PF_KEY, SOCK_RAW, IK_PF_KEY_V2) : -1;
-  if (fd >= 0 && evfd < 0) err = errno;
-  if (orig >= 0 && ik_leave_netns(orig) < 0) {
-    if (fd >= 0) close(fd);
-    if (evfd >= 0) close(evfd);
-    return nu_throw(env, "cannot return to the original network namespace: %s", strerror(errno));
-  }
-  if (fd < 0 || evfd < 0) {
-    if (fd >= 0) close(fd);
-    char op[64];
-    snprintf(op, sizeof op, "socket(PF_KEY, SOCK_RAW, PF_KEY_V2)%s", err == EAFNOSUPPORT ? " [is af_key loaded?]" : "");
-    napi_throw(env, nu_make_errno_error(env, op, err));
-    return NULL;
-  }
-  fcntl(fd, F_SETFD, FD_CLOEXEC);
-  fcntl(evfd, F_SETFD, FD_CLOEXEC);
-  struct timeval tv = {.tv_sec = 30};
-  setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
-  struct ph *h = calloc(1, sizeof *h);
-  h->fd = fd;
-  h->evfd = evfd;
-  h->pipefd[0] = h->pipefd[1] = -1;
-  h->seq = (uint32_t)getpid() << 8;
-  pthread_mutex_init(&h->lock, NULL);
-  napi_value ext;
-  NU_CHECK(env, napi_create_external(env, h, ph_finalize, NULL, &ext));
-  return ext;
+  return ks_open(env, info, "PF_KEY", pfkey_socket, "socket(PF_KEY, SOCK_RAW, PF_KEY_V2)", " [is af_key loaded?]",
+                 (uint32_t)getpid() << 8);
 }
 
-static napi_value p_close(napi_env env, napi_callback_info info) {
-  size_t argc = 1;
-  napi_value argv[1];
-  NU_CHECK(env, napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
-  struct ph *h = NULL;
-  if (argc < 1 || napi_get_value_external(env, argv[0], (void **)&h) != napi_ok || !h)
-    return nu_throw(env, "pfkeyClose: expected a PF_KEY handle");
-  ph_close(h);
-  return nu_undefined(env);
-}
+static napi_value p_close(napi_env env, napi_callback_info info) { return ks_close_js(env, info, "PF_KEY"); }
 
 static const char *sadb_name(int type) {
   static const char *names[] = {"SADB_RESERVED", "SADB_GETSPI", "SADB_UPDATE", "SADB_ADD",   "SADB_DELETE",
@@ -151,7 +57,7 @@ struct preq {
   napi_async_work work;
   napi_deferred deferred;
   napi_ref href;
-  struct ph *h;
+  struct ks *h;
   uint8_t msg[2048];
   size_t len;
   char op[64];
@@ -163,7 +69,7 @@ struct preq {
 static void preq_execute(napi_env env, void *data) {
   (void)env;
   struct preq *r = data;
-  struct ph *h = r->h;
+  struct ks *h = r->h;
   pthread_mutex_lock(&h->lock);
   uint32_t seq = ((uint32_t *)r->msg)[2], pid = ((uint32_t *)r->msg)[3];
   uint8_t type = r->msg[1];
@@ -215,7 +121,7 @@ static napi_value p_request(napi_env env, napi_callback_info info) {
   napi_value argv[3], promise, name;
   NU_CHECK(env, napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
   if (argc < 3) return nu_throw(env, "pfkeyRequest(handle, kind, spec)");
-  struct ph *h = get_handle(env, argv[0]);
+  struct ks *h = ks_get(env, argv[0], "PF_KEY");
   if (!h) return NULL;
   char kind[16];
   size_t n;
@@ -253,20 +159,10 @@ static void ev_call_js(napi_env env, napi_value cb, void *context, void *data) {
 }
 
 static void *event_thread(void *arg) {
-  struct ph *h = arg;
+  struct ks *h = arg;
   uint8_t *buf = malloc(PFK_BUF);
-  for (;;) {
-    struct pollfd p[2] = {{.fd = h->evfd, .events = POLLIN}, {.fd = h->pipefd[0], .events = POLLIN}};
-    if (poll(p, 2, -1) < 0) {
-      if (errno == EINTR) continue;
-      break;
-    }
-    if (p[1].revents) break;
-    if (!(p[0].revents & POLLIN)) {
-      if (p[0].revents & (POLLERR | POLLNVAL)) break;
-      continue;
-    }
-    ssize_t n = recv(h->evfd, buf, PFK_BUF, MSG_DONTWAIT);
+  ssize_t n;
+  while ((n = ks_next_event(h, buf, PFK_BUF)) >= 0) {
     if (n < 16) continue;
     uint32_t pid;
     memcpy(&pid, buf + 12, 4);
@@ -283,10 +179,10 @@ static void *event_thread(void *arg) {
 
 static napi_value p_subscribe(napi_env env, napi_callback_info info) {
   size_t argc = 2;
-  napi_value argv[2], name, proto_obj;
+  napi_value argv[2], proto_obj;
   NU_CHECK(env, napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
   if (argc < 2) return nu_throw(env, "pfkeySubscribe(handle, callback)");
-  struct ph *h = get_handle(env, argv[0]);
+  struct ks *h = ks_get(env, argv[0], "PF_KEY");
   if (!h) return NULL;
   if (h->thread_running) return nu_throw(env, "pfkeySubscribe: already subscribed");
   static const char *protos[] = {"esp", "ah"};
@@ -301,17 +197,7 @@ static napi_value p_subscribe(napi_env env, napi_callback_info info) {
       return NULL;
     }
   }
-  if (pipe(h->pipefd) < 0) return napi_throw(env, nu_make_errno_error(env, "pipe", errno)), NULL;
-  napi_create_string_utf8(env, "pfkeyEvents", NAPI_AUTO_LENGTH, &name);
-  NU_CHECK(env, napi_create_threadsafe_function(env, argv[1], NULL, name, 64, 1, NULL, NULL, NULL, ev_call_js, &h->tsfn));
-  napi_unref_threadsafe_function(env, h->tsfn);
-  if (pthread_create(&h->thread, NULL, event_thread, h) != 0) {
-    napi_release_threadsafe_function(h->tsfn, napi_tsfn_abort);
-    h->tsfn = NULL;
-    return nu_throw(env, "pfkeySubscribe: cannot start the event thread");
-  }
-  h->thread_running = 1;
-  return nu_undefined(env);
+  return ks_start_events(env, h, argv[1], "pfkeyEvents", event_thread, ev_call_js);
 }
 
 static napi_value p_build(napi_env env, napi_callback_info info) { return pfk_build_js(env, info, ik_os_pfkey_ops); }

@@ -8,6 +8,7 @@
  * read by a dedicated thread and delivered through a thread-safe function.
  */
 #define _GNU_SOURCE
+#include "kernel_socket.h"
 #include "kernel_spec.h"
 #include "napi_util.h"
 #include "xfrm_msg.h"
@@ -18,7 +19,6 @@
 #include <linux/xfrm.h>
 #include <poll.h>
 #include <pthread.h>
-#include <sched.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -31,64 +31,7 @@
 #define MSGBUF 4096
 #define RCVBUF 65536
 
-struct xh {
-  int fd;   /* requests */
-  int evfd; /* multicast events */
-  uint32_t seq;
-  pthread_mutex_t lock;
-  int pipefd[2];
-  pthread_t thread;
-  int thread_running;
-  napi_threadsafe_function tsfn;
-  int closed;
-};
-
 /* ------------------------------------------------------------------ handle */
-
-static void xh_close(struct xh *h) {
-  if (h->closed) return;
-  h->closed = 1;
-  if (h->thread_running) {
-    char c = 'q';
-    if (write(h->pipefd[1], &c, 1) < 0) { /* thread also stops on poll error */ }
-    pthread_join(h->thread, NULL);
-    h->thread_running = 0;
-  }
-  if (h->tsfn) {
-    napi_release_threadsafe_function(h->tsfn, napi_tsfn_abort);
-    h->tsfn = NULL;
-  }
-  pthread_mutex_lock(&h->lock);
-  if (h->fd >= 0) close(h->fd);
-  if (h->evfd >= 0) close(h->evfd);
-  h->fd = h->evfd = -1;
-  pthread_mutex_unlock(&h->lock);
-  if (h->pipefd[0] >= 0) close(h->pipefd[0]);
-  if (h->pipefd[1] >= 0) close(h->pipefd[1]);
-  h->pipefd[0] = h->pipefd[1] = -1;
-}
-
-static void xh_finalize(napi_env env, void *data, void *hint) {
-  (void)env;
-  (void)hint;
-  struct xh *h = data;
-  xh_close(h);
-  pthread_mutex_destroy(&h->lock);
-  free(h);
-}
-
-static struct xh *get_handle(napi_env env, napi_value v) {
-  struct xh *h = NULL;
-  if (napi_get_value_external(env, v, (void **)&h) != napi_ok || !h) {
-    nu_throw(env, "expected an XFRM handle");
-    return NULL;
-  }
-  if (h->closed) {
-    nu_throw(env, "XFRM handle is closed");
-    return NULL;
-  }
-  return h;
-}
 
 static int nl_socket(int *err) {
   int fd = socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, NETLINK_XFRM);
@@ -107,80 +50,11 @@ static int nl_socket(int *err) {
 
 /* xfrmOpen(netnsPath?: string): handle */
 static napi_value x_open(napi_env env, napi_callback_info info) {
-  size_t argc = 1;
-  napi_value argv[1];
-  NU_CHECK(env, napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
-  char nspath[256] = "";
-  if (argc >= 1) {
-    napi_valuetype t;
-    napi_typeof(env, argv[0], &t);
-    if (t == napi_string) {
-      size_t n;
-      napi_get_value_string_utf8(env, argv[0], nspath, sizeof nspath, &n);
-    }
-  }
-  int orig = -1, err = 0;
-  if (nspath[0]) {
-    orig = open("/proc/self/ns/net", O_RDONLY | O_CLOEXEC);
-    int nsfd = open(nspath, O_RDONLY | O_CLOEXEC);
-    if (orig < 0 || nsfd < 0) {
-      err = errno;
-      if (orig >= 0) close(orig);
-      if (nsfd >= 0) close(nsfd);
-      char op[320];
-      snprintf(op, sizeof op, "open network namespace %s", nspath);
-      napi_throw(env, nu_make_errno_error(env, op, err));
-      return NULL;
-    }
-    int r = setns(nsfd, CLONE_NEWNET);
-    err = errno;
-    close(nsfd);
-    if (r < 0) {
-      close(orig);
-      napi_throw(env, nu_make_errno_error(env, "setns(CLONE_NEWNET)", err));
-      return NULL;
-    }
-  }
-  int fd = nl_socket(&err);
-  int evfd = fd >= 0 ? nl_socket(&err) : -1;
-  if (orig >= 0) {
-    if (setns(orig, CLONE_NEWNET) < 0) {
-      close(orig);
-      if (fd >= 0) close(fd);
-      if (evfd >= 0) close(evfd);
-      return nu_throw(env, "cannot return to the original network namespace: %s", strerror(errno));
-    }
-    close(orig);
-  }
-  if (fd < 0 || evfd < 0) {
-    if (fd >= 0) close(fd);
-    napi_throw(env, nu_make_errno_error(env, "socket(AF_NETLINK, NETLINK_XFRM)", err));
-    return NULL;
-  }
-  struct timeval tv = {.tv_sec = 30};
-  setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
-  struct xh *h = calloc(1, sizeof *h);
-  h->fd = fd;
-  h->evfd = evfd;
-  h->pipefd[0] = h->pipefd[1] = -1;
   srand((unsigned)time(NULL) ^ (unsigned)getpid());
-  h->seq = (uint32_t)rand();
-  pthread_mutex_init(&h->lock, NULL);
-  napi_value ext;
-  NU_CHECK(env, napi_create_external(env, h, xh_finalize, NULL, &ext));
-  return ext;
+  return ks_open(env, info, "XFRM", nl_socket, "socket(AF_NETLINK, NETLINK_XFRM)", NULL, (uint32_t)rand());
 }
 
-static napi_value x_close(napi_env env, napi_callback_info info) {
-  size_t argc = 1;
-  napi_value argv[1];
-  NU_CHECK(env, napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
-  struct xh *h = NULL;
-  if (argc < 1 || napi_get_value_external(env, argv[0], (void **)&h) != napi_ok || !h)
-    return nu_throw(env, "xfrmClose: expected an XFRM handle");
-  xh_close(h);
-  return nu_undefined(env);
-}
+static napi_value x_close(napi_env env, napi_callback_info info) { return ks_close_js(env, info, "XFRM"); }
 
 /* ------------------------------------------------------------------ requests */
 
@@ -190,7 +64,7 @@ struct xreq {
   napi_async_work work;
   napi_deferred deferred;
   napi_ref href;
-  struct xh *h;
+  struct ks *h;
   int kind;
   char op[48];
   uint8_t msg[MSGBUF];
@@ -203,7 +77,7 @@ struct xreq {
 static void req_execute(napi_env env, void *data) {
   (void)env;
   struct xreq *r = data;
-  struct xh *h = r->h;
+  struct ks *h = r->h;
   pthread_mutex_lock(&h->lock);
   if (h->fd < 0) {
     r->err = EBADF;
@@ -273,7 +147,7 @@ static void req_complete(napi_env env, napi_status status, void *data) {
   free(r);
 }
 
-static napi_value start_req(napi_env env, napi_value hval, struct xh *h, struct xreq *r) {
+static napi_value start_req(napi_env env, napi_value hval, struct ks *h, struct xreq *r) {
   napi_value promise, name;
   r->h = h;
   napi_create_reference(env, hval, 1, &r->href);
@@ -285,13 +159,13 @@ static napi_value start_req(napi_env env, napi_value hval, struct xh *h, struct 
 }
 
 /* args: (handle, obj) */
-static int get2(napi_env env, napi_callback_info info, napi_value *argv, struct xh **h) {
+static int get2(napi_env env, napi_callback_info info, napi_value *argv, struct ks **h) {
   size_t argc = 2;
   if (napi_get_cb_info(env, info, &argc, argv, NULL, NULL) != napi_ok || argc < 2) {
     nu_throw(env, "expected (handle, spec)");
     return -1;
   }
-  *h = get_handle(env, argv[0]);
+  *h = ks_get(env, argv[0], "XFRM");
   return *h ? 0 : -1;
 }
 
@@ -301,7 +175,7 @@ static napi_value x_add_sa(napi_env env, napi_callback_info info) {
   napi_value argv[3];
   NU_CHECK(env, napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
   if (argc < 3) return nu_throw(env, "xfrmAddSa(handle, spec, update)");
-  struct xh *h = get_handle(env, argv[0]);
+  struct ks *h = ks_get(env, argv[0], "XFRM");
   if (!h) return NULL;
   bool update = false;
   napi_get_value_bool(env, argv[2], &update);
@@ -328,7 +202,7 @@ static napi_value x_add_sa(napi_env env, napi_callback_info info) {
 /* xfrmAllocSpi(h, {protocol, src, dst, reqid?, min?, max?}): Promise<number> */
 static napi_value x_alloc_spi(napi_env env, napi_callback_info info) {
   napi_value argv[2];
-  struct xh *h;
+  struct ks *h;
   if (get2(env, info, argv, &h) < 0) return NULL;
   int proto;
   struct ik_addr src, dst;
@@ -348,7 +222,7 @@ static napi_value x_alloc_spi(napi_env env, napi_callback_info info) {
 /* xfrmDeleteSa / xfrmGetSa (h, {protocol, dst, spi}) */
 static napi_value said_req(napi_env env, napi_callback_info info, int get) {
   napi_value argv[2];
-  struct xh *h;
+  struct ks *h;
   if (get2(env, info, argv, &h) < 0) return NULL;
   int proto;
   struct ik_addr dst;
@@ -388,7 +262,7 @@ static napi_value x_policy(napi_env env, napi_callback_info info) {
   napi_value argv[3];
   NU_CHECK(env, napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
   if (argc < 3) return nu_throw(env, "xfrmPolicy(handle, flow, op)");
-  struct xh *h = get_handle(env, argv[0]);
+  struct ks *h = ks_get(env, argv[0], "XFRM");
   if (!h) return NULL;
   int op;
   struct ik_flow_spec f;
@@ -407,12 +281,12 @@ struct probe {
   napi_async_work work;
   napi_deferred deferred;
   napi_ref href;
-  struct xh *h;
+  struct ks *h;
   int err;
   char op[32];
 };
 
-static int simple_req(struct xh *h, uint8_t *msg, size_t len) {
+static int simple_req(struct ks *h, uint8_t *msg, size_t len) {
   struct nlmsghdr *req = (struct nlmsghdr *)msg;
   req->nlmsg_seq = ++h->seq;
   req->nlmsg_flags |= NLM_F_ACK;
@@ -464,7 +338,7 @@ static napi_value x_probe_esp(napi_env env, napi_callback_info info) {
   napi_value argv[1], promise, name;
   NU_CHECK(env, napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
   if (argc < 1) return nu_throw(env, "xfrmProbeEsp(handle)");
-  struct xh *h = get_handle(env, argv[0]);
+  struct ks *h = ks_get(env, argv[0], "XFRM");
   if (!h) return NULL;
   struct probe *p = calloc(1, sizeof *p);
   p->h = h;
@@ -599,22 +473,10 @@ static struct xev *decode_event(struct nlmsghdr *m) {
 }
 
 static void *event_thread(void *arg) {
-  struct xh *h = arg;
+  struct ks *h = arg;
   uint8_t *buf = malloc(RCVBUF);
-  for (;;) {
-    struct pollfd p[2] = {{.fd = h->evfd, .events = POLLIN}, {.fd = h->pipefd[0], .events = POLLIN}};
-    int r = poll(p, 2, -1);
-    if (r < 0) {
-      if (errno == EINTR) continue;
-      break;
-    }
-    if (p[1].revents) break;
-    if (!(p[0].revents & POLLIN)) {
-      if (p[0].revents & (POLLERR | POLLNVAL)) break;
-      continue;
-    }
-    ssize_t n = recv(h->evfd, buf, RCVBUF, MSG_DONTWAIT);
-    if (n < 0) continue; /* ENOBUFS: events were lost; keep going */
+  ssize_t n;
+  while ((n = ks_next_event(h, buf, RCVBUF)) >= 0) {
     for (struct nlmsghdr *m = (struct nlmsghdr *)buf; NLMSG_OK(m, (size_t)n); m = NLMSG_NEXT(m, n)) {
       struct xev *e = decode_event(m);
       if (e && napi_call_threadsafe_function(h->tsfn, e, napi_tsfn_blocking) != napi_ok) free(e);
@@ -627,10 +489,10 @@ static void *event_thread(void *arg) {
 /* xfrmSubscribe(h, cb): void -- ACQUIRE, EXPIRE and MIGRATE events */
 static napi_value x_subscribe(napi_env env, napi_callback_info info) {
   size_t argc = 2;
-  napi_value argv[2], name;
+  napi_value argv[2];
   NU_CHECK(env, napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
   if (argc < 2) return nu_throw(env, "xfrmSubscribe(handle, callback)");
-  struct xh *h = get_handle(env, argv[0]);
+  struct ks *h = ks_get(env, argv[0], "XFRM");
   if (!h) return NULL;
   if (h->thread_running) return nu_throw(env, "xfrmSubscribe: already subscribed");
   static const int groups[] = {XFRMNLGRP_ACQUIRE, XFRMNLGRP_EXPIRE, XFRMNLGRP_MIGRATE};
@@ -642,21 +504,7 @@ static napi_value x_subscribe(napi_env env, napi_callback_info info) {
   }
   int rcv = 1 << 20;
   setsockopt(h->evfd, SOL_SOCKET, SO_RCVBUF, &rcv, sizeof rcv);
-  if (pipe2(h->pipefd, O_CLOEXEC) < 0) {
-    napi_throw(env, nu_make_errno_error(env, "pipe2", errno));
-    return NULL;
-  }
-  napi_create_string_utf8(env, "xfrmEvents", NAPI_AUTO_LENGTH, &name);
-  NU_CHECK(env, napi_create_threadsafe_function(env, argv[1], NULL, name, 64, 1, NULL, NULL, NULL, ev_call_js,
-                                                &h->tsfn));
-  napi_unref_threadsafe_function(env, h->tsfn); /* events alone do not keep the process alive */
-  if (pthread_create(&h->thread, NULL, event_thread, h) != 0) {
-    napi_release_threadsafe_function(h->tsfn, napi_tsfn_abort);
-    h->tsfn = NULL;
-    return nu_throw(env, "xfrmSubscribe: cannot start the event thread");
-  }
-  h->thread_running = 1;
-  return nu_undefined(env);
+  return ks_start_events(env, h, argv[1], "xfrmEvents", event_thread, ev_call_js);
 }
 
 /* ------------------------------------------------------------------ pure builders (tests) */

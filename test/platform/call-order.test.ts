@@ -30,10 +30,3 @@ test('calls made in one tick run one after another, in call order', async () => 
   );
   assert.equal(a.other(), 'untouched', 'functions not named are the originals');
 });
-
-test('without it the same calls would overlap (what the wrapper prevents)', async () => {
-  const log: string[] = [];
-  const raw = fakeAddon(log);
-  await Promise.all([raw.addSa('sa-in', 30), raw.addSa('flow', 0)]);
-  assert.deepEqual(log.slice(0, 2), ['start sa-in', 'start flow']);
-});
