@@ -7,6 +7,7 @@
  * writes bench/RESULTS.md.
  */
 import { mkdtempSync, writeFileSync, rmSync, readFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
 import { tmpdir, cpus } from 'node:os';
 import { join, resolve } from 'node:path';
 import { makeTwoHosts, interopAvailable, TwoHosts } from '../test/interop/lib/netns';
@@ -17,7 +18,8 @@ import { benchPki, BenchPki } from './pki';
 import { startCharon, startIked, Responder, ResponderOptions } from './responders';
 import { ClientProcess } from './client-process';
 import { treeCpuMs as cpuMs, treeRssKb as rssKb, systemBusy, processTree, rssKb as procRssKb, cpuMs as procCpuMs } from './proc-stats';
-import { CaseResult, HoldResult, holdTable, machineLines, resultsTable, TARGET_KB_PER_SA } from './report';
+import { CaseResult, HoldResult, floorLines, holdTable, machineLines, markdownTable, resultsTable, TARGET_KB_PER_SA } from './report';
+import type { FloorParts } from './crypto-floor';
 import { measureSpiLookup } from './spi-lookup';
 
 const REPO = resolve(__dirname, '..', '..');
@@ -28,35 +30,60 @@ function log(msg: string): void {
   process.stderr.write(`[bench] ${msg}\n`);
 }
 
-interface Rig {
+/** One responder's side of the rig: its own pair of namespaces (client a, responder b). */
+interface Side {
   topo: TwoHosts;
   clientAddrs: string[];
+}
+
+/**
+ * Our iked and charon each get their own pair of namespaces (ikbench-a/-b and
+ * ikbenchc-a/-b, the same addresses in each), so both run at once and their
+ * measured segments can alternate.
+ */
+interface Rig {
+  sides: Record<Daemon, Side>;
   baseDir: string;
 }
 
-async function setupRig(o: BenchOptions): Promise<Rig> {
-  const topo = await makeTwoHosts('ikbench');
+type Daemon = 'ours' | 'charon';
+
+async function makeSide(prefix: string, o: BenchOptions): Promise<Side> {
+  const topo = await makeTwoHosts(prefix);
   const clientAddrs: string[] = [];
   for (let k = 0; k < o.clientAddresses; k++) {
     const a = `192.0.2.${10 + k}`;
     await runChecked(['ip', '-n', topo.a.ns, 'addr', 'add', `${a}/24`, 'dev', topo.a.outIf]);
     clientAddrs.push(a);
   }
-  return { topo, clientAddrs, baseDir: mkdtempSync(join(tmpdir(), 'iked-bench-')) };
+  return { topo, clientAddrs };
 }
 
-async function startResponder(daemon: 'ours' | 'charon', c: BenchCase, rig: Rig, pki: BenchPki | null, o: BenchOptions): Promise<Responder> {
-  const ro: ResponderOptions = { ns: rig.topo.b.ns, serverAddr: rig.topo.b.addr, cpu: RESPONDER_CPU, baseDir: rig.baseDir, repoRoot: REPO, pki, privsep: o.privsep };
+async function setupRig(o: BenchOptions): Promise<Rig> {
+  const ours = await makeSide('ikbench', o);
+  const charon = o.charon ? await makeSide('ikbenchc', o) : ours;
+  return { sides: { ours, charon }, baseDir: mkdtempSync(join(tmpdir(), 'iked-bench-')) };
+}
+
+async function cleanupRig(rig: Rig): Promise<void> {
+  await rig.sides.ours.topo.cleanup();
+  if (rig.sides.charon !== rig.sides.ours) await rig.sides.charon.topo.cleanup();
+}
+
+async function startResponder(daemon: Daemon, c: BenchCase, rig: Rig, pki: BenchPki | null, o: BenchOptions): Promise<Responder> {
+  const side = rig.sides[daemon];
+  const ro: ResponderOptions = { ns: side.topo.b.ns, serverAddr: side.topo.b.addr, cpu: RESPONDER_CPU, baseDir: rig.baseDir, repoRoot: REPO, pki, privsep: o.privsep };
   return daemon === 'ours' ? startIked(c, ro) : startCharon(c, ro);
 }
 
-async function startClient(c: BenchCase, rig: Rig, pki: BenchPki | null): Promise<ClientProcess> {
+async function startClient(daemon: Daemon, c: BenchCase, rig: Rig, pki: BenchPki | null): Promise<ClientProcess> {
+  const side = rig.sides[daemon];
   return ClientProcess.start({
-    ns: rig.topo.a.ns,
+    ns: side.topo.a.ns,
     cpu: CLIENT_CPU,
     caseName: c.name,
-    server: rig.topo.b.addr,
-    addresses: rig.clientAddrs,
+    server: side.topo.b.addr,
+    addresses: side.clientAddrs,
     clientIkedDir: pki?.clientDir,
     repoRoot: REPO,
   });
@@ -79,72 +106,120 @@ function median(xs: number[]): number {
   return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
 }
 
-/** One case against one responder: warm-up, then the measured run. */
-async function runCase(daemon: 'ours' | 'charon', c: BenchCase, rig: Rig, pki: BenchPki | null, o: BenchOptions): Promise<CaseResult> {
-  const r = await startResponder(daemon, c, rig, pki, o);
-  let client: ClientProcess | null = null;
+/** One responder under load in a case: its client, warm-up figure and measured segments. */
+interface Contender {
+  daemon: Daemon;
+  r: Responder;
+  client: ClientProcess;
+  warmupCpuMsPerSa: number;
+  cpu0: number;
+  rss0: number;
+  procs: number[];
+  split0: number[];
+  segCpu: number[];
+  d: { established: number; failed: number; wallMs: number; retransmits: number; childSas: number; failures: Record<string, number> };
+}
+
+async function warmUp(k: Contender, o: BenchOptions): Promise<void> {
+  if (!o.warmup) return;
+  const wcpu0 = cpuMs(k.r.pid);
+  const w = await k.client.run(o.warmup, 10_000_000, o.window, 1000, !o.accumulate);
+  if (w.established === 0) throw new Error(`${k.daemon} warm-up failed: ${JSON.stringify(w.failures)}\n${k.r.logTail(20)}`);
+  k.warmupCpuMsPerSa = (cpuMs(k.r.pid) - wcpu0) / w.established;
+}
+
+async function segment(k: Contender, n: number, first: number, o: BenchOptions): Promise<void> {
+  const c0 = cpuMs(k.r.pid);
+  const seg = await k.client.run(n, first, o.window, 1000, !o.accumulate);
+  k.segCpu.push((cpuMs(k.r.pid) - c0) / Math.max(1, seg.established));
+  k.d.established += seg.established;
+  k.d.failed += seg.failed;
+  k.d.wallMs += seg.wallMs;
+  k.d.retransmits = seg.retransmits;
+  k.d.childSas = seg.childSas;
+  for (const [key, v] of Object.entries(seg.failures)) k.d.failures[key] = (k.d.failures[key] ?? 0) + v;
+}
+
+function result(k: Contender, c: BenchCase): CaseResult {
+  const { d, segCpu } = k;
+  const cpu1 = cpuMs(k.r.pid);
+  // per process (privsep: parent, engine, ca, control): where the responder's CPU goes
+  const split = k.procs.map((p, i) => `${procRole(p)} ${((procCpuMs(p) - k.split0[i]) / Math.max(1, d.established)).toFixed(3)}`).join(', ');
+  const n = Math.max(1, d.established);
+  const res: CaseResult = {
+    caseName: c.name,
+    daemon: k.daemon,
+    established: d.established,
+    failed: d.failed,
+    saPerSec: (d.established * 1000) / Math.max(1, d.wallMs),
+    cpuMsPerSa: median(segCpu),
+    cpuMsPerSaMean: (cpu1 - k.cpu0) / n,
+    cpuMsPerSaRange: [Math.min(...segCpu), Math.max(...segCpu)],
+    segmentsCpuMsPerSa: [...segCpu],
+    warmupCpuMsPerSa: k.warmupCpuMsPerSa,
+    rssKbPerSa: (rssKb(k.r.pid) - k.rss0) / n,
+    retransmits: d.retransmits,
+    childSas: d.childSas,
+  };
+  log(
+    `${c.name} ${k.daemon}: ${d.established} established, ${d.failed} failed ${d.failed ? JSON.stringify(d.failures) : ''}` +
+      ` ${res.saPerSec.toFixed(0)} SA/s, ${res.cpuMsPerSa.toFixed(3)} ms CPU/SA (median of ${segCpu.length} segments: ${segCpu.map((x) => x.toFixed(3)).join(' ')}; mean ${res.cpuMsPerSaMean.toFixed(3)}: ${split}), ${res.rssKbPerSa.toFixed(1)} KB RSS/SA, ${d.retransmits} retransmits, client holds ${d.childSas} Child SAs`,
+  );
+  if (d.failed) log(`${k.daemon} log tail:\n${k.r.logTail(10)}`);
+  return res;
+}
+
+/**
+ * One case against both responders, running at once in their own namespaces:
+ * each is warmed up, then their measured segments alternate (ours, charon,
+ * charon, ours, ...), so a neighbour's burst on this shared machine lands on
+ * both rather than on one responder's whole run.
+ */
+async function runCase(c: BenchCase, rig: Rig, pki: BenchPki | null, o: BenchOptions): Promise<CaseResult[]> {
+  const daemons: Daemon[] = o.charon ? ['ours', 'charon'] : ['ours'];
+  const ks: Contender[] = [];
   try {
-    client = await startClient(c, rig, pki);
-    let warmupCpuMsPerSa = NaN;
-    if (o.warmup) {
-      const wcpu0 = cpuMs(r.pid);
-      const w = await client.run(o.warmup, 10_000_000, o.window, 1000, !o.accumulate);
-      if (w.established === 0) throw new Error(`warm-up failed: ${JSON.stringify(w.failures)}\n${r.logTail(20)}`);
-      warmupCpuMsPerSa = (cpuMs(r.pid) - wcpu0) / w.established;
+    for (const daemon of daemons) {
+      const r = await startResponder(daemon, c, rig, pki, o);
+      const k: Contender = { daemon, r, client: null as unknown as ClientProcess, warmupCpuMsPerSa: NaN, cpu0: 0, rss0: 0, procs: [], split0: [], segCpu: [], d: { established: 0, failed: 0, wallMs: 0, retransmits: 0, childSas: 0, failures: {} } };
+      ks.push(k);
+      k.client = await startClient(daemon, c, rig, pki);
     }
+    for (const k of ks) await warmUp(k, o);
     await new Promise((res) => setTimeout(res, 300));
-    const cpu0 = cpuMs(r.pid);
-    const rss0 = rssKb(r.pid);
-    const procs = processTree(r.pid);
-    const split0 = procs.map((p) => procCpuMs(p));
+    for (const k of ks) {
+      k.cpu0 = cpuMs(k.r.pid);
+      k.rss0 = rssKb(k.r.pid);
+      k.procs = processTree(k.r.pid);
+      k.split0 = k.procs.map((p) => procCpuMs(p));
+    }
     // the measured SAs are deleted by the client as soon as they are up: the responder's cost
     // per handshake (+ its delete), not its cost of holding ever more SAs (kernel-libipsec's grows).
-    // They come in segments; the CPU per SA reported is the median segment's (this machine is
-    // shared: a neighbour's burst spoils a segment, not the result), with the spread shown.
     const segments = Math.max(1, Math.min(o.segments, o.count));
     const per = Math.floor(o.count / segments);
-    const segCpu: number[] = [];
-    const d = { established: 0, failed: 0, wallMs: 0, retransmits: 0, childSas: 0, failures: {} as Record<string, number> };
     for (let s = 0; s < segments; s++) {
       const n = s === segments - 1 ? o.count - per * (segments - 1) : per;
-      const c0 = cpuMs(r.pid);
-      const seg = await client.run(n, s * per, o.window, 1000, !o.accumulate);
-      segCpu.push((cpuMs(r.pid) - c0) / Math.max(1, seg.established));
-      d.established += seg.established;
-      d.failed += seg.failed;
-      d.wallMs += seg.wallMs;
-      d.retransmits = seg.retransmits;
-      d.childSas = seg.childSas;
-      for (const [k, v] of Object.entries(seg.failures)) d.failures[k] = (d.failures[k] ?? 0) + v;
+      for (const k of s % 2 ? [...ks].reverse() : ks) await segment(k, n, s * per, o);
     }
-    const cpu1 = cpuMs(r.pid);
-    // per process (privsep: parent, engine, ca, control): where the responder's CPU goes
-    const split = procs.map((p, i) => `${procRole(p)} ${((procCpuMs(p) - split0[i]) / Math.max(1, d.established)).toFixed(3)}`).join(', ');
-    const rss1 = rssKb(r.pid);
-    const n = Math.max(1, d.established);
-    const res: CaseResult = {
-      caseName: c.name,
-      daemon,
-      established: d.established,
-      failed: d.failed,
-      saPerSec: (d.established * 1000) / Math.max(1, d.wallMs),
-      cpuMsPerSa: median(segCpu),
-      cpuMsPerSaMean: (cpu1 - cpu0) / n,
-      cpuMsPerSaRange: [Math.min(...segCpu), Math.max(...segCpu)],
-      warmupCpuMsPerSa,
-      rssKbPerSa: (rss1 - rss0) / n,
-      retransmits: d.retransmits,
-      childSas: d.childSas,
-    };
-    log(
-      `${c.name} ${daemon}: ${d.established} established, ${d.failed} failed ${d.failed ? JSON.stringify(d.failures) : ''}` +
-        ` ${res.saPerSec.toFixed(0)} SA/s, ${res.cpuMsPerSa.toFixed(3)} ms CPU/SA (median of ${segments} segments: ${segCpu.map((x) => x.toFixed(3)).join(' ')}; mean ${res.cpuMsPerSaMean.toFixed(3)}: ${split}), ${res.rssKbPerSa.toFixed(1)} KB RSS/SA, ${d.retransmits} retransmits, client holds ${d.childSas} Child SAs`,
-    );
-    if (d.failed) log(`responder log tail:\n${r.logTail(10)}`);
-    return res;
+    return ks.map((k) => result(k, c));
   } finally {
-    await client?.quit();
-    await r.stop();
+    for (const k of ks) {
+      await k.client?.quit();
+      await k.r.stop();
+    }
+  }
+}
+
+/** The node:crypto + UDP floor (bench/crypto-floor.ts), measured on the responder's CPU. */
+function measureFloor(): FloorParts | null {
+  try {
+    const out = execFileSync('taskset', ['-c', String(RESPONDER_CPU), process.execPath, join(REPO, 'dist', 'bench', 'crypto-floor.js'), '--json'], { encoding: 'utf8', timeout: 120_000 });
+    const f = JSON.parse(out) as FloorParts;
+    log(`floor (node:crypto + UDP, one process): ${Object.entries(f.perCase).map(([c, v]) => `${c} ${v.toFixed(3)} ms`).join(', ')}; ECDH P-256 ${f.ecp256.toFixed(3)}, MODP-2048 ${f.modp2048.toFixed(3)}, RSA sign+verify ${f.rsaAuth.toFixed(3)}, HMAC/AES/SHA-1 ${f.symmetric.toFixed(3)}, UDP ${f.udpPerDatagram.toFixed(4)} per datagram`);
+    return f;
+  } catch (e) {
+    log(`floor measurement failed: ${e instanceof Error ? e.message : String(e)}`);
+    return null;
   }
 }
 
@@ -154,10 +229,12 @@ async function runHold(rig: Rig, o: BenchOptions): Promise<HoldResult> {
   const r = await startResponder('ours', c, rig, null, o);
   let client: ClientProcess | null = null;
   try {
-    client = await startClient(c, rig, null);
+    client = await startClient('ours', c, rig, null);
     await client.run(o.warmup, 10_000_000, o.window);
     await new Promise((res) => setTimeout(res, 500));
     const rssBefore = rssKb(r.pid);
+    const holders = processTree(r.pid);
+    const rssBeforeEach = holders.map((p) => procRssKb(p));
     const chunks: HoldResult['chunks'] = [];
     const every = Math.max(1000, Math.floor(o.hold / 10));
     let lastT = Date.now();
@@ -185,7 +262,8 @@ async function runHold(rig: Rig, o: BenchOptions): Promise<HoldResult> {
         await new Promise((res) => setTimeout(res, 3000));
       }
     }
-    log(`hold: ${d.established} established (${d.failed} failed), RSS ${rssBefore} -> ${rssAfter} kB`);
+    const growth = holders.map((p, i) => `${procRole(p)} ${(((procRssKb(p) - rssBeforeEach[i]) * 1024) / Math.max(1, d.established)).toFixed(0)} B/SA`).join(', ');
+    log(`hold: ${d.established} established (${d.failed} failed), RSS ${rssBefore} -> ${rssAfter} kB (${growth})`);
     const spiLookupNs = [...new Set([1000, o.hold])].map((n) => ({ sas: n, ns: measureSpiLookup(n) }));
     return { sas: d.established, memKbPerSa: (rssAfter - rssBefore) / Math.max(1, d.established), rssKbBefore: rssBefore, rssKbAfter: rssAfter, chunks, spiLookupNs };
   } finally {
@@ -194,7 +272,28 @@ async function runHold(rig: Rig, o: BenchOptions): Promise<HoldResult> {
   }
 }
 
-function resultsMarkdown(o: BenchOptions, busy: number, results: CaseResult[], hold: HoldResult | null, lines: string[]): string {
+function floorMarkdown(floor: FloorParts | null, results: CaseResult[]): string[] {
+  if (!floor) return [];
+  const rows = (Object.entries(floor.perCase) as [string, number][])
+    .filter(([c]) => results.some((r) => r.caseName === c))
+    .map(([c, f]) => {
+      const ours = results.find((r) => r.caseName === c && r.daemon === 'ours');
+      const charon = results.find((r) => r.caseName === c && r.daemon === 'charon');
+      return [c, f.toFixed(3), ours ? ours.cpuMsPerSa.toFixed(3) : 'n/a', ours ? (ours.cpuMsPerSa - f).toFixed(3) : 'n/a', charon ? charon.cpuMsPerSa.toFixed(3) : 'n/a', charon ? (f / charon.cpuMsPerSa).toFixed(2) : 'n/a'];
+    });
+  return [
+    '## The floor: node:crypto and UDP alone',
+    '',
+    'What the crypto calls and datagrams a responder cannot avoid cost in one Node process on the responder\'s CPU, with no IKE logic and no privilege separation (bench/crypto-floor.ts lists them): ' +
+      `ECDH P-256 key pair + secret ${floor.ecp256.toFixed(3)} ms, MODP-2048 ${floor.modp2048.toFixed(3)} ms, RSA-2048 sign + verify ${floor.rsaAuth.toFixed(3)} ms, HMAC/AES/SHA-1 ${floor.symmetric.toFixed(3)} ms, UDP ${floor.udpPerDatagram.toFixed(4)} ms per datagram.`,
+    'A floor ratio above the target means the target cannot be met by any responder built on node:crypto on this machine.',
+    '',
+    markdownTable(['case', 'floor ms/SA', 'ours ms/SA', 'ours above the floor', 'charon ms/SA', 'floor / charon'], rows),
+    '',
+  ];
+}
+
+function resultsMarkdown(o: BenchOptions, busy: number, results: CaseResult[], hold: HoldResult | null, lines: string[], floor: FloorParts | null): string {
   const out = [
     '# iked bench results',
     '',
@@ -211,6 +310,7 @@ function resultsMarkdown(o: BenchOptions, busy: number, results: CaseResult[], h
     '',
     resultsTable(results),
     '',
+    ...floorMarkdown(floor, results),
   ];
   if (hold) {
     out.push(
@@ -237,6 +337,7 @@ async function main(): Promise<void> {
   if (cpus().length < 2) log('warning: fewer than 2 CPUs: responder and load client share a core');
   const busy = await systemBusy(2000);
   log(`machine busy before the run: ${(busy * 100).toFixed(0)} %`);
+  const floor = measureFloor();
   const rig = await setupRig(o);
   const results: CaseResult[] = [];
   let hold: HoldResult | null = null;
@@ -246,12 +347,10 @@ async function main(): Promise<void> {
       const c = benchCase(name);
       pki?.remove();
       pki = c.auth === 'rsa' ? await benchPki() : null;
-      for (const daemon of o.charon ? (['ours', 'charon'] as const) : (['ours'] as const)) {
-        try {
-          results.push(await runCase(daemon, c, rig, pki, o));
-        } catch (e) {
-          log(`${name} ${daemon}: FAILED: ${e instanceof Error ? e.message : String(e)}`);
-        }
+      try {
+        results.push(...(await runCase(c, rig, pki, o)));
+      } catch (e) {
+        log(`${name}: FAILED: ${e instanceof Error ? e.message : String(e)}`);
       }
     }
     if (o.hold > 0) {
@@ -263,16 +362,16 @@ async function main(): Promise<void> {
     }
   } finally {
     pki?.remove();
-    await rig.topo.cleanup();
+    await cleanupRig(rig);
     if (process.env.IKED_BENCH_KEEP === '1') log(`kept ${rig.baseDir}`);
     else rmSync(rig.baseDir, { recursive: true, force: true });
   }
-  const lines = machineLines(results, hold);
+  const lines = [...machineLines(results, hold), ...floorLines(floor?.perCase ?? null, results)];
   console.log(resultsTable(results));
   if (hold) console.log('\n' + holdTable(hold));
   console.log('');
   for (const l of lines) console.log(l);
-  writeFileSync(join(REPO, 'bench', 'RESULTS.md'), resultsMarkdown(o, busy, results, hold, lines));
+  writeFileSync(join(REPO, 'bench', 'RESULTS.md'), resultsMarkdown(o, busy, results, hold, lines, floor));
   log(`wrote ${join(REPO, 'bench', 'RESULTS.md')}`);
   process.exit(results.length ? 0 : 1);
 }

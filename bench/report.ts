@@ -12,6 +12,8 @@ export interface CaseResult {
   cpuMsPerSaMean: number;
   /** Lowest and highest segment. */
   cpuMsPerSaRange: [number, number];
+  /** Every measured segment's CPU per SA, in order (ours and charon's alternate, segment by segment). */
+  segmentsCpuMsPerSa: number[];
   /** Responder CPU per SA over the warm-up (a freshly started daemon). */
   warmupCpuMsPerSa: number;
   rssKbPerSa: number;
@@ -44,9 +46,43 @@ export function cpuLine(caseName: string, ours: number | undefined, charon: numb
   return `BENCH cpu_ms_per_sa case=${caseName} ours=${o} charon=${c} ratio=${ratio}`;
 }
 
+/**
+ * Ours/charon segment by segment: the two responders' segments alternate in time,
+ * so each pair saw the same machine; their spread shows how far to trust the ratio.
+ */
+export function pairedRatios(ours: CaseResult | undefined, charon: CaseResult | undefined): number[] {
+  if (!ours || !charon) return [];
+  const n = Math.min(ours.segmentsCpuMsPerSa.length, charon.segmentsCpuMsPerSa.length);
+  const out: number[] = [];
+  for (let i = 0; i < n; i++) if (charon.segmentsCpuMsPerSa[i] > 0) out.push(ours.segmentsCpuMsPerSa[i] / charon.segmentsCpuMsPerSa[i]);
+  return out;
+}
+
+function medianOf(xs: number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  const m = s.length >> 1;
+  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
+}
+
 /** `BENCH mem_kb_per_sa sas=50000 ours=3.2` */
 export function memLine(sas: number, oursKb: number): string {
   return `BENCH mem_kb_per_sa sas=${sas} ours=${fmt(oursKb, 1)}`;
+}
+
+/**
+ * `BENCH floor_ms_per_sa case=psk-ecp256 floor=0.25 ours=0.70 charon=0.82 ratio=0.30`: the
+ * node:crypto + UDP floor of a responder (bench/crypto-floor.ts) against charon in the same run.
+ */
+export function floorLines(floor: Record<string, number> | null, results: CaseResult[]): string[] {
+  if (!floor) return [];
+  return Object.entries(floor)
+    .filter(([c]) => results.some((r) => r.caseName === c))
+    .map(([c, f]) => {
+      const ours = results.find((r) => r.caseName === c && r.daemon === 'ours');
+      const charon = results.find((r) => r.caseName === c && r.daemon === 'charon');
+      const ratio = charon && charon.cpuMsPerSa > 0 ? fmt(f / charon.cpuMsPerSa) : 'n/a';
+      return `BENCH floor_ms_per_sa case=${c} floor=${fmt(f)} ours=${ours ? fmt(ours.cpuMsPerSa) : 'n/a'} charon=${charon ? fmt(charon.cpuMsPerSa) : 'n/a'} ratio=${ratio}`;
+    });
 }
 
 export function machineLines(results: CaseResult[], hold: HoldResult | null): string[] {
@@ -56,6 +92,8 @@ export function machineLines(results: CaseResult[], hold: HoldResult | null): st
     const ours = results.find((r) => r.caseName === c && r.daemon === 'ours');
     const charon = results.find((r) => r.caseName === c && r.daemon === 'charon');
     lines.push(cpuLine(c, ours?.cpuMsPerSa, charon?.cpuMsPerSa));
+    const pr = pairedRatios(ours, charon);
+    if (pr.length) lines.push(`BENCH cpu_ratio_segments case=${c} median=${fmt(medianOf(pr))} min=${fmt(Math.min(...pr))} max=${fmt(Math.max(...pr))} n=${pr.length}`);
     const rate = (r: CaseResult | undefined): string => (r ? fmt(r.saPerSec, 0) : 'n/a');
     lines.push(`BENCH sa_per_s case=${c} ours=${rate(ours)} charon=${rate(charon)}`);
     const rss = (r: CaseResult | undefined): string => (r ? fmt(r.rssKbPerSa, 1) : 'n/a');
@@ -87,7 +125,9 @@ export function resultsTable(results: CaseResult[]): string {
     const charon = results.find((x) => x.caseName === r.caseName && x.daemon === 'charon');
     const ratio = r.daemon === 'ours' && charon && charon.cpuMsPerSa > 0 ? r.cpuMsPerSa / charon.cpuMsPerSa : NaN;
     const target = TARGET_RATIO[r.caseName];
-    const ratioText = r.daemon === 'ours' ? (Number.isFinite(ratio) ? `${fmt(ratio)} (target ≤ ${fmt(target)}${ratio <= target ? ', met' : ', missed'})` : 'n/a') : '';
+    const pr = r.daemon === 'ours' ? pairedRatios(r, charon) : [];
+    const spread = pr.length ? `segment pairs ${fmt(Math.min(...pr))}–${fmt(Math.max(...pr))}; ` : '';
+    const ratioText = r.daemon === 'ours' ? (Number.isFinite(ratio) ? `${fmt(ratio)} (${spread}target ≤ ${fmt(target)}${ratio <= target ? ', met' : ', missed'})` : 'n/a') : '';
     return [
       r.caseName,
       r.daemon === 'ours' ? 'iked (ours)' : 'charon 5.9.8',

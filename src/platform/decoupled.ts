@@ -5,7 +5,10 @@
  */
 import { randomU32 } from '../crypto/random';
 import { debuglog } from 'node:util';
-import { SaRecord } from './sa-record';
+import { SaRecord, RecordStore } from './sa-record';
+import { KeyArena } from './key-arena';
+import { FlowRecord } from './flow-record';
+import { StringTable } from './intern';
 import type { IpsecProtocol, KernelAdapter, KernelEvent, KernelFlowSpec, KernelSaSpec, SaCounters } from './types';
 
 const defaultLog = debuglog('iked-kernel');
@@ -30,7 +33,10 @@ export interface DecoupledOptions {
 export class DecoupledAdapter implements KernelAdapter {
   readonly name = 'decoupled';
   private readonly sas = new Map<string, SaRecord>();
-  private readonly flows = new Map<string, KernelFlowSpec>();
+  private readonly flows = new Map<string, FlowRecord>();
+  /** addresses and networks the records share (one copy each), and their keys */
+  private readonly strings = new StringTable();
+  private readonly store: RecordStore = { strings: this.strings, keys: new KeyArena() };
   private readonly listeners: Array<(e: KernelEvent) => void> = [];
   private readonly sink: (msg: string) => void;
   /** Whether anyone reads the messages: they are not even built otherwise (hot path). */
@@ -58,7 +64,7 @@ export class DecoupledAdapter implements KernelAdapter {
   }
 
   listFlows(): KernelFlowSpec[] {
-    return [...this.flows.values()];
+    return [...this.flows.values()].map((f) => f.spec());
   }
 
   private check(): void {
@@ -72,7 +78,7 @@ export class DecoupledAdapter implements KernelAdapter {
       if (spi < 256) continue;
       const k = saKey(protocol, dst, spi);
       if (this.sas.has(k)) continue;
-      this.sas.set(k, SaRecord.larval(protocol, src, dst, spi));
+      this.sas.set(k, SaRecord.larval(protocol, src, dst, spi, this.store));
       this.log(() => `decoupled: would allocate ${protocol} SPI 0x${spi.toString(16)} ${src} -> ${dst}`);
       return spi;
     }
@@ -83,7 +89,7 @@ export class DecoupledAdapter implements KernelAdapter {
     const k = saKey(sa.protocol, sa.dst, sa.spi);
     const cur = this.sas.get(k);
     if (cur?.installed) throw new Error(`decoupled: SA ${k} already exists (EEXIST)`);
-    this.sas.set(k, SaRecord.of(sa));
+    this.sas.set(k, SaRecord.of(sa, this.store));
     this.log(() => `decoupled: would add SA ${describeSa(sa)}`);
   }
 
@@ -93,7 +99,7 @@ export class DecoupledAdapter implements KernelAdapter {
     const cur = this.sas.get(k);
     if (!cur) throw new Error(`decoupled: SA ${k} not found (ESRCH)`);
     cur.wipe();
-    this.sas.set(k, SaRecord.of(sa));
+    this.sas.set(k, SaRecord.of(sa, this.store));
     this.log(() => `decoupled: would update SA ${describeSa(sa)}`);
   }
 
@@ -111,7 +117,7 @@ export class DecoupledAdapter implements KernelAdapter {
     this.check();
     const k = flowKey(f);
     if (this.flows.has(k)) throw new Error(`decoupled: flow ${k} already exists (EEXIST)`);
-    this.flows.set(k, { ...f });
+    this.flows.set(k, FlowRecord.of(f, this.strings));
     this.log(() => `decoupled: would add flow ${k} via ${f.protocol}/${f.mode} ${f.tunnelSrc} -> ${f.tunnelDst} reqid ${f.reqid}`);
   }
 

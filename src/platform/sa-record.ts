@@ -1,10 +1,18 @@
 /**
  * What the decoupled adapter keeps of an SA it "would have installed": a small
- * record of the per-SA values (SPI, reqid, addresses, one buffer with both keys)
+ * record of the per-SA values (SPI, reqid, addresses, an arena slot with both keys)
  * and a shared, interned shape for what many SAs have in common (protocol, mode,
  * algorithms, lifetimes). A full KernelSaSpec is rebuilt only when asked for.
  */
 import type { IpsecProtocol, KernelSaSpec } from './types';
+import { canonicalMode, canonicalProtocol, StringTable } from './intern';
+import type { KeyArena } from './key-arena';
+
+/** Where records keep what they share: one copy of each address, keys packed in an arena. */
+export interface RecordStore {
+  strings: StringTable;
+  keys: KeyArena;
+}
 
 interface SaShape {
   readonly protocol: IpsecProtocol;
@@ -57,8 +65,8 @@ function internShape(sa: KernelSaSpec): SaShape {
   let s = shapes.get(k);
   if (!s) {
     s = {
-      protocol: sa.protocol,
-      mode: sa.mode,
+      protocol: canonicalProtocol(sa.protocol),
+      mode: canonicalMode(sa.mode),
       encr: encr ? { ianaId: encr.ianaId, keyBits: encr.keyBits, icvLen: encr.icvLen, keyLen: encr.key.length } : null,
       integ: integ ? { ianaId: integ.ianaId, keyLen: integ.key.length } : null,
       esn: sa.esn,
@@ -79,45 +87,46 @@ export class SaRecord {
     /** null: only the SPI is reserved (allocSpi) */
     private readonly shape: SaShape | null,
     private readonly reqid: number,
-    /** encryption key then integrity key, in one allocation of their own (never a pool slice) */
-    private readonly keys: Buffer | null,
+    /** encryption key then integrity key, in a slot of store.keys (-1: none, or wiped) */
+    private keySlot: number,
     private readonly extra: SaExtra | null,
+    private readonly store: RecordStore,
   ) {}
 
-  static larval(protocol: IpsecProtocol, src: string, dst: string, spi: number): SaRecord {
-    return new SaRecord(protocol, src, dst, spi, null, 0, null, null);
+  static larval(protocol: IpsecProtocol, src: string, dst: string, spi: number, store: RecordStore): SaRecord {
+    const { strings } = store;
+    return new SaRecord(canonicalProtocol(protocol), strings.intern(src), strings.intern(dst), spi, null, 0, -1, null, store);
   }
 
-  /** A copy of `sa`: the keys are copied, the caller's buffers are not kept. */
-  static of(sa: KernelSaSpec): SaRecord {
-    const eLen = sa.encr ? sa.encr.key.length : 0;
-    const iLen = sa.integ ? sa.integ.key.length : 0;
-    let keys: Buffer | null = null;
-    if (eLen + iLen) {
-      keys = Buffer.alloc(eLen + iLen);
-      if (sa.encr) sa.encr.key.copy(keys, 0);
-      if (sa.integ) sa.integ.key.copy(keys, eLen);
-    }
+  /** A copy of `sa`: the keys are copied into the arena, the caller's buffers are not kept. */
+  static of(sa: KernelSaSpec, store: RecordStore): SaRecord {
+    const { strings } = store;
+    const parts: Buffer[] = [];
+    if (sa.encr) parts.push(sa.encr.key);
+    if (sa.integ) parts.push(sa.integ.key);
+    const keySlot = parts.length && parts.some((p) => p.length) ? store.keys.store(parts) : -1;
     const extra: SaExtra | null =
       sa.encap || sa.selector
         ? {
             encap: sa.encap ? { sport: sa.encap.sport, dport: sa.encap.dport } : undefined,
-            selector: sa.selector ? { src: sa.selector.src, dst: sa.selector.dst, proto: sa.selector.proto } : undefined,
+            selector: sa.selector ? { src: strings.intern(sa.selector.src), dst: strings.intern(sa.selector.dst), proto: sa.selector.proto } : undefined,
           }
         : null;
-    return new SaRecord(sa.protocol, sa.src, sa.dst, sa.spi, shapeOf(sa), sa.reqid, keys, extra);
+    return new SaRecord(canonicalProtocol(sa.protocol), strings.intern(sa.src), strings.intern(sa.dst), sa.spi, shapeOf(sa), sa.reqid, keySlot, extra, store);
   }
 
   get installed(): boolean {
     return this.shape !== null;
   }
 
-  /** The full spec (keys as views of this record's buffer), or null for a reserved SPI. */
+  /** The full spec (keys as views of the arena slot), or null for a reserved SPI. */
   spec(): KernelSaSpec | null {
     const s = this.shape;
     if (!s) return null;
     const eLen = s.encr ? s.encr.keyLen : 0;
-    const keys = this.keys ?? Buffer.alloc(0);
+    const iLen = s.integ ? s.integ.keyLen : 0;
+    // views (no copy of a secret left unzeroed): valid until the SA is deleted and its slot reused
+    const keys = this.keySlot >= 0 ? this.store.keys.view(this.keySlot, eLen + iLen) : Buffer.alloc(0);
     return {
       protocol: s.protocol,
       mode: s.mode,
@@ -135,8 +144,10 @@ export class SaRecord {
     };
   }
 
-  /** Zero the keys (the record is being dropped). */
+  /** Zero the keys and give their slot back (the record is being dropped). */
   wipe(): void {
-    this.keys?.fill(0);
+    if (this.keySlot < 0) return;
+    this.store.keys.free(this.keySlot);
+    this.keySlot = -1;
   }
 }

@@ -2,7 +2,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { parseStatTicks, parseRssKb, parseStatPpid } from '../../bench/proc-stats';
-import { cpuLine, memLine, machineLines, CaseResult } from '../../bench/report';
+import { cpuLine, memLine, machineLines, pairedRatios, CaseResult } from '../../bench/report';
 import { parseBenchArgs } from '../../bench/bench-options';
 import { clientSelector, runLoad } from '../../bench/load-initiator';
 import { benchCase, ikedResponderConf, swanctlResponderConf } from '../../bench/bench-configs';
@@ -25,11 +25,16 @@ test('machine lines have the exact documented shape', () => {
   assert.equal(cpuLine('psk-ecp256', 0.35, 1.2), 'BENCH cpu_ms_per_sa case=psk-ecp256 ours=0.35 charon=1.20 ratio=0.29');
   assert.equal(memLine(50000, 3.2), 'BENCH mem_kb_per_sa sas=50000 ours=3.2');
   assert.equal(cpuLine('psk-modp2048', 0.9, undefined), 'BENCH cpu_ms_per_sa case=psk-modp2048 ours=0.90 charon=n/a ratio=n/a');
-  const r = (daemon: 'ours' | 'charon', cpu: number): CaseResult => ({
-    caseName: 'rsa-ecp256', daemon, established: 10, failed: 0, saPerSec: 5, cpuMsPerSa: cpu, cpuMsPerSaMean: cpu, cpuMsPerSaRange: [cpu, cpu], warmupCpuMsPerSa: cpu * 2, rssKbPerSa: 1, retransmits: 0, childSas: 10,
+  const r = (daemon: 'ours' | 'charon', cpu: number, segs: number[]): CaseResult => ({
+    caseName: 'rsa-ecp256', daemon, established: 10, failed: 0, saPerSec: 5, cpuMsPerSa: cpu, cpuMsPerSaMean: cpu, cpuMsPerSaRange: [cpu, cpu], segmentsCpuMsPerSa: segs, warmupCpuMsPerSa: cpu * 2, rssKbPerSa: 1, retransmits: 0, childSas: 10,
   });
-  const lines = machineLines([r('ours', 1), r('charon', 2)], null);
+  const ours = r('ours', 1, [1, 0.9, 1.2]);
+  const charon = r('charon', 2, [2, 3, 2]);
+  const lines = machineLines([ours, charon], null);
   assert.ok(lines.includes('BENCH cpu_ms_per_sa case=rsa-ecp256 ours=1.00 charon=2.00 ratio=0.50'));
+  // segment pairs: 1/2, 0.9/3, 1.2/2
+  assert.deepEqual(pairedRatios(ours, charon).map((x) => x.toFixed(2)), ['0.50', '0.30', '0.60']);
+  assert.ok(lines.includes('BENCH cpu_ratio_segments case=rsa-ecp256 median=0.50 min=0.30 max=0.60 n=3'), lines.join('\n'));
 });
 
 test('bench options: --quick defaults and errors', () => {

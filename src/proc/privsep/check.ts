@@ -6,10 +6,25 @@
 
 export class IpcCheckError extends Error {}
 
+/**
+ * `where` names the value relative to its container (a field name, '' for an array
+ * element, the message type at the top). Paths are joined only when a check fails,
+ * as the failure travels up through obj/arr (see within): checking a valid message
+ * builds no strings.
+ */
 export type Check<T> = (v: unknown, where: string) => T;
 
 function fail(where: string, what: string): never {
   throw new IpcCheckError(`${where}: ${what}`);
+}
+
+/** Re-throw a nested check's failure with this level's name in front of its path. */
+export function within(where: string, e: unknown): never {
+  if (e instanceof IpcCheckError && where !== '') {
+    const m = e.message;
+    e.message = m.startsWith('[') || m.startsWith(':') ? where + m : `${where}.${m}`;
+  }
+  throw e;
 }
 
 export const str =
@@ -56,7 +71,19 @@ export const arr =
   (v, w) => {
     if (!Array.isArray(v)) fail(w, 'expected an array');
     if (v.length > max) fail(w, `array of ${v.length} elements exceeds ${max}`);
-    return v.map((x, i) => item(x, `${w}[${i}]`));
+    // the array itself when every element checks as itself (no copy of a valid message)
+    let out: T[] | null = null;
+    let i = 0;
+    try {
+      for (; i < v.length; i++) {
+        const x = item(v[i], '');
+        if (out) out.push(x);
+        else if (x !== v[i]) (out = v.slice(0, i) as T[]).push(x);
+      }
+    } catch (e) {
+      within(`${w}[${i}]`, e);
+    }
+    return out ?? (v as T[]);
   };
 
 export const opt =
@@ -80,18 +107,35 @@ export const record: Check<Record<string, unknown>> = (v, w) => {
 
 type Shape<T> = { [K in keyof T]-?: Check<T[K]> };
 
-/** An object with exactly these fields (unknown fields are rejected). */
+/**
+ * An object with exactly these fields (unknown fields are rejected). A valid object
+ * whose fields all check as themselves is returned as it is; otherwise a copy with
+ * the checked values.
+ */
 export function obj<T extends object>(shape: Shape<T>): Check<T> {
   const keys = Object.keys(shape) as Array<keyof T & string>;
   return (v, w) => {
     const o = record(v, w);
-    for (const k of Object.keys(o)) if (!(k in shape)) fail(w, `unexpected field '${k}'`);
-    const out = {} as T;
-    for (const k of keys) {
-      const val = shape[k](o[k], `${w}.${k}`);
-      if (val !== undefined) out[k] = val;
+    for (const k in o) if (!Object.hasOwn(shape, k)) fail(w, `unexpected field '${k}'`);
+    let out: T | null = null;
+    let k: keyof T & string = keys[0];
+    try {
+      for (let i = 0; i < keys.length; i++) {
+        k = keys[i];
+        const val = shape[k](o[k], k);
+        if (out) {
+          if (val !== undefined) out[k] = val;
+        } else if (val !== o[k]) {
+          // the first field that checked as something else: copy the ones before it
+          out = {} as T;
+          for (let j = 0; j < i; j++) if (o[keys[j]] !== undefined) out[keys[j]] = o[keys[j]] as T[keyof T & string];
+          if (val !== undefined) out[k] = val;
+        }
+      }
+    } catch (e) {
+      within(w, e);
     }
-    return out;
+    return out ?? (o as T);
   };
 }
 

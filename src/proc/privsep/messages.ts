@@ -12,7 +12,7 @@ import type { ClientConfigPlan, ConfigReport } from '../../ikev2/config-apply';
 import { isIP } from 'node:net';
 import type { CertstoreEntry, FlowView, IkeSaView, MonitorEvent, ResetTarget } from '../control-api';
 import { RESET_TARGETS } from '../control-api';
-import { Check, IpcCheckError, arr, bool, buf, int, isRecord, nothing, nullable, obj, oneOf, opt, plain, port, record, str, uint32 } from './check';
+import { Check, IpcCheckError, within, arr, bool, buf, int, isRecord, nothing, nullable, obj, oneOf, opt, plain, port, record, str, uint32 } from './check';
 
 /** Message type names. */
 export const M = {
@@ -154,9 +154,17 @@ const BATCH_BODY: Record<BatchableType, Check<unknown>> = {
   [M.kFlow]: flowRequestCheck,
   [M.kCounters]: saIdCheck,
 };
+const batchOpShape = obj<BatchOp>({ t: oneOf(...BATCHABLE), b: (x) => x });
 const batchOpCheck: Check<BatchOp> = (v, w) => {
-  const o = obj<BatchOp>({ t: oneOf(...BATCHABLE), b: (x) => x })(v, w);
-  return { t: o.t, b: BATCH_BODY[o.t](o.b, `${w}.b (${o.t})`) };
+  const o = batchOpShape(v, w);
+  let b: unknown;
+  try {
+    b = BATCH_BODY[o.t](o.b, 'b');
+  } catch (e) {
+    if (e instanceof IpcCheckError) e.message += ` (a ${o.t} op)`;
+    return within(w, e);
+  }
+  return b === o.b ? o : { t: o.t, b };
 };
 /** Every op's body is checked as its own message type would be (a bad one is fatal like any bad message). */
 export const batchCheck = obj<{ ops: BatchOp[] }>({ ops: arr(batchOpCheck, MAX_BATCH) });
