@@ -13,39 +13,60 @@ function allZero(b: Buffer): boolean {
   return true;
 }
 
+/** The shared secret with the peer's wire value (x | y): its length and the point are checked. */
+function ecpSecret(ecdh: ECDH, group: number, fieldBytes: number, peer: Buffer): Buffer {
+  const name = DhGroup.name(group);
+  const wireLen = 2 * fieldBytes;
+  if (peer.length !== wireLen) {
+    throw new KeyExchangeError(`${name}: peer public value is ${peer.length} bytes, expected ${wireLen}`);
+  }
+  const point = Buffer.allocUnsafe(wireLen + 1);
+  point[0] = 0x04;
+  peer.copy(point, 1);
+  let secret: Buffer;
+  try {
+    secret = ecdh.computeSecret(point);
+  } catch (e) {
+    throw new KeyExchangeError(`${name}: peer public value is not a valid point: ${(e as Error).message}`);
+  }
+  if (secret.length !== fieldBytes || allZero(secret)) {
+    secret.fill(0);
+    throw new KeyExchangeError(`${name}: degenerate shared secret`);
+  }
+  return secret;
+}
+
 export function createEcpExchange(group: number, curve: string, fieldBytes: number, privateKey?: Buffer): KeyExchange {
   let ecdh: ECDH | null = createECDH(curve);
   if (privateKey) ecdh.setPrivateKey(privateKey);
   else ecdh.generateKeys();
-  const uncompressed = ecdh.getPublicKey();
-  const publicKey = Buffer.from(uncompressed.subarray(1));
-  const wireLen = 2 * fieldBytes;
+  const publicKey = Buffer.from(ecdh.getPublicKey().subarray(1));
   const name = DhGroup.name(group);
   return {
     group,
     publicKey,
     computeSecret(peer: Buffer): Buffer {
       if (!ecdh) throw new Error(`${name}: key exchange already disposed`);
-      if (peer.length !== wireLen) {
-        throw new KeyExchangeError(`${name}: peer public value is ${peer.length} bytes, expected ${wireLen}`);
-      }
-      const point = Buffer.allocUnsafe(wireLen + 1);
-      point[0] = 0x04;
-      peer.copy(point, 1);
-      let secret: Buffer;
-      try {
-        secret = ecdh.computeSecret(point);
-      } catch (e) {
-        throw new KeyExchangeError(`${name}: peer public value is not a valid point: ${(e as Error).message}`);
-      }
-      if (secret.length !== fieldBytes || allZero(secret)) {
-        secret.fill(0);
-        throw new KeyExchangeError(`${name}: degenerate shared secret`);
-      }
-      return secret;
+      return ecpSecret(ecdh, group, fieldBytes, peer);
     },
     dispose(): void {
       ecdh = null;
     },
   };
+}
+
+/**
+ * One ECDH object per curve for the responder's one-step exchanges: it gets a fresh
+ * key pair every time, and creating an object (which builds the curve's group) costs
+ * a sixth of a whole exchange.
+ */
+const responderEcdh = new Map<string, ECDH>();
+
+/** The responder's side in one step: a fresh key pair, our public value and the shared secret. */
+export function ecpRespond(group: number, curve: string, fieldBytes: number, peer: Buffer): { publicKey: Buffer; secret: Buffer } {
+  let ecdh = responderEcdh.get(curve);
+  if (!ecdh) responderEcdh.set(curve, (ecdh = createECDH(curve)));
+  ecdh.generateKeys();
+  const publicKey = Buffer.from(ecdh.getPublicKey().subarray(1));
+  return { publicKey, secret: ecpSecret(ecdh, group, fieldBytes, peer) };
 }

@@ -1,7 +1,9 @@
 /** One-shot digests over a list of buffers (NAT detection, cookies, cert hashes). */
-import { createHash } from 'node:crypto';
+import { createHash, hash } from 'node:crypto';
 
 function digest(alg: string, parts: readonly Buffer[]): Buffer {
+  // one buffer: the one-shot digest (no Hash object for the GC to finalize)
+  if (parts.length === 1) return hash(alg, parts[0], 'buffer');
   const h = createHash(alg);
   for (const p of parts) h.update(p);
   return h.digest();

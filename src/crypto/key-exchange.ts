@@ -1,7 +1,7 @@
 /** Key exchange (transform type 4) by IANA group number: MODP, ECP, Curve25519/448. */
 import { getCurves } from 'node:crypto';
 import { DH, DhGroup } from '../ikev2/iana';
-import { createEcpExchange } from './ecp-exchange';
+import { createEcpExchange, ecpRespond } from './ecp-exchange';
 import { createEcxExchange } from './ecx-exchange';
 import type { EcxCurve } from './ecx-exchange';
 import { UnsupportedTransformError } from './errors';
@@ -80,6 +80,22 @@ export function createKeyExchange(group: number): KeyExchange {
       return createEcpExchange(group, def.curve, def.field);
     case 'ecx':
       return createEcxExchange(group, def.curve);
+  }
+}
+
+/**
+ * The responder's side of a key exchange in one step (the peer's value is at hand):
+ * a fresh ephemeral key pair, our public value and the shared secret. KeyExchangeError
+ * on a bad peer value.
+ */
+export function respondKeyExchange(group: number, peer: Buffer): { publicKey: Buffer; secret: Buffer } {
+  const def = defOf(group);
+  if (def.kind === 'ecp') return ecpRespond(group, def.curve, def.field, peer);
+  const kx = createKeyExchange(group);
+  try {
+    return { publicKey: kx.publicKey, secret: kx.computeSecret(peer) };
+  } finally {
+    kx.dispose();
   }
 }
 

@@ -4,6 +4,7 @@ import type { EncrAlg } from './encr';
 import type { IntegAlg } from './integ';
 import type { PrfAlg } from './prf';
 import { prfPlus } from './prf-plus';
+import { hkdfSync } from 'node:crypto';
 
 export interface IkeSaKeys {
   skD: Buffer;
@@ -52,6 +53,26 @@ export function computeRekeySkeyseed(oldPrf: PrfAlg, oldSkD: Buffer, gir: Buffer
   return oldPrf.compute(oldSkD, gir, ni, nr);
 }
 
+/** Key lengths of {SK_d | SK_ai | SK_ar | SK_ei | SK_er | SK_pi | SK_pr}: SK_a are empty for AEAD. */
+function ikeKeyLengths(prf: PrfAlg, encr: EncrAlg, integ: IntegAlg | null): number[] {
+  if (!encr.aead && !integ) throw new Error(`${encr.name} is not AEAD and needs an integrity algorithm`);
+  const aLen = encr.aead || !integ ? 0 : integ.keyLen;
+  return [prf.keyLen, aLen, aLen, encr.keyLen, encr.keyLen, prf.keyLen, prf.keyLen];
+}
+
+/** The seven keys, copied out of the key material (which is zeroed). */
+function splitIkeKeys(km: Buffer, lens: number[]): IkeSaKeys {
+  const parts: Buffer[] = [];
+  let off = 0;
+  for (const l of lens) {
+    parts.push(Buffer.from(km.subarray(off, off + l)));
+    off += l;
+  }
+  km.fill(0);
+  const [skD, skAi, skAr, skEi, skEr, skPi, skPr] = parts;
+  return { skD, skAi, skAr, skEi, skEr, skPi, skPr };
+}
+
 /**
  * {SK_d | SK_ai | SK_ar | SK_ei | SK_er | SK_pi | SK_pr} = prf+(SKEYSEED, Ni | Nr | SPIi | SPIr).
  * SK_d and SK_p are the PRF's preferred key length; SK_a are empty for AEAD (integ null).
@@ -66,21 +87,77 @@ export function deriveIkeSaKeys(
   spiI: Buffer,
   spiR: Buffer,
 ): IkeSaKeys {
-  if (!encr.aead && !integ) throw new Error(`${encr.name} is not AEAD and needs an integrity algorithm`);
-  const aLen = encr.aead || !integ ? 0 : integ.keyLen;
-  const lens = [prf.keyLen, aLen, aLen, encr.keyLen, encr.keyLen, prf.keyLen, prf.keyLen];
+  const lens = ikeKeyLengths(prf, encr, integ);
   const total = lens.reduce((a, b) => a + b, 0);
   const seed = Buffer.concat([ni, nr, spiI, spiR]);
-  const km = prfPlus(prf, skeyseed, seed, total);
-  const parts: Buffer[] = [];
-  let off = 0;
-  for (const l of lens) {
-    parts.push(Buffer.from(km.subarray(off, off + l)));
-    off += l;
+  return splitIkeKeys(prfPlus(prf, skeyseed, seed, total), lens);
+}
+
+/** node:crypto's HKDF takes at most 1024 bytes of info (RFC 7296 nonces: at most 256 bytes each). */
+const HKDF_MAX_INFO = 1024;
+
+/**
+ * With an HMAC PRF, SKEYSEED = prf(salt, ikm) and prf+(SKEYSEED, S) are exactly HKDF-Extract
+ * and HKDF-Expand (RFC 5869: T(n) = HMAC(PRK, T(n-1) | info | n)) with that salt and IKM and
+ * info S: all seven keys in one OpenSSL call, SKEYSEED never leaves it. null when the PRF is
+ * not HMAC (AES-XCBC/CMAC) or the seed is too long for node:crypto's HKDF.
+ */
+function hkdfIkeKeys(prf: PrfAlg, encr: EncrAlg, integ: IntegAlg | null, salt: Buffer, ikm: Buffer, seed: Buffer): IkeSaKeys | null {
+  if (!prf.hmacHash || seed.length > HKDF_MAX_INFO) return null;
+  const lens = ikeKeyLengths(prf, encr, integ);
+  const total = lens.reduce((a, b) => a + b, 0);
+  return splitIkeKeys(Buffer.from(hkdfSync(prf.hmacHash, ikm, salt, seed, total)), lens);
+}
+
+/** The keys of a new IKE SA from g^ir: SKEYSEED = prf(Ni | Nr, g^ir), then prf+ (RFC 7296 2.14). */
+export function deriveIkeSaKeysFromSecret(
+  prf: PrfAlg,
+  encr: EncrAlg,
+  integ: IntegAlg | null,
+  gir: Buffer,
+  ni: Buffer,
+  nr: Buffer,
+  spiI: Buffer,
+  spiR: Buffer,
+): IkeSaKeys {
+  const seed = Buffer.concat([ni, nr, spiI, spiR]);
+  if (!isFixedKeyPrf(prf)) {
+    const salt = seed.subarray(0, ni.length + nr.length);
+    const keys = hkdfIkeKeys(prf, encr, integ, salt, gir, seed);
+    if (keys) return keys;
   }
-  km.fill(0);
-  const [skD, skAi, skAr, skEi, skEr, skPi, skPr] = parts;
-  return { skD, skAi, skAr, skEi, skEr, skPi, skPr };
+  const skeyseed = computeSkeyseed(prf, ni, nr, gir);
+  const keys = deriveIkeSaKeys(prf, encr, integ, skeyseed, ni, nr, spiI, spiR);
+  skeyseed.fill(0);
+  return keys;
+}
+
+/**
+ * The keys of a rekeyed IKE SA: SKEYSEED = prf (old)(SK_d (old), g^ir (new) | Ni | Nr), then
+ * prf+ with the new SA's PRF (RFC 7296 2.18). One HKDF call when both PRFs are the same HMAC.
+ */
+export function deriveRekeyedIkeSaKeys(
+  oldPrf: PrfAlg,
+  oldSkD: Buffer,
+  prf: PrfAlg,
+  encr: EncrAlg,
+  integ: IntegAlg | null,
+  gir: Buffer,
+  ni: Buffer,
+  nr: Buffer,
+  spiI: Buffer,
+  spiR: Buffer,
+): IkeSaKeys {
+  if (oldPrf.id === prf.id && prf.hmacHash) {
+    const ikm = Buffer.concat([gir, ni, nr]);
+    const keys = hkdfIkeKeys(prf, encr, integ, oldSkD, ikm, Buffer.concat([ni, nr, spiI, spiR]));
+    ikm.fill(0);
+    if (keys) return keys;
+  }
+  const skeyseed = computeRekeySkeyseed(oldPrf, oldSkD, gir, ni, nr);
+  const keys = deriveIkeSaKeys(prf, encr, integ, skeyseed, ni, nr, spiI, spiR);
+  skeyseed.fill(0);
+  return keys;
 }
 
 /**

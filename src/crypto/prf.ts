@@ -14,6 +14,8 @@ export interface PrfAlg {
   keyLen: number;
   /** prf(key, data[0] | data[1] | ...) */
   compute(key: Buffer, ...data: Buffer[]): Buffer;
+  /** The hash of an HMAC PRF (node:crypto name): key derivation can then use HKDF. */
+  hmacHash?: string;
 }
 
 function hmacPrf(id: number, hash: string, outLen: number): PrfAlg {
@@ -22,6 +24,7 @@ function hmacPrf(id: number, hash: string, outLen: number): PrfAlg {
     name: PrfId.name(id),
     outLen,
     keyLen: outLen,
+    hmacHash: hash,
     compute(key: Buffer, ...data: Buffer[]): Buffer {
       const h = createHmac(hash, key);
       for (const d of data) h.update(d);

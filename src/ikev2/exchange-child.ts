@@ -15,8 +15,8 @@ import { scheduleChildLifetime, scheduleIkeLifetime, clearChildTimers, keepIkeEx
 import { scheduleLiveness } from './liveness';
 import type { Engine } from './engine';
 import { nonce, randomSpi } from '../crypto/random';
-import { createKeyExchange, isSupportedGroup } from '../crypto/key-exchange';
-import { computeRekeySkeyseed, deriveIkeSaKeys } from '../crypto/keymat';
+import { createKeyExchange, isSupportedGroup, respondKeyExchange } from '../crypto/key-exchange';
+import { deriveRekeyedIkeSaKeys } from '../crypto/keymat';
 
 function pfsGroups(sa: IkeSa): number[] {
   return sa.policy.conf.childsa.flatMap((p) => p.dh).filter((g) => g !== 0);
@@ -207,9 +207,7 @@ function adoptRekeyedIke(
   fresh.dhGroup = chosen.dh ?? old.dhGroup;
   fresh.ni = ni;
   fresh.nr = nr;
-  const skeyseed = computeRekeySkeyseed(old.alg!.prf, old.keys!.skD, gir, ni, nr);
-  fresh.keys = deriveIkeSaKeys(fresh.alg.prf, fresh.alg.encr, fresh.alg.integ, skeyseed, ni, nr, spiI, spiR);
-  skeyseed.fill(0);
+  fresh.keys = deriveRekeyedIkeSaKeys(old.alg!.prf, old.keys!.skD, fresh.alg.prf, fresh.alg.encr, fresh.alg.integ, gir, ni, nr, spiI, spiR);
   gir.fill(0);
   fresh.natLocal = old.natLocal;
   fresh.natRemote = old.natRemote;
@@ -286,13 +284,9 @@ export async function handleCreateChildRequest(e: Engine, sa: IkeSa, m: IkeMessa
       }
       return;
     }
-    const kx = createKeyExchange(keP.group);
-    try {
-      gir = kx.computeSecret(keP.data);
-      ourKe = kx.publicKey;
-    } finally {
-      kx.dispose();
-    }
+    const kx = respondKeyExchange(keP.group, keP.data);
+    gir = kx.secret;
+    ourKe = kx.publicKey;
   } else if (groups.length && !old) {
     // we insist on PFS for new Child SAs when the policy names groups
   }
@@ -339,17 +333,14 @@ function answerIkeRekey(e: Engine, sa: IkeSa, m: IkeMessage, inner: Payload[], s
     e.respond(sa, m.header, [notify(NOTIFY.TEMPORARY_FAILURE)]);
     return;
   }
-  const kx = createKeyExchange(keP.group);
   let gir: Buffer;
+  let ourPub: Buffer;
   try {
-    gir = kx.computeSecret(keP.data);
+    ({ secret: gir, publicKey: ourPub } = respondKeyExchange(keP.group, keP.data));
   } catch (err) {
-    kx.dispose();
     e.respond(sa, m.header, [notify(NOTIFY.INVALID_SYNTAX)]);
     return;
   }
-  const ourPub = kx.publicKey;
-  kx.dispose();
   const spiR = randomSpi(8);
   const ni = Buffer.from(niP.data);
   const nr = nonce(32);

@@ -15,11 +15,11 @@ import type { Engine } from './engine';
 import { ZERO8 } from './engine';
 import { startAuth } from './exchange-auth';
 import { randomSpi, nonce } from '../crypto/random';
-import { createKeyExchange, isSupportedGroup } from '../crypto/key-exchange';
+import { createKeyExchange, isSupportedGroup, respondKeyExchange } from '../crypto/key-exchange';
 import { prfById } from '../crypto/prf';
 import { encrById } from '../crypto/encr';
 import { integById } from '../crypto/integ';
-import { computeSkeyseed, deriveIkeSaKeys } from '../crypto/keymat';
+import { deriveIkeSaKeysFromSecret } from '../crypto/keymat';
 import { IkeAlgorithms } from './ike-sa';
 
 export function ikeAlgorithms(chosen: Chosen): IkeAlgorithms {
@@ -32,9 +32,7 @@ export function ikeAlgorithms(chosen: Chosen): IkeAlgorithms {
 /** SKEYSEED and the seven keys, once both nonces, both SPIs and g^ir are known. */
 export function deriveSaKeys(sa: IkeSa, gir: Buffer): void {
   const a = sa.alg!;
-  const skeyseed = computeSkeyseed(a.prf, sa.ni, sa.nr, gir);
-  sa.keys = deriveIkeSaKeys(a.prf, a.encr, a.integ, skeyseed, sa.ni, sa.nr, sa.spiI, sa.spiR);
-  skeyseed.fill(0);
+  sa.keys = deriveIkeSaKeysFromSecret(a.prf, a.encr, a.integ, gir, sa.ni, sa.nr, sa.spiI, sa.spiR);
   gir.fill(0);
 }
 
@@ -269,17 +267,15 @@ export function handleInitRequest(e: Engine, m: IkeMessage, raw: Buffer, local: 
   sa.nr = nonce(32);
   sa.dhGroup = chosen.dh;
   sa.alg = ikeAlgorithms(chosen);
-  const kx = createKeyExchange(chosen.dh);
-  let gir: Buffer;
+  let kx: { publicKey: Buffer; secret: Buffer };
   try {
-    gir = kx.computeSecret(ke.data);
+    kx = respondKeyExchange(chosen.dh, ke.data);
   } catch (err) {
-    kx.dispose();
     e.log.info(`ikev2_init_recv: bad KE from ${endpointText(remote)}: ${err instanceof Error ? err.message : String(err)}`);
     e.sendPlainResponse(h, [notify(NOTIFY.INVALID_SYNTAX)], local, remote);
     return;
   }
-  deriveSaKeys(sa, gir);
+  deriveSaKeys(sa, kx.secret);
   sa.initRequest = Buffer.from(raw);
   sa.peerFragmentation = !!findNotify(p, NOTIFY.IKEV2_FRAGMENTATION_SUPPORTED);
   sa.peerHashAlgs = parseHashAlgs(findNotify(p, NOTIFY.SIGNATURE_HASH_ALGORITHMS));
@@ -290,7 +286,6 @@ export function handleInitRequest(e: Engine, m: IkeMessage, raw: Buffer, local: 
     { type: PAYLOAD.KE, group: chosen.dh, data: kx.publicKey } as KePayload,
     { type: PAYLOAD.NONCE, data: sa.nr } as NoncePayload,
   ];
-  kx.dispose();
   if (e.natt !== 'disable' && (findNotify(p, NOTIFY.NAT_DETECTION_SOURCE_IP) || e.natt === 'force')) {
     out.push(...natNotifies(e, sa.spiI, sa.spiR, local, remote));
   }

@@ -1,5 +1,5 @@
 /** NAT detection hashes (RFC 7296 2.23): SHA1(SPIi | SPIr | IP | Port). */
-import { createHash } from 'node:crypto';
+import { hash } from 'node:crypto';
 import { addressBytes, Endpoint } from './endpoint';
 
 /** Parsed addresses (read-only here): the same few local and peer addresses recur in every exchange. */
@@ -22,7 +22,7 @@ export function natDetectionHash(spiI: Buffer, spiR: Buffer, e: Endpoint): Buffe
   o += spiR.copy(input, o);
   o += addr.copy(input, o);
   input.writeUInt16BE(e.port, o);
-  return createHash('sha1').update(input).digest();
+  return hash('sha1', input, 'buffer');
 }
 
 /** True if any of the received hashes matches the endpoint (i.e. no NAT in between). */

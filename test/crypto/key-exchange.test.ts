@@ -7,6 +7,7 @@ import {
   importKeyExchange,
   isSupportedGroup,
   keyExchangeLength,
+  respondKeyExchange,
   supportedGroups,
 } from '../../src/crypto/key-exchange';
 import { KeyExchangeError, UnsupportedTransformError } from '../../src/crypto/errors';
@@ -176,4 +177,26 @@ test('unsupported groups', () => {
   assert.equal(isSupportedGroup(DH.NONE), false);
   assert.throws(() => createKeyExchange(DH.MODP_2048_256), UnsupportedTransformError);
   assert.throws(() => keyExchangeLength(999), /DH_999/);
+});
+
+test('respondKeyExchange: the responder in one step agrees with the initiator, a fresh key pair each time', () => {
+  for (const g of supportedGroups()) {
+    const name = DhGroup.name(g);
+    const i = createKeyExchange(g);
+    const r1 = respondKeyExchange(g, i.publicKey);
+    const r2 = respondKeyExchange(g, i.publicKey);
+    assert.equal(r1.publicKey.length, keyExchangeLength(g), name);
+    assert.notDeepEqual(r1.publicKey, r2.publicKey, `${name}: fresh key pair`);
+    assert.deepEqual(i.computeSecret(r1.publicKey), r1.secret, name);
+    assert.deepEqual(i.computeSecret(r2.publicKey), r2.secret, name);
+    assert.throws(() => respondKeyExchange(g, i.publicKey.subarray(1)), KeyExchangeError, `${name} short`);
+    i.dispose();
+  }
+  const p = createKeyExchange(DH.ECP_256);
+  const bad = Buffer.from(p.publicKey);
+  bad[bad.length - 1] ^= 0x01;
+  assert.throws(() => respondKeyExchange(DH.ECP_256, bad), KeyExchangeError);
+  // a bad peer value leaves the shared ECDH object usable
+  const ok = respondKeyExchange(DH.ECP_256, p.publicKey);
+  assert.deepEqual(p.computeSecret(ok.publicKey), ok.secret);
 });

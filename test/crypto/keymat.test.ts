@@ -10,6 +10,8 @@ import {
   computeSkeyseed,
   deriveChildKeys,
   deriveIkeSaKeys,
+  deriveIkeSaKeysFromSecret,
+  deriveRekeyedIkeSaKeys,
   wipe,
 } from '../../src/crypto/keymat';
 
@@ -77,6 +79,34 @@ test('fixed-key PRFs (AES-XCBC, AES-CMAC) key SKEYSEED with the first 8 bytes of
     const expect = prf.compute(Buffer.concat([ni.subarray(0, 8), nr.subarray(0, 8)]), V.gir);
     assert.deepEqual(computeSkeyseed(prf, ni, nr, V.gir), expect, prf.name);
     assert.deepEqual(computeSkeyseed(prf, ni, Buffer.alloc(32, 0x22), V.gir), expect, prf.name);
+  }
+});
+
+test('from g^ir in one step (HKDF for HMAC PRFs): the CAVP vector, and the two-step result for every PRF', () => {
+  const sha1 = prfById(PRF.HMAC_SHA1);
+  const cbc = encrById(ENCR.AES_CBC, 128);
+  const k = deriveIkeSaKeysFromSecret(sha1, cbc, integById(INTEG.HMAC_SHA1_96), V.gir, V.ni, V.nr, V.spiI, V.spiR);
+  assert.deepEqual(Buffer.concat([k.skD, k.skAi, k.skAr, k.skEi, k.skEr, k.skPi, k.skPr]), V.dkm);
+  const ni = Buffer.alloc(32, 0x31);
+  const nr = Buffer.alloc(48, 0x42);
+  for (const id of [PRF.HMAC_MD5, PRF.HMAC_SHA1, PRF.HMAC_SHA2_256, PRF.HMAC_SHA2_384, PRF.HMAC_SHA2_512, PRF.AES128_XCBC, PRF.AES128_CMAC]) {
+    const prf = prfById(id);
+    assert.equal(!!prf.hmacHash, id !== PRF.AES128_XCBC && id !== PRF.AES128_CMAC, prf.name);
+    for (const [encr, integ] of [
+      [encrById(ENCR.AES_CBC, 256), integById(INTEG.HMAC_SHA2_512_256)],
+      [encrById(ENCR.AES_GCM_16, 128), null],
+    ] as const) {
+      const skeyseed = computeSkeyseed(prf, ni, nr, V.gir);
+      const two = deriveIkeSaKeys(prf, encr, integ, skeyseed, ni, nr, V.spiI, V.spiR);
+      assert.deepEqual(deriveIkeSaKeysFromSecret(prf, encr, integ, V.gir, ni, nr, V.spiI, V.spiR), two, `${prf.name} ${encr.name}`);
+      // rekey: SKEYSEED = prf(SK_d (old), g^ir (new) | Ni | Nr), with the same PRF and with another
+      for (const oldPrf of [prf, prfById(PRF.HMAC_SHA2_256)]) {
+        const rs = computeRekeySkeyseed(oldPrf, two.skD, V.girNew, ni, nr);
+        const want = deriveIkeSaKeys(prf, encr, integ, rs, ni, nr, V.spiI, V.spiR);
+        const got = deriveRekeyedIkeSaKeys(oldPrf, two.skD, prf, encr, integ, V.girNew, ni, nr, V.spiI, V.spiR);
+        assert.deepEqual(got, want, `rekey ${oldPrf.name} -> ${prf.name}`);
+      }
+    }
   }
 });
 
