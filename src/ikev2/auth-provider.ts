@@ -17,6 +17,30 @@ export interface LocalAuth {
 
 export type VerifyResult = { ok: true; detail?: string } | { ok: false; reason: string };
 
+/** What verify takes, as one value. */
+export interface VerifyArgs {
+  policy: string;
+  remoteId: Identity;
+  method: number;
+  data: Buffer;
+  octets: Buffer;
+  certs: PeerCert[];
+}
+
+/** What sign takes, as one value. */
+export interface SignArgs {
+  policy: string;
+  localId: Identity;
+  octets: Buffer;
+  peerHashAlgs: number[];
+}
+
+export interface VerifiedAndSigned {
+  verified: VerifyResult;
+  /** null when the peer did not verify (nothing is signed for it) */
+  signed: LocalAuth | null;
+}
+
 export interface AuthProvider {
   /** Sign our AUTH octets with the key for this policy. */
   sign(policy: string, localId: Identity, octets: Buffer, peerHashAlgs: number[]): Promise<LocalAuth>;
@@ -26,6 +50,20 @@ export interface AuthProvider {
   certRequest(policy: string): Buffer | null;
   /** Hash algorithms for SIGNATURE_HASH_ALGORITHMS. */
   hashAlgorithms(): number[];
+  /**
+   * The responder's IKE_AUTH in one call: verify the peer, then, only if it verified,
+   * sign ours (under privilege separation one round trip to the ca instead of two).
+   * Optional: verifyThenSign() falls back to verify and sign.
+   */
+  verifyThenSign?(v: VerifyArgs, s: SignArgs): Promise<VerifiedAndSigned>;
+}
+
+/** Verify the peer, then sign ours if it verified: in one call where the provider offers it. */
+export async function verifyThenSign(auth: AuthProvider, v: VerifyArgs, s: SignArgs): Promise<VerifiedAndSigned> {
+  if (auth.verifyThenSign) return auth.verifyThenSign(v, s);
+  const verified = await auth.verify(v.policy, v.remoteId, v.method, v.data, v.octets, v.certs);
+  if (!verified.ok) return { verified, signed: null };
+  return { verified, signed: await auth.sign(s.policy, s.localId, s.octets, s.peerHashAlgs) };
 }
 
 /** An AuthProvider for configurations that only use PSK. */

@@ -15,7 +15,8 @@ import { mobikeNotifies, noteMobikeSupport } from './mobike';
 import { eapInProgress, wantsEap, startEapResponder, handleEapRound, startEapInitiator, noteConfigReply, applyAssignedConfig, setTag } from './exchange-eap';
 import { answerConfig, configRequest, describeAssigned } from './config-payload';
 import type { Engine } from './engine';
-import type { PeerCert } from './auth-provider';
+import { verifyThenSign } from './auth-provider';
+import type { LocalAuth, PeerCert, VerifyArgs } from './auth-provider';
 import { Identity, idPayloadBody, identityMatches, formatIdentity } from '../crypto/identity';
 import { signedOctets, pskAuth, checkPskAuth } from '../crypto/auth-psk';
 import { settleEstablished } from './sa-settle';
@@ -28,29 +29,39 @@ export function toIdentity(p: IdPayload): Identity {
   return { type: p.idType, data: Buffer.from(p.data) };
 }
 
-/** Our AUTH payload (and certificates) over our signed octets. */
-export async function localAuth(e: Engine, sa: IkeSa, policy: Policy, id: Identity): Promise<Payload[]> {
+/** The octets we sign or MAC (RFC 7296 2.15): our first message, the peer's nonce, prf(SK_p, our ID). */
+function ourOctets(sa: IkeSa, id: Identity): Buffer {
   const a = sa.alg!;
   const realMessage = sa.initiator ? sa.initRequest! : sa.initResponse!;
   const peerNonce = sa.initiator ? sa.nr : sa.ni;
   const skP = sa.initiator ? sa.keys!.skPi : sa.keys!.skPr;
-  const octets = signedOctets(a.prf, realMessage, peerNonce, skP, idPayloadBody(id));
-  const auth = policy.conf.auth;
-  if (auth.method === 'psk') {
-    return [{ type: PAYLOAD.AUTH, method: AUTH.SHARED_KEY_MIC, data: pskAuth(a.prf, auth.psk, octets) } as AuthPayload];
-  }
-  const r = await e.auth.sign(policy.name, id, octets, sa.peerHashAlgs);
+  return signedOctets(a.prf, realMessage, peerNonce, skP, idPayloadBody(id));
+}
+
+function signedPayloads(r: LocalAuth): Payload[] {
   const out: Payload[] = r.certs.map((c) => ({ type: PAYLOAD.CERT, encoding: c.encoding, data: c.data }) as CertPayload);
   out.push({ type: PAYLOAD.AUTH, method: r.method, data: r.data } as AuthPayload);
   return out;
 }
 
-/** Check the peer's AUTH payload; returns a reason on failure. */
-export async function verifyPeer(e: Engine, sa: IkeSa, policy: Policy, id: Identity, idP: IdPayload, inner: Payload[]): Promise<string | null> {
+/** Our AUTH payload (and certificates) over our signed octets. */
+export async function localAuth(e: Engine, sa: IkeSa, policy: Policy, id: Identity): Promise<Payload[]> {
+  const octets = ourOctets(sa, id);
+  const auth = policy.conf.auth;
+  if (auth.method === 'psk') {
+    return [{ type: PAYLOAD.AUTH, method: AUTH.SHARED_KEY_MIC, data: pskAuth(sa.alg!.prf, auth.psk, octets) } as AuthPayload];
+  }
+  return signedPayloads(await e.auth.sign(policy.name, id, octets, sa.peerHashAlgs));
+}
+
+/** The peer's AUTH checked here (a reason, or null when it is good), or what the AuthProvider must verify. */
+type PeerCheck = { done: string | null } | { verify: VerifyArgs };
+
+function checkPeerLocally(sa: IkeSa, policy: Policy, id: Identity, idP: IdPayload, inner: Payload[]): PeerCheck {
   const authP = find<AuthPayload>(inner, PAYLOAD.AUTH);
-  if (!authP) return 'no AUTH payload';
+  if (!authP) return { done: 'no AUTH payload' };
   if (policy.remoteId && !identityMatches(policy.remoteId, id)) {
-    return `peer identity ${formatIdentity(id)} does not match dstid ${formatIdentity(policy.remoteId)}`;
+    return { done: `peer identity ${formatIdentity(id)} does not match dstid ${formatIdentity(policy.remoteId)}` };
   }
   const a = sa.alg!;
   const realMessage = sa.initiator ? sa.initResponse! : sa.initRequest!;
@@ -62,13 +73,35 @@ export async function verifyPeer(e: Engine, sa: IkeSa, policy: Policy, id: Ident
   const octets = signedOctets(a.prf, realMessage, ourNonce, skP, body);
   const auth = policy.conf.auth;
   if (auth.method === 'psk') {
-    if (authP.method !== AUTH.SHARED_KEY_MIC) return `peer used ${AuthMethod.name(authP.method)}, policy wants a pre-shared key`;
-    return checkPskAuth(a.prf, auth.psk, octets, authP.data) ? null : 'pre-shared key mismatch';
+    if (authP.method !== AUTH.SHARED_KEY_MIC) return { done: `peer used ${AuthMethod.name(authP.method)}, policy wants a pre-shared key` };
+    return { done: checkPskAuth(a.prf, auth.psk, octets, authP.data) ? null : 'pre-shared key mismatch' };
   }
-  if (authP.method === AUTH.SHARED_KEY_MIC) return `peer used a pre-shared key, policy '${policy.name}' wants signatures`;
+  if (authP.method === AUTH.SHARED_KEY_MIC) return { done: `peer used a pre-shared key, policy '${policy.name}' wants signatures` };
   const certs: PeerCert[] = findAll<CertPayload>(inner, PAYLOAD.CERT).map((c) => ({ encoding: c.encoding, data: c.data }));
-  const r = await e.auth.verify(policy.name, id, authP.method, authP.data, octets, certs);
+  return { verify: { policy: policy.name, remoteId: id, method: authP.method, data: authP.data, octets, certs } };
+}
+
+/** Check the peer's AUTH payload; returns a reason on failure. */
+export async function verifyPeer(e: Engine, sa: IkeSa, policy: Policy, id: Identity, idP: IdPayload, inner: Payload[]): Promise<string | null> {
+  const c = checkPeerLocally(sa, policy, id, idP, inner);
+  if ('done' in c) return c.done;
+  const v = c.verify;
+  const r = await e.auth.verify(v.policy, v.remoteId, v.method, v.data, v.octets, v.certs);
   return r.ok ? null : r.reason;
+}
+
+/**
+ * The responder's authentication: check the peer's AUTH and make ours. With
+ * signatures both go to the AuthProvider in one call (one round trip to the ca,
+ * which signs only once the peer verified).
+ */
+async function authenticatePeerAndUs(e: Engine, sa: IkeSa, policy: Policy, id: Identity, idP: IdPayload, inner: Payload[], ourId: Identity): Promise<{ why: string } | { ours: Payload[] }> {
+  const c = checkPeerLocally(sa, policy, id, idP, inner);
+  if ('done' in c) return c.done ? { why: c.done } : { ours: await localAuth(e, sa, policy, ourId) };
+  const r = await verifyThenSign(e.auth, c.verify, { policy: policy.name, localId: ourId, octets: ourOctets(sa, ourId), peerHashAlgs: sa.peerHashAlgs });
+  if (!r.verified.ok) return { why: r.verified.reason };
+  if (!r.signed) throw new Error(`policy '${policy.name}': the peer verified but nothing was signed`);
+  return { ours: signedPayloads(r.signed) };
 }
 
 // ------------------------------------------------------------------ initiator
@@ -160,9 +193,10 @@ export async function handleAuthRequest(e: Engine, sa: IkeSa, m: IkeMessage, inn
   }
   sa.policy = policy;
   if (wantsEap(policy, inner)) return startEapResponder(e, sa, m, inner, policy, idP);
-  const why = await verifyPeer(e, sa, policy, id, idP, inner);
-  if (why) {
-    failAuth(e, sa, m, `authentication of ${formatIdentity(id)} failed: ${why}`);
+  const ourId = localIdentity(policy, sa.local.address);
+  const authed = await authenticatePeerAndUs(e, sa, policy, id, idP, inner, ourId);
+  if ('why' in authed) {
+    failAuth(e, sa, m, `authentication of ${formatIdentity(id)} failed: ${authed.why}`);
     return;
   }
   const cfg = answerConfig(e, sa, inner, formatIdentity(id));
@@ -175,11 +209,10 @@ export async function handleAuthRequest(e: Engine, sa: IkeSa, m: IkeMessage, inn
   sa.assignedConfig = cfg.assigned;
   if (cfg.assigned) e.log.info(`${e.spiTag(sa)}: assigned to ${formatIdentity(id)}: ${describeAssigned(cfg.assigned)}`);
   setTag(sa);
-  const ourId = localIdentity(policy, sa.local.address);
   sa.localId = ourId;
   sa.initialContact = !!findNotify(inner, NOTIFY.INITIAL_CONTACT);
   const out: Payload[] = [idPayload(PAYLOAD.IDr, ourId)];
-  out.push(...(await localAuth(e, sa, policy, ourId)));
+  out.push(...authed.ours);
   out.push(...cfg.payloads);
   noteMobikeSupport(e, sa, inner);
   out.push(...mobikeNotifies(e));

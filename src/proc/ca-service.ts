@@ -11,7 +11,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { KeyObject, X509Certificate, createPublicKey } from 'node:crypto';
 import { AUTH, CERT, ID, CertEncoding } from '../ikev2/iana';
-import type { AuthProvider, LocalAuth, PeerCert, VerifyResult } from '../ikev2/auth-provider';
+import type { AuthProvider, LocalAuth, PeerCert, SignArgs, VerifiedAndSigned, VerifyArgs, VerifyResult } from '../ikev2/auth-provider';
 import type { OcspConf, PolicyConf } from '../conf/types';
 import type { Logger } from '../log/logger';
 import { Identity, formatIdentity } from '../crypto/identity';
@@ -132,6 +132,13 @@ export class CaService implements AuthProvider {
     if (this.ourCerts.size >= 1024) this.ourCerts.clear(); // identities are few; bound it anyway
     this.ourCerts.set(k, found);
     return found;
+  }
+
+  /** The responder's IKE_AUTH: the peer verified first; ours signed only for a verified peer. */
+  async verifyThenSign(v: VerifyArgs, s: SignArgs): Promise<VerifiedAndSigned> {
+    const verified = await this.verify(v.policy, v.remoteId, v.method, v.data, v.octets, v.certs);
+    if (!verified.ok) return { verified, signed: null };
+    return { verified, signed: await this.sign(s.policy, s.localId, s.octets, s.peerHashAlgs) };
   }
 
   async sign(policy: string, localId: Identity, octets: Buffer, peerHashAlgs: number[]): Promise<LocalAuth> {

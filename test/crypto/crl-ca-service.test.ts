@@ -4,7 +4,7 @@
  */
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { copyFileSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { chmodSync, copyFileSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
@@ -13,6 +13,7 @@ import { AUTH, CERT } from '../../src/ikev2/iana';
 import { parseIdentity } from '../../src/crypto/identity';
 import { signAuth } from '../../src/crypto/auth-signature';
 import type { Logger } from '../../src/log/logger';
+import type { VerifiedAndSigned } from '../../src/ikev2/auth-provider';
 import { Issued, OcspResponder, OpensslCa, freePort } from './crl-openssl-ca';
 
 function quietLog(lines: string[]): Logger {
@@ -68,6 +69,37 @@ describe('CaService revocation (CRL and OCSP)', () => {
     rmSync(join(dir, 'crls'), { recursive: true });
     svc.load([]);
     assert.deepEqual(await verifyAs(svc, bad), { ok: true });
+  });
+
+  it('verifyThenSign: signs only for a verified peer (a revoked one gets nothing signed)', async () => {
+    const d2 = mkdtempSync(join(tmpdir(), 'iked-dir-'));
+    try {
+      mkdirSync(join(d2, 'ca'));
+      mkdirSync(join(d2, 'crls'));
+      mkdirSync(join(d2, 'private'), { mode: 0o700 });
+      copyFileSync(ca.certPath, join(d2, 'ca', 'ca.crt'));
+      ca.gencrl(join(d2, 'crls', 'ca.crl'));
+      copyFileSync(good.keyPath, join(d2, 'private', 'local.key'));
+      mkdirSync(join(d2, 'certs'));
+      copyFileSync(good.certPath, join(d2, 'certs', 'good.crt'));
+      chmodSync(join(d2, 'private', 'local.key'), 0o600);
+      const svc = new CaService(d2, quietLog(lines));
+      svc.load([]);
+      const ask = async (peer: Issued): Promise<VerifiedAndSigned> => {
+        const octets = randomBytes(64);
+        const v = { policy: 'p', remoteId: parseIdentity(peer.name), method: AUTH.DIGITAL_SIGNATURE, data: signAuth(peer.key, octets, AUTH.DIGITAL_SIGNATURE), octets, certs: [{ encoding: CERT.X509_SIG, data: Buffer.from(peer.cert.raw) }] };
+        return svc.verifyThenSign(v, { policy: 'p', localId: parseIdentity('good.rig.test'), octets: Buffer.from('ours'), peerHashAlgs: [] });
+      };
+      const revoked = await ask(bad);
+      assert.equal(revoked.verified.ok, false);
+      assert.equal(revoked.signed, null);
+      const ok = await ask(good);
+      assert.deepEqual(ok.verified, { ok: true });
+      assert.ok(ok.signed, 'signed for a verified peer');
+      assert.deepEqual(await svc.verify('p', parseIdentity('good.rig.test'), ok.signed.method, ok.signed.data, Buffer.from('ours'), ok.signed.certs), { ok: true });
+    } finally {
+      rmSync(d2, { recursive: true, force: true });
+    }
   });
 
   it('set ocsp: good passes, revoked fails, responder down fails', async () => {

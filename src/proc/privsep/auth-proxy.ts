@@ -1,14 +1,14 @@
 /**
  * The engine's AuthProvider under privilege separation: signatures and
  * verifications are one round trip each to the ca process, which holds the
- * private key. CERTREQ data and hash algorithms are pushed by the ca after
+ * private key (the responder's verify-then-sign is one round trip for both). CERTREQ data and hash algorithms are pushed by the ca after
  * every (re)load, so the synchronous calls are answered locally.
  */
-import type { AuthProvider, LocalAuth, PeerCert, VerifyResult } from '../../ikev2/auth-provider';
+import type { AuthProvider, LocalAuth, PeerCert, SignArgs, VerifiedAndSigned, VerifyArgs, VerifyResult } from '../../ikev2/auth-provider';
 import type { Identity } from '../../crypto/identity';
 import type { PolicyConf } from '../../conf/types';
 import type { FrameChannel } from './frame-channel';
-import { CaInfo, CaOptionsMsg, M, caInfoCheck, localAuthCheck, verifyResultCheck, withoutPsk } from './messages';
+import { CaInfo, CaOptionsMsg, M, caInfoCheck, localAuthCheck, verifiedAndSignedCheck, verifyResultCheck, withoutPsk } from './messages';
 
 export class AuthProxy implements AuthProvider {
   private info: CaInfo | null = null;
@@ -33,6 +33,11 @@ export class AuthProxy implements AuthProvider {
 
   verify(policy: string, remoteId: Identity, method: number, data: Buffer, octets: Buffer, certs: PeerCert[]): Promise<VerifyResult> {
     return this.ca.request(M.caVerify, { policy, remoteId, method, data, octets, certs }, verifyResultCheck);
+  }
+
+  /** One round trip for the responder's IKE_AUTH (the ca signs only for a verified peer). */
+  verifyThenSign(v: VerifyArgs, s: SignArgs): Promise<VerifiedAndSigned> {
+    return this.ca.request(M.caVerifySign, { v, s }, verifiedAndSignedCheck);
   }
 
   certRequest(_policy: string): Buffer | null {

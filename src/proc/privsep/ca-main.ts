@@ -8,7 +8,7 @@ import type { CertstoreEntry } from '../control-api';
 import type { PolicyConf } from '../../conf/types';
 import type { CaOptions } from '../ca-service';
 import { startChild, PEER_FD } from './child-runtime';
-import { M, MAX_FRAME, caInitCheck, caLoadCheck, signRequestCheck, verifyRequestCheck, verboseCheck, withoutPsk } from './messages';
+import { M, MAX_FRAME, caInitCheck, caLoadCheck, signRequestCheck, verifyRequestCheck, verifySignRequestCheck, verboseCheck, withoutPsk } from './messages';
 
 function certstore(ca: CaService): CertstoreEntry[] {
   const anchors = new Set(ca.store.anchors());
@@ -47,6 +47,7 @@ function main(): void {
   };
   engine.handle(M.caSign, signRequestCheck, (r) => need().sign(r.policy, r.localId, r.octets, r.peerHashAlgs));
   engine.handle(M.caVerify, verifyRequestCheck, (r) => need().verify(r.policy, r.remoteId, r.method, r.data, r.octets, r.certs));
+  engine.handle(M.caVerifySign, verifySignRequestCheck, (r) => need().verifyThenSign(r.v, r.s));
   engine.handle(M.caLoad, caLoadCheck, (r) => {
     const svc = need();
     load(svc, r.policies, r.options);

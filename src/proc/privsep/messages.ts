@@ -5,7 +5,7 @@
  */
 import type { KernelEvent, KernelFlowSpec, KernelSaSpec, SaCounters, IpsecProtocol } from '../../platform/types';
 import type { Identity } from '../../crypto/identity';
-import type { LocalAuth, PeerCert, VerifyResult } from '../../ikev2/auth-provider';
+import type { LocalAuth, PeerCert, VerifiedAndSigned, VerifyResult } from '../../ikev2/auth-provider';
 import type { IkedConfig, OcspConf, PolicyConf } from '../../conf/types';
 import type { IkedOptions } from '../../cli/iked-options';
 import type { ClientConfigPlan, ConfigReport } from '../../ikev2/config-apply';
@@ -29,6 +29,7 @@ export const M = {
   // engine <-> ca
   caSign: 'ca.sign',
   caVerify: 'ca.verify',
+  caVerifySign: 'ca.verify-sign',
   caInfo: 'ca.info',
   caLoad: 'ca.load',
   // parent <-> children
@@ -234,6 +235,10 @@ export const verifyResultCheck: Check<VerifyResult> = (v, w) => {
   if (o.ok === true) return obj<{ ok: true; detail?: string }>({ ok: (x, ww) => bool(x, ww) as true, detail: opt(str(4096)) })(v, w);
   return obj<{ ok: false; reason: string }>({ ok: (x, ww) => bool(x, ww) as false, reason: str(4096) })(v, w);
 };
+
+/** The responder's IKE_AUTH in one round trip: verify v, then sign s if v verified. */
+export const verifySignRequestCheck = obj<{ v: VerifyRequest; s: SignRequest }>({ v: verifyRequestCheck, s: signRequestCheck });
+export const verifiedAndSignedCheck = obj<VerifiedAndSigned>({ verified: verifyResultCheck, signed: nullable(localAuthCheck) });
 
 export interface CaInfo {
   certRequest: Buffer | null;
