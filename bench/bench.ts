@@ -265,7 +265,7 @@ async function runHold(rig: Rig, o: BenchOptions): Promise<HoldResult> {
     const growth = holders.map((p, i) => `${procRole(p)} ${(((procRssKb(p) - rssBeforeEach[i]) * 1024) / Math.max(1, d.established)).toFixed(0)} B/SA`).join(', ');
     log(`hold: ${d.established} established (${d.failed} failed), RSS ${rssBefore} -> ${rssAfter} kB (${growth})`);
     const spiLookupNs = [...new Set([1000, o.hold])].map((n) => ({ sas: n, ns: measureSpiLookup(n) }));
-    return { sas: d.established, memKbPerSa: (rssAfter - rssBefore) / Math.max(1, d.established), rssKbBefore: rssBefore, rssKbAfter: rssAfter, chunks, spiLookupNs };
+    return { sas: d.established, memKbPerSa: (rssAfter - rssBefore) / Math.max(1, d.established), rssKbBefore: rssBefore, rssKbAfter: rssAfter, chunks, spiLookupNs, byProcess: growth };
   } finally {
     await client?.quit();
     await r.stop();
@@ -316,7 +316,7 @@ function resultsMarkdown(o: BenchOptions, busy: number, results: CaseResult[], h
     out.push(
       `## iked holding ${hold.sas} established IKE SA + Child SA pairs`,
       '',
-      `RSS ${hold.rssKbBefore} kB -> ${hold.rssKbAfter} kB: **${hold.memKbPerSa.toFixed(1)} KB per SA** (target ≤ ${TARGET_KB_PER_SA} KB${hold.memKbPerSa <= TARGET_KB_PER_SA ? ', met' : ', missed'}).`,
+      `RSS ${hold.rssKbBefore} kB -> ${hold.rssKbAfter} kB: **${hold.memKbPerSa.toFixed(1)} KB per SA** (target ≤ ${TARGET_KB_PER_SA} KB${hold.memKbPerSa <= TARGET_KB_PER_SA ? ', met' : ', missed'}); by process: ${hold.byProcess}.`,
       `SPI lookup (SaTable.get): ${hold.spiLookupNs.map((s) => `${s.ns.toFixed(0)} ns with ${s.sas} SAs`).join(', ')}.`,
       '',
       holdTable(hold),

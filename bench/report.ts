@@ -29,6 +29,8 @@ export interface HoldResult {
   /** [SAs held at chunk end, SA/s over the chunk, responder CPU ms per SA over the chunk]. */
   chunks: Array<{ held: number; saPerSec: number; cpuMsPerSa: number }>;
   spiLookupNs: { sas: number; ns: number }[];
+  /** RSS growth per SA by process, e.g. "parent 1404 B/SA, engine 5968 B/SA". */
+  byProcess: string;
 }
 
 export const TARGET_RATIO: Record<string, number> = { 'psk-ecp256': 0.33, 'rsa-ecp256': 0.4, 'psk-modp2048': 0.3 };
