@@ -38,9 +38,12 @@ function ecpSecret(ecdh: ECDH, group: number, fieldBytes: number, peer: Buffer):
 
 export function createEcpExchange(group: number, curve: string, fieldBytes: number, privateKey?: Buffer): KeyExchange {
   let ecdh: ECDH | null = createECDH(curve);
-  if (privateKey) ecdh.setPrivateKey(privateKey);
-  else ecdh.generateKeys();
-  const publicKey = Buffer.from(ecdh.getPublicKey().subarray(1));
+  let uncompressed: Buffer;
+  if (privateKey) {
+    ecdh.setPrivateKey(privateKey);
+    uncompressed = ecdh.getPublicKey();
+  } else uncompressed = ecdh.generateKeys(); // returns the public point: no second encoding
+  const publicKey = uncompressed.subarray(1);
   const name = DhGroup.name(group);
   return {
     group,
@@ -66,7 +69,6 @@ const responderEcdh = new Map<string, ECDH>();
 export function ecpRespond(group: number, curve: string, fieldBytes: number, peer: Buffer): { publicKey: Buffer; secret: Buffer } {
   let ecdh = responderEcdh.get(curve);
   if (!ecdh) responderEcdh.set(curve, (ecdh = createECDH(curve)));
-  ecdh.generateKeys();
-  const publicKey = Buffer.from(ecdh.getPublicKey().subarray(1));
+  const publicKey = ecdh.generateKeys().subarray(1); // the public point, x | y
   return { publicKey, secret: ecpSecret(ecdh, group, fieldBytes, peer) };
 }

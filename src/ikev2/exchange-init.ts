@@ -21,6 +21,7 @@ import { encrById } from '../crypto/encr';
 import { integById } from '../crypto/integ';
 import { deriveIkeSaKeysFromSecret } from '../crypto/keymat';
 import { IkeAlgorithms } from './ike-sa';
+import { EMPTY } from './empty-bytes';
 
 export function ikeAlgorithms(chosen: Chosen): IkeAlgorithms {
   const encr = encrById(chosen.encr.id, chosen.encr.keyBits);
@@ -282,7 +283,7 @@ export function handleInitRequest(e: Engine, m: IkeMessage, raw: Buffer, local: 
   detectNat(e, sa, p, local, remote);
 
   const out: Payload[] = [
-    { type: PAYLOAD.SA, proposals: [chosenToProposal(chosen, Buffer.alloc(0))] } as SaPayload,
+    { type: PAYLOAD.SA, proposals: [chosenToProposal(chosen, EMPTY)] } as SaPayload,
     { type: PAYLOAD.KE, group: chosen.dh, data: kx.publicKey } as KePayload,
     { type: PAYLOAD.NONCE, data: sa.nr } as NoncePayload,
   ];

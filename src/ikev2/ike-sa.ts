@@ -13,6 +13,7 @@ import type { SkSuite } from '../crypto/sk-seal';
 import type { IkeMessage } from './payload-types';
 import { SaTimers } from './sa-timers';
 import { wipeIkeKeys } from './packed-views';
+import { EMPTY } from './empty-bytes';
 
 export type IkeState =
   | 'INIT_SENT' // initiator: IKE_SA_INIT request out
@@ -58,8 +59,8 @@ export class IkeSa {
   spiR: Buffer = Buffer.alloc(8);
   natLocal = false;
   natRemote = false;
-  ni: Buffer = Buffer.alloc(0);
-  nr: Buffer = Buffer.alloc(0);
+  ni: Buffer = EMPTY;
+  nr: Buffer = EMPTY;
   ke: KeyExchange | null = null;
   dhGroup = 0;
   alg: IkeAlgorithms | null = null;

@@ -8,8 +8,8 @@
 import type { IkeSaKeys } from '../crypto/keymat';
 import type { ChildKeysDir } from './child-sa';
 import type { TrafficSelector } from './payload-types';
+import { EMPTY } from './empty-bytes';
 
-const EMPTY = Buffer.alloc(0);
 
 /** SK_d, SK_ai/ar, SK_ei/er back to back at `at`; SK_pi/SK_pr are gone. */
 export class PackedIkeKeys implements IkeSaKeys {

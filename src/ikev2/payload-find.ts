@@ -1,6 +1,7 @@
 /** Looking up payloads and building notifies. */
 import { PAYLOAD, isErrorNotify } from './iana';
 import { Payload, NotifyPayload } from './payload-types';
+import { EMPTY } from './empty-bytes';
 
 export function find<T extends Payload>(list: Payload[], type: number): T | undefined {
   for (const p of list) if (p.type === type) return p as T;
@@ -26,7 +27,7 @@ export function findErrorNotify(list: Payload[]): NotifyPayload | undefined {
   return undefined;
 }
 
-export function notify(notifyType: number, data: Buffer = Buffer.alloc(0), protocol = 0, spi: Buffer = Buffer.alloc(0)): NotifyPayload {
+export function notify(notifyType: number, data: Buffer = EMPTY, protocol = 0, spi: Buffer = EMPTY): NotifyPayload {
   return { type: PAYLOAD.NOTIFY, protocol, spi, notifyType, data };
 }
 

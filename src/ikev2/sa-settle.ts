@@ -20,8 +20,8 @@ import type { Identity } from '../crypto/identity';
 import type { Chosen } from './proposals';
 import type { IkeSaKeys } from '../crypto/keymat';
 import { PackedChildKeys, PackedIkeKeys, PackedSelector, wipeIkeKeys } from './packed-views';
+import { EMPTY } from './empty-bytes';
 
-const EMPTY = Buffer.alloc(0);
 const NO_HASH_ALGS: number[] = [];
 
 /** Collects buffers, then copies them into one allocation and hands back views (or offsets). */
