@@ -2,7 +2,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { parseStatTicks, parseRssKb, parseStatPpid } from '../../bench/proc-stats';
-import { cpuLine, memLine, machineLines, pairedRatios, CaseResult } from '../../bench/report';
+import { cpuLine, floorLines, memLine, machineLines, pairedRatios, CaseResult } from '../../bench/report';
 import { parseBenchArgs } from '../../bench/bench-options';
 import { clientSelector, runLoad } from '../../bench/load-initiator';
 import { benchCase, ikedResponderConf, swanctlResponderConf } from '../../bench/bench-configs';
@@ -35,6 +35,9 @@ test('machine lines have the exact documented shape', () => {
   // segment pairs: 1/2, 0.9/3, 1.2/2
   assert.deepEqual(pairedRatios(ours, charon).map((x) => x.toFixed(2)), ['0.50', '0.30', '0.60']);
   assert.ok(lines.includes('BENCH cpu_ratio_segments case=rsa-ecp256 median=0.50 min=0.30 max=0.60 n=3'), lines.join('\n'));
+  // the floor against charon, only for the cases that ran
+  assert.deepEqual(floorLines({ 'rsa-ecp256': 0.5, 'psk-ecp256': 0.25 }, [ours, charon]), ['BENCH floor_ms_per_sa case=rsa-ecp256 floor=0.50 ours=1.00 charon=2.00 ratio=0.25']);
+  assert.deepEqual(floorLines(null, [ours, charon]), []);
 });
 
 test('bench options: --quick defaults and errors', () => {
