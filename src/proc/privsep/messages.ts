@@ -5,7 +5,7 @@
  */
 import type { KernelEvent, KernelFlowSpec, KernelSaSpec, SaCounters, IpsecProtocol } from '../../platform/types';
 import type { Identity } from '../../crypto/identity';
-import type { LocalAuth, PeerCert, VerifiedAndSigned, VerifyResult } from '../../ikev2/auth-provider';
+import type { LocalAuth, PeerCert, SignArgs, VerifiedAndSigned, VerifyArgs, VerifyResult } from '../../ikev2/auth-provider';
 import type { IkedConfig, OcspConf, PolicyConf } from '../../conf/types';
 import type { IkedOptions } from '../../cli/iked-options';
 import type { ClientConfigPlan, ConfigReport } from '../../ikev2/config-apply';
@@ -205,23 +205,12 @@ const certCheck = obj<PeerCert>({ encoding: int(0, 255), data: buf(65536) });
 const certsCheck = arr(certCheck, 16);
 const hashAlgs = arr(int(0, 65535), 32);
 
-export interface SignRequest {
-  policy: string;
-  localId: Identity;
-  octets: Buffer;
-  peerHashAlgs: number[];
-}
+/** The AuthProvider's own argument shapes travel as they are. */
+export type SignRequest = SignArgs;
+export type VerifyRequest = VerifyArgs;
 export const signRequestCheck = obj<SignRequest>({ policy: str(NAME), localId: identityCheck, octets: buf(65536), peerHashAlgs: hashAlgs });
 export const localAuthCheck = obj<LocalAuth>({ method: int(0, 255), data: buf(8192), certs: certsCheck });
 
-export interface VerifyRequest {
-  policy: string;
-  remoteId: Identity;
-  method: number;
-  data: Buffer;
-  octets: Buffer;
-  certs: PeerCert[];
-}
 export const verifyRequestCheck = obj<VerifyRequest>({
   policy: str(NAME),
   remoteId: identityCheck,
