@@ -109,55 +109,50 @@ function hkdfIkeKeys(prf: PrfAlg, encr: EncrAlg, integ: IntegAlg | null, salt: B
   return splitIkeKeys(Buffer.from(hkdfSync(prf.hmacHash, ikm, salt, seed, total)), lens);
 }
 
-/** The keys of a new IKE SA from g^ir: SKEYSEED = prf(Ni | Nr, g^ir), then prf+ (RFC 7296 2.14). */
-export function deriveIkeSaKeysFromSecret(
-  prf: PrfAlg,
-  encr: EncrAlg,
-  integ: IntegAlg | null,
-  gir: Buffer,
-  ni: Buffer,
-  nr: Buffer,
-  spiI: Buffer,
-  spiR: Buffer,
-): IkeSaKeys {
-  const seed = Buffer.concat([ni, nr, spiI, spiR]);
-  if (!isFixedKeyPrf(prf)) {
-    const salt = seed.subarray(0, ni.length + nr.length);
-    const keys = hkdfIkeKeys(prf, encr, integ, salt, gir, seed);
-    if (keys) return keys;
-  }
-  const skeyseed = computeSkeyseed(prf, ni, nr, gir);
-  const keys = deriveIkeSaKeys(prf, encr, integ, skeyseed, ni, nr, spiI, spiR);
+/** What the seven keys of an IKE SA are derived for: its algorithms, nonces and SPIs. */
+export interface IkeKeyInputs {
+  prf: PrfAlg;
+  encr: EncrAlg;
+  integ: IntegAlg | null;
+  ni: Buffer;
+  nr: Buffer;
+  spiI: Buffer;
+  spiR: Buffer;
+}
+
+function seedOf(k: IkeKeyInputs): Buffer {
+  return Buffer.concat([k.ni, k.nr, k.spiI, k.spiR]);
+}
+
+/** The two-step way (any PRF): prf+ from SKEYSEED, which is zeroed afterwards. */
+function fromSkeyseed(k: IkeKeyInputs, skeyseed: Buffer): IkeSaKeys {
+  const keys = deriveIkeSaKeys(k.prf, k.encr, k.integ, skeyseed, k.ni, k.nr, k.spiI, k.spiR);
   skeyseed.fill(0);
   return keys;
+}
+
+/** The keys of a new IKE SA from g^ir: SKEYSEED = prf(Ni | Nr, g^ir), then prf+ (RFC 7296 2.14). */
+export function deriveIkeSaKeysFromSecret(k: IkeKeyInputs, gir: Buffer): IkeSaKeys {
+  if (k.prf.hmacHash) {
+    const seed = seedOf(k);
+    const keys = hkdfIkeKeys(k.prf, k.encr, k.integ, seed.subarray(0, k.ni.length + k.nr.length), gir, seed);
+    if (keys) return keys;
+  }
+  return fromSkeyseed(k, computeSkeyseed(k.prf, k.ni, k.nr, gir));
 }
 
 /**
  * The keys of a rekeyed IKE SA: SKEYSEED = prf (old)(SK_d (old), g^ir (new) | Ni | Nr), then
  * prf+ with the new SA's PRF (RFC 7296 2.18). One HKDF call when both PRFs are the same HMAC.
  */
-export function deriveRekeyedIkeSaKeys(
-  oldPrf: PrfAlg,
-  oldSkD: Buffer,
-  prf: PrfAlg,
-  encr: EncrAlg,
-  integ: IntegAlg | null,
-  gir: Buffer,
-  ni: Buffer,
-  nr: Buffer,
-  spiI: Buffer,
-  spiR: Buffer,
-): IkeSaKeys {
-  if (oldPrf.id === prf.id && prf.hmacHash) {
-    const ikm = Buffer.concat([gir, ni, nr]);
-    const keys = hkdfIkeKeys(prf, encr, integ, oldSkD, ikm, Buffer.concat([ni, nr, spiI, spiR]));
+export function deriveRekeyedIkeSaKeys(oldPrf: PrfAlg, oldSkD: Buffer, k: IkeKeyInputs, gir: Buffer): IkeSaKeys {
+  if (oldPrf.id === k.prf.id && k.prf.hmacHash) {
+    const ikm = Buffer.concat([gir, k.ni, k.nr]);
+    const keys = hkdfIkeKeys(k.prf, k.encr, k.integ, oldSkD, ikm, seedOf(k));
     ikm.fill(0);
     if (keys) return keys;
   }
-  const skeyseed = computeRekeySkeyseed(oldPrf, oldSkD, gir, ni, nr);
-  const keys = deriveIkeSaKeys(prf, encr, integ, skeyseed, ni, nr, spiI, spiR);
-  skeyseed.fill(0);
-  return keys;
+  return fromSkeyseed(k, computeRekeySkeyseed(oldPrf, oldSkD, gir, k.ni, k.nr));
 }
 
 /**

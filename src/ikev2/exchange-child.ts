@@ -207,7 +207,8 @@ function adoptRekeyedIke(
   fresh.dhGroup = chosen.dh ?? old.dhGroup;
   fresh.ni = ni;
   fresh.nr = nr;
-  fresh.keys = deriveRekeyedIkeSaKeys(old.alg!.prf, old.keys!.skD, fresh.alg.prf, fresh.alg.encr, fresh.alg.integ, gir, ni, nr, spiI, spiR);
+  const a = fresh.alg;
+  fresh.keys = deriveRekeyedIkeSaKeys(old.alg!.prf, old.keys!.skD, { prf: a.prf, encr: a.encr, integ: a.integ, ni, nr, spiI, spiR }, gir);
   gir.fill(0);
   fresh.natLocal = old.natLocal;
   fresh.natRemote = old.natRemote;

@@ -33,7 +33,7 @@ export function ikeAlgorithms(chosen: Chosen): IkeAlgorithms {
 /** SKEYSEED and the seven keys, once both nonces, both SPIs and g^ir are known. */
 export function deriveSaKeys(sa: IkeSa, gir: Buffer): void {
   const a = sa.alg!;
-  sa.keys = deriveIkeSaKeysFromSecret(a.prf, a.encr, a.integ, gir, sa.ni, sa.nr, sa.spiI, sa.spiR);
+  sa.keys = deriveIkeSaKeysFromSecret({ prf: a.prf, encr: a.encr, integ: a.integ, ni: sa.ni, nr: sa.nr, spiI: sa.spiI, spiR: sa.spiR }, gir);
   gir.fill(0);
 }
 

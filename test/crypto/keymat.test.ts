@@ -85,7 +85,7 @@ test('fixed-key PRFs (AES-XCBC, AES-CMAC) key SKEYSEED with the first 8 bytes of
 test('from g^ir in one step (HKDF for HMAC PRFs): the CAVP vector, and the two-step result for every PRF', () => {
   const sha1 = prfById(PRF.HMAC_SHA1);
   const cbc = encrById(ENCR.AES_CBC, 128);
-  const k = deriveIkeSaKeysFromSecret(sha1, cbc, integById(INTEG.HMAC_SHA1_96), V.gir, V.ni, V.nr, V.spiI, V.spiR);
+  const k = deriveIkeSaKeysFromSecret({ prf: sha1, encr: cbc, integ: integById(INTEG.HMAC_SHA1_96), ni: V.ni, nr: V.nr, spiI: V.spiI, spiR: V.spiR }, V.gir);
   assert.deepEqual(Buffer.concat([k.skD, k.skAi, k.skAr, k.skEi, k.skEr, k.skPi, k.skPr]), V.dkm);
   const ni = Buffer.alloc(32, 0x31);
   const nr = Buffer.alloc(48, 0x42);
@@ -98,12 +98,13 @@ test('from g^ir in one step (HKDF for HMAC PRFs): the CAVP vector, and the two-s
     ] as const) {
       const skeyseed = computeSkeyseed(prf, ni, nr, V.gir);
       const two = deriveIkeSaKeys(prf, encr, integ, skeyseed, ni, nr, V.spiI, V.spiR);
-      assert.deepEqual(deriveIkeSaKeysFromSecret(prf, encr, integ, V.gir, ni, nr, V.spiI, V.spiR), two, `${prf.name} ${encr.name}`);
+      const inputs = { prf, encr, integ, ni, nr, spiI: V.spiI, spiR: V.spiR };
+      assert.deepEqual(deriveIkeSaKeysFromSecret(inputs, V.gir), two, `${prf.name} ${encr.name}`);
       // rekey: SKEYSEED = prf(SK_d (old), g^ir (new) | Ni | Nr), with the same PRF and with another
       for (const oldPrf of [prf, prfById(PRF.HMAC_SHA2_256)]) {
         const rs = computeRekeySkeyseed(oldPrf, two.skD, V.girNew, ni, nr);
         const want = deriveIkeSaKeys(prf, encr, integ, rs, ni, nr, V.spiI, V.spiR);
-        const got = deriveRekeyedIkeSaKeys(oldPrf, two.skD, prf, encr, integ, V.girNew, ni, nr, V.spiI, V.spiR);
+        const got = deriveRekeyedIkeSaKeys(oldPrf, two.skD, inputs, V.girNew);
         assert.deepEqual(got, want, `rekey ${oldPrf.name} -> ${prf.name}`);
       }
     }
