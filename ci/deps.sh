@@ -1,7 +1,8 @@
 #!/bin/bash
 # ci/deps.sh - system packages for the interop tests (test/interop/*) on Debian 12.
 #
-#   strongSwan (charon + swanctl + kernel-libipsec + openssl plugin), tcpdump, nftables, ip, ping, unshare
+#   strongSwan (charon + swanctl + kernel-libipsec + openssl plugin; eap-mschapv2 and eap-radius from
+#   libcharon-extauth-plugins / libcharon-extra-plugins), tcpdump, nftables, ip, ping, unshare
 #   FreeRADIUS (radiusd + radclient) for test/radius/freeradius.test.ts
 #   libreswan: NOT installed (the package Conflicts: strongswan-libcharon and would remove charon);
 #              it is fetched with `apt-get download` and unpacked with `dpkg -x` into
@@ -15,9 +16,10 @@ export DEBIAN_FRONTEND=noninteractive
 
 apt-get update -qq
 apt-get install -y -qq --no-install-recommends \
-  strongswan-charon strongswan-swanctl libcharon-extra-plugins libstrongswan-standard-plugins strongswan-pki \
+  strongswan-charon strongswan-swanctl libcharon-extra-plugins libcharon-extauth-plugins \
+  libstrongswan-standard-plugins strongswan-pki \
   tcpdump nftables iproute2 iputils-ping util-linux procps \
-  freeradius freeradius-utils
+  freeradius freeradius-utils mandoc
 
 # iked's unprivileged user for the privilege-separated engine (as OpenBSD's _iked), and its chroot
 id _iked >/dev/null 2>&1 || useradd -r -M -d /var/empty -s /usr/sbin/nologin _iked

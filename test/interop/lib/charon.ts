@@ -16,6 +16,7 @@ import { CHARON_BIN } from './netns';
 import { NsDaemon, waitFor } from './ns-daemon';
 import { CommandResult, runCommand } from './run-command';
 import { parseListSas, SwanSa } from './swanctl-parse';
+import { requirePlugins } from './swan-plugins';
 
 export const DEFAULT_PLUGINS = [
   'random', 'nonce', 'openssl', 'pem', 'pkcs1', 'pkcs8', 'x509', 'revocation', 'constraints', 'pubkey', 'gmp',
@@ -70,6 +71,8 @@ export class Charon {
 
   static async start(o: CharonOptions): Promise<Charon> {
     if (!/^[A-Za-z0-9_.-]+$/.test(o.name)) throw new Error(`bad charon instance name '${o.name}'`);
+    // a missing plugin fails here, naming its package, not later as an EAP_NAK or NO_PROPOSAL_CHOSEN
+    requirePlugins(o.plugins ?? DEFAULT_PLUGINS);
     const ownsBase = o.baseDir ? null : mkdtempSync(join(tmpdir(), 'iked-interop-'));
     const base = o.baseDir ?? (ownsBase as string);
     const dir = join(base, o.name);
