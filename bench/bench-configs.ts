@@ -1,9 +1,9 @@
 /**
- * iked.conf and swanctl.conf texts for the bench cases: the same proposals on
- * both daemons (aes128-sha256 IKE, aes128gcm16 ESP), decoupled / userspace ESP.
+ * psk-ecp256-samets: psk-ecp256 with every client asking for the same Child SA
+ * selectors (the responder shares one policy and one reqid among all of them).
  */
-export type CaseName = 'psk-ecp256' | 'rsa-ecp256' | 'psk-modp2048';
-export const ALL_CASES: CaseName[] = ['psk-ecp256', 'rsa-ecp256', 'psk-modp2048'];
+export type CaseName = 'psk-ecp256' | 'rsa-ecp256' | 'psk-modp2048' | 'psk-ecp256-samets';
+export const ALL_CASES: CaseName[] = ['psk-ecp256', 'rsa-ecp256', 'psk-modp2048', 'psk-ecp256-samets'];
 
 export interface BenchCase {
   name: CaseName;
@@ -11,12 +11,14 @@ export interface BenchCase {
   /** iked group keyword and strongSwan proposal keyword. */
   ikedGroup: 'ecp256' | 'modp2048';
   swanGroup: 'ecp256' | 'modp2048';
+  /** every client's Child SA asks for the same selectors (SAME_CLIENT_SELECTOR) */
+  sameSelectors: boolean;
 }
 
 export function benchCase(name: CaseName): BenchCase {
   const auth = name.startsWith('rsa') ? 'rsa' : 'psk';
-  const g = name.endsWith('modp2048') ? 'modp2048' : 'ecp256';
-  return { name, auth, ikedGroup: g, swanGroup: g };
+  const g = name.includes('modp2048') ? 'modp2048' : 'ecp256';
+  return { name, auth, ikedGroup: g, swanGroup: g, sameSelectors: name.endsWith('-samets') };
 }
 
 export const BENCH_PSK = 'bench-psk-5e1f0c2a9d';

@@ -152,6 +152,7 @@ export async function measureFloor(): Promise<FloorParts> {
       'psk-ecp256': ecp256 + common + pskAuth,
       'rsa-ecp256': ecp256 + common + rsaAuth,
       'psk-modp2048': modp2048 + common + pskAuth,
+      'psk-ecp256-samets': ecp256 + common + pskAuth,
     },
   };
 }

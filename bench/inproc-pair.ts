@@ -79,6 +79,7 @@ export function makePair(c: BenchCase, nClients: number, auths?: { responder: Au
       log: silentLogger(),
       perSaIdentity: c.auth === 'psk',
       initialContact: c.auth === 'psk',
+      sameSelectors: c.sameSelectors,
     });
     net.register(clientAddr(k), 500, lc.engine);
     clients.push(lc);

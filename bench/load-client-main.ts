@@ -48,6 +48,7 @@ async function main(): Promise<void> {
       log: warnLogger(`load-client ${addr}`),
       perSaIdentity: c.auth === 'psk',
       initialContact: c.auth === 'psk',
+      sameSelectors: c.sameSelectors,
       timing: { retransmitMs: 1000, retransmitTries: 4 },
     });
     clients.push(client);

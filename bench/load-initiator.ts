@@ -27,6 +27,8 @@ export interface LoadEngineOptions {
   perSaIdentity: boolean;
   /** Send INITIAL_CONTACT (a real client's first SA). Off when SAs share one identity. */
   initialContact: boolean;
+  /** Every SA asks for client 0's selector (identical selectors at the responder). */
+  sameSelectors?: boolean;
   timing?: Partial<EngineTiming>;
   ikePort?: number;
 }
@@ -68,6 +70,7 @@ export class LoadClient {
   private readonly base: Policy;
   private readonly waiters = new Map<IkeSa, (o: SaOutcome) => void>();
   private readonly perSaIdentity: boolean;
+  private readonly sameSelectors: boolean;
   /** Delete each SA (INFORMATIONAL to the responder) once it is established: the responder holds few SAs. */
   release = false;
 
@@ -76,6 +79,7 @@ export class LoadClient {
     if (!r.config || r.errors.length) throw new Error(`load client config: ${r.errors.map((e) => `${e.line}: ${e.message}`).join('; ')}`);
     this.base = buildPolicy(r.config.policies[0]);
     this.perSaIdentity = o.perSaIdentity;
+    this.sameSelectors = o.sameSelectors ?? false;
     this.engine = new LoadEngine({
       log: o.log,
       kernel: new DecoupledAdapter({ log: () => undefined, logging: () => false }),
@@ -114,7 +118,7 @@ export class LoadClient {
 
   /** Start one IKE SA + Child SA as client number `n`; resolves when established or failed. */
   async connect(n: number): Promise<SaOutcome> {
-    const policy: Policy = { ...this.base, localTs: [clientSelector(n)] };
+    const policy: Policy = { ...this.base, localTs: [clientSelector(this.sameSelectors ? 0 : n)] };
     if (this.perSaIdentity) policy.localId = parseIdentity(`c${n}.load.test`);
     const sa = await this.engine.initiate(policy);
     if (!sa) return { ok: false, reason: 'initiate refused', ms: 0 };

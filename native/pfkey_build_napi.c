@@ -42,10 +42,11 @@ size_t pfk_build(napi_env env, const struct pfk_ops *ops, const char *kind, napi
     struct ik_sa_spec sa;
     if (read_said(env, spec, &sa, 0, 1) < 0) return 0;
     len = ops->said(buf, cap, kind[0] == 'd' ? 4 /* SADB_DELETE */ : 5 /* SADB_GET */, &sa, seq, pid, &err);
-  } else if (!strcmp(kind, "spdadd") || !strcmp(kind, "spddelete")) {
+  } else if (!strcmp(kind, "spdadd") || !strcmp(kind, "spddelete") || !strcmp(kind, "spdupdate")) {
     struct ik_flow_spec f;
     if (ik_read_flow_spec(env, spec, &f) < 0) return 0;
-    len = ops->flow(buf, cap, &f, kind[3] == 'd', seq, pid, &err);
+    int action = kind[3] == 'd' ? PFK_FLOW_DELETE : kind[3] == 'u' ? PFK_FLOW_UPDATE : PFK_FLOW_ADD;
+    len = ops->flow(buf, cap, &f, action, seq, pid, &err);
   } else if (!strcmp(kind, "register")) {
     int proto;
     if (ik_read_proto(env, spec, "protocol", &proto) < 0) return 0;

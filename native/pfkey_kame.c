@@ -121,9 +121,10 @@ static size_t k_said(uint8_t *buf, size_t cap, int type, const struct ik_sa_spec
   return pk_finish(&w);
 }
 
-static size_t k_flow(uint8_t *buf, size_t cap, const struct ik_flow_spec *f, int del, uint32_t seq, uint32_t pid,
+static size_t k_flow(uint8_t *buf, size_t cap, const struct ik_flow_spec *f, int action, uint32_t seq, uint32_t pid,
                      const char **err) {
   struct pw w = {buf, cap, 0, 0};
+  int del = action == PFK_FLOW_DELETE;
   *err = NULL;
   int dir = f->dir == IK_DIR_IN ? IPSEC_DIR_INBOUND : f->dir == IK_DIR_OUT ? IPSEC_DIR_OUTBOUND : IKC_DIR_FWD;
   if (!dir) {
@@ -131,7 +132,9 @@ static size_t k_flow(uint8_t *buf, size_t cap, const struct ik_flow_spec *f, int
     return 0;
   }
   int ulproto = f->proto ? f->proto : IPSEC_ULPROTO_ANY;
-  pk_hdr(&w, del ? SADB_X_SPDDELETE : SADB_X_SPDADD, SADB_SATYPE_UNSPEC, seq, pid);
+  /* SPDUPDATE replaces the request (template) of the policy with the same selector and direction */
+  pk_hdr(&w, del ? SADB_X_SPDDELETE : action == PFK_FLOW_UPDATE ? SADB_X_SPDUPDATE : SADB_X_SPDADD, SADB_SATYPE_UNSPEC,
+         seq, pid);
   address(&w, SADB_EXT_ADDRESS_SRC, &f->src, ulproto, f->src.plen, f->sport);
   address(&w, SADB_EXT_ADDRESS_DST, &f->dst, ulproto, f->dst.plen, f->dport);
   size_t reqlen = sizeof(struct sadb_x_ipsecrequest);

@@ -9,6 +9,8 @@
 
 #include "kernel_spec.h"
 
+enum { PFK_FLOW_ADD = 0, PFK_FLOW_DELETE = 1, PFK_FLOW_UPDATE = 2 };
+
 struct pfk_ops {
   const char *name; /* "kame" / "openbsd" */
   size_t (*getspi)(uint8_t *buf, size_t cap, const struct ik_sa_spec *sa, uint32_t min, uint32_t max, uint32_t seq,
@@ -18,7 +20,8 @@ struct pfk_ops {
   /* type: SADB_DELETE or SADB_GET (same numbers in every dialect: 4, 5); src may be unset */
   size_t (*said)(uint8_t *buf, size_t cap, int type, const struct ik_sa_spec *sa, uint32_t seq, uint32_t pid,
                  const char **err);
-  size_t (*flow)(uint8_t *buf, size_t cap, const struct ik_flow_spec *f, int del, uint32_t seq, uint32_t pid,
+  /* action: PFK_FLOW_ADD, PFK_FLOW_DELETE, or PFK_FLOW_UPDATE (replace the template of an existing policy) */
+  size_t (*flow)(uint8_t *buf, size_t cap, const struct ik_flow_spec *f, int action, uint32_t seq, uint32_t pid,
                  const char **err);
   size_t (*reg)(uint8_t *buf, size_t cap, int proto, uint32_t seq, uint32_t pid, const char **err);
 };

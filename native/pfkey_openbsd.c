@@ -95,9 +95,12 @@ static size_t o_said(uint8_t *buf, size_t cap, int type, const struct ik_sa_spec
   return pk_finish(&w);
 }
 
-static size_t o_flow(uint8_t *buf, size_t cap, const struct ik_flow_spec *f, int del, uint32_t seq, uint32_t pid,
+static size_t o_flow(uint8_t *buf, size_t cap, const struct ik_flow_spec *f, int action, uint32_t seq, uint32_t pid,
                      const char **err) {
   struct pw w = {buf, cap, 0, 0};
+  /* OpenBSD has no separate update: SADB_X_ADDFLOW on an existing flow (same selector, direction and
+   * type) updates it in place, which is how OpenIKED replaces a loaded flow with a newer SA's */
+  int del = action == PFK_FLOW_DELETE;
   *err = NULL;
   if (f->dir == IK_DIR_FWD) {
     *err = "forward ('fwd') flows do not exist on OpenBSD; use 'in'";

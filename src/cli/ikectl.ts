@@ -174,7 +174,9 @@ if (require.main === module) {
     signal: ac.signal,
   }).then(
     (code) => {
-      process.exit(code);
+      // exit once stdout and stderr are flushed: process.exit() right after a large write
+      // to a pipe cuts the output short (`ikectl show sa --json | ...` with thousands of SAs)
+      process.stdout.write('', () => process.stderr.write('', () => process.exit(code)));
     },
     (e: unknown) => {
       process.stderr.write(`ikectl: ${errText(e)}\n`);

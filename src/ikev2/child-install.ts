@@ -9,7 +9,7 @@ import { encrById } from '../crypto/encr';
 import { integById } from '../crypto/integ';
 import { deriveChildKeys } from '../crypto/keymat';
 import type { KernelSaSpec, KernelFlowSpec } from '../platform/types';
-import { flowKey } from '../platform/decoupled';
+import { flowKey } from '../platform/flow-shares';
 import { EncrId, IntegId, ENCR } from './iana';
 import { inKernelOrder } from './child-kernel-order';
 
@@ -125,6 +125,7 @@ export function installChild(e: Engine, sa: IkeSa, c: ChildSa, withFlows: boolea
       throw failed.reason;
     }
     c.state = 'INSTALLED';
+    if (withFlows) c.flowsHeld = true;
     e.stats.childSasInstalled++;
     const alg = describeChildAlgs(c);
     const msg =

@@ -13,10 +13,10 @@ import { find, findNotify, notify, u32 } from './payload-find';
 import { deriveKeysForChild, installChild } from './child-install';
 import { kernelProposals } from '../platform/proposal-filter';
 import type { Engine } from './engine';
+import type { SelectorSet } from './reqid-table';
 
 export interface ChildOffer {
   spiIn: number;
-  reqid: number;
   protocol: 'esp' | 'ah';
   mode: 'tunnel' | 'transport';
   proposals: Proposal[];
@@ -63,7 +63,6 @@ export async function makeChildOffer(e: Engine, sa: IkeSa, pfs: boolean, rekeyOf
   const pfsGroup = pfs ? conf.childsa.flatMap((p) => p.dh)[0] : undefined;
   return {
     spiIn,
-    reqid: rekeyOf ? rekeyOf.reqid : (sa.policy.reqid ?? e.nextReqid()),
     protocol,
     mode: conf.encap,
     proposals,
@@ -88,6 +87,29 @@ export function tsPayloads(tsi: TrafficSelector[], tsr: TrafficSelector[]): Payl
 /** Remove DH transforms (IKE_AUTH carries no KE: RFC 7296 1.2). */
 function withoutDh(ps: Proposal[]): Proposal[] {
   return ps.map((p) => ({ num: p.num, protocol: p.protocol, spi: p.spi, transforms: p.transforms.filter((t) => t.type !== TRANSFORM.DH) }));
+}
+
+/**
+ * The reqid of a new Child SA: a rekey keeps its predecessor's; a policy whose flows
+ * the keeper loaded has its own; otherwise Child SAs with identical (narrowed)
+ * selectors share one (reqid-table.ts). Each Child SA holds one reference.
+ */
+function childReqid(e: Engine, sa: IkeSa, sel: SelectorSet, rekeyOf?: ChildSa): number {
+  if (rekeyOf) {
+    e.reqids.retain(rekeyOf.reqid);
+    return rekeyOf.reqid;
+  }
+  return sa.policy.reqid ?? e.reqids.acquire(sel);
+}
+
+/** Install; a Child SA that does not make it into the kernel gives its reqid reference back. */
+async function installOrRelease(e: Engine, sa: IkeSa, child: ChildSa, withFlows: boolean): Promise<void> {
+  try {
+    await installChild(e, sa, child, withFlows);
+  } catch (err) {
+    e.reqids.release(child.reqid);
+    throw err;
+  }
 }
 
 export type ChildAnswer = { ok: true; child: ChildSa; payloads: Payload[] } | { ok: false; notify: number; reason: string };
@@ -126,7 +148,7 @@ export async function answerChild(
   const mode = conf.encap === 'transport' && wantsTransport ? 'transport' : 'tunnel';
   const spiIn = await e.kernel.allocSpi(protocol, sa.remote.address, sa.local.address);
   const child: ChildSa = {
-    reqid: rekeyOf ? rekeyOf.reqid : (sa.policy.reqid ?? e.nextReqid()),
+    reqid: childReqid(e, sa, { protocol, mode, tsLocal, tsRemote }, rekeyOf),
     protocol,
     mode,
     spiIn,
@@ -143,7 +165,7 @@ export async function answerChild(
     rekeyOf: rekeyOf?.spiIn,
   };
   deriveKeysForChild(sa, child, ni, nr, gir, false);
-  await installChild(e, sa, child, !rekeyOf);
+  await installOrRelease(e, sa, child, !rekeyOf);
   sa.children.push(child);
   const payloads: Payload[] = [];
   if (mode === 'transport') payloads.push(notify(NOTIFY.USE_TRANSPORT_MODE));
@@ -183,10 +205,11 @@ export async function completeChild(
     return null;
   }
   const transport = !!findNotify(inner, NOTIFY.USE_TRANSPORT_MODE);
+  const mode = offer.mode === 'transport' && transport ? 'transport' : 'tunnel';
   const child: ChildSa = {
-    reqid: offer.reqid,
+    reqid: childReqid(e, sa, { protocol: offer.protocol, mode, tsLocal: tsiP.selectors, tsRemote: tsrP.selectors }, offer.rekeyOf),
     protocol: offer.protocol,
-    mode: offer.mode === 'transport' && transport ? 'transport' : 'tunnel',
+    mode,
     spiIn: offer.spiIn,
     spiOut: chosen.spi.readUInt32BE(0),
     chosen,
@@ -201,7 +224,7 @@ export async function completeChild(
     rekeyOf: offer.rekeyOf?.spiIn,
   };
   deriveKeysForChild(sa, child, ni, nr, gir, true);
-  await installChild(e, sa, child, !offer.rekeyOf);
+  await installOrRelease(e, sa, child, !offer.rekeyOf);
   sa.children.push(child);
   return child;
 }

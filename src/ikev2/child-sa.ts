@@ -29,6 +29,12 @@ export interface ChildSa {
   expireAt: number; // unix ms, 0 = never
   /** SPI of the Child SA this one replaced, when created by a rekey. */
   rekeyOf?: number;
+  /**
+   * Whether this Child SA holds its selectors' flows in the kernel (a reference in the
+   * adapter's flow shares). The first of a rekey chain installs them; a successor
+   * takes them over when its predecessor goes (exchange-info.ts removeChildren).
+   */
+  flowsHeld?: boolean;
   /** Created by answering the peer's CREATE_CHILD_SA (for rekey collisions). */
   peerCreated?: boolean;
   /** Ni and Nr of the exchange that created it. */

@@ -4,6 +4,7 @@
  * responses (RFC 7296 2.1-2.3). No sockets and no kernel access of its own: it is
  * given a Transport, a kernel port and an AuthProvider.
  */
+import { ReqidTable } from './reqid-table';
 import { EXCHANGE, FLAG, NOTIFY, ExchangeType, NATT_PORT } from './iana';
 import { IkeMessage, Payload, IkeHeader } from './payload-types';
 import { decodeMessage, encodeMessage } from './message';
@@ -91,6 +92,8 @@ export class Engine {
   readonly natt: 'auto' | 'force' | 'disable';
   readonly nattPort: number;
   private reqidCounter = 0;
+  /** Reqids of Child SAs, shared by identical selectors (reqid-table.ts). */
+  readonly reqids = new ReqidTable(() => this.nextReqid());
   private monitorSink: MonitorSink;
   onRemoved: (sa: IkeSa, reason: string) => void;
   passive = false;

@@ -252,14 +252,20 @@ function failAuth(e: Engine, sa: IkeSa, m: IkeMessage, reason: string): void {
   e.deleteIkeSa(sa, 'authentication failed', false);
 }
 
+function sameIdentity(a: Identity | null, b: Identity | null): boolean {
+  return !!a && !!b && a.type === b.type && a.data.equals(b.data);
+}
+
 /**
- * INITIAL_CONTACT: the peer rebooted; older IKE SAs with the same identity go. Their
- * Child SAs leave the kernel first: the new Child SA installs the same flows.
+ * INITIAL_CONTACT: the peer rebooted; older IKE SAs between the same pair of
+ * authenticated identities (RFC 7296 2.4), from the same address and policy, go.
+ * Other identities behind the same address keep theirs. The old Child SAs leave
+ * the kernel first: the new Child SA installs the same flows.
  */
 export async function dropOlderSas(e: Engine, sa: IkeSa): Promise<void> {
   for (const other of sa.remoteId ? e.sas.withPeerIdentity(sa.remoteId) : []) {
-    if (other === sa || other.state !== 'ESTABLISHED' || !other.remoteId || !sa.remoteId) continue;
-    if (other.remote.address === sa.remote.address && other.remoteId.data.equals(sa.remoteId.data) && other.policy === sa.policy) {
+    if (other === sa || other.state !== 'ESTABLISHED') continue;
+    if (other.remote.address === sa.remote.address && sameIdentity(other.remoteId, sa.remoteId) && sameIdentity(other.localId, sa.localId) && other.policy === sa.policy) {
       await removeChildren(e, other, [...other.children], false);
       e.deleteIkeSa(other, 'INITIAL_CONTACT from peer', false);
     }

@@ -16,9 +16,18 @@ export async function removeChildren(e: Engine, sa: IkeSa, children: ChildSa[], 
     const i = sa.children.indexOf(c);
     if (i >= 0) sa.children.splice(i, 1);
     c.state = 'DELETING';
-    // flows stay while another Child SA with the same reqid (its rekeyed successor) is alive
-    const flowsInUse = sa.children.some((o) => o.reqid === c.reqid) || (sa.replacedBy?.children.some((o) => o.reqid === c.reqid) ?? false);
-    await uninstallChild(e, sa, c, !flowsInUse);
+    // its flows pass to a live rekeyed successor (in this IKE SA or the one that replaced it), else they go
+    let removeFlows = c.flowsHeld === true;
+    if (removeFlows) {
+      const successor = sa.children.find((o) => o.rekeyOf === c.spiIn && o.state !== 'DELETING') ?? sa.replacedBy?.children.find((o) => o.rekeyOf === c.spiIn && o.state !== 'DELETING');
+      if (successor) {
+        successor.flowsHeld = true;
+        removeFlows = false;
+      }
+      c.flowsHeld = false;
+    }
+    await uninstallChild(e, sa, c, removeFlows);
+    e.reqids.release(c.reqid);
     e.stats.childSasDeleted++;
     if (!quiet) e.log.info(`${e.spiTag(sa)}: deleted Child SA spi in 0x${spiHex(c.spiIn)} out 0x${spiHex(c.spiOut)}`);
     wipeChildKeys(c);

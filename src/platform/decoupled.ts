@@ -8,6 +8,7 @@ import { debuglog } from 'node:util';
 import { SaRecord, RecordStore } from './sa-record';
 import { KeyArena } from './key-arena';
 import { FlowRecord } from './flow-record';
+import { FlowShares, flowKey } from './flow-shares';
 import { StringTable } from './intern';
 import type { IpsecProtocol, KernelAdapter, KernelEvent, KernelFlowSpec, KernelSaSpec, SaCounters } from './types';
 
@@ -19,9 +20,6 @@ export function saKey(protocol: IpsecProtocol, dst: string, spi: number): string
   return `${protocol}/${dst}/0x${(spi >>> 0).toString(16).padStart(8, '0')}`.normalize();
 }
 
-export function flowKey(f: KernelFlowSpec): string {
-  return `${f.dir} ${f.src}->${f.dst} proto ${f.proto} ${f.sport ?? 0}->${f.dport ?? 0}`.normalize();
-}
 
 export interface DecoupledOptions {
   /** where "would install" messages go; default: NODE_DEBUG=iked-kernel */
@@ -33,7 +31,8 @@ export interface DecoupledOptions {
 export class DecoupledAdapter implements KernelAdapter {
   readonly name = 'decoupled';
   private readonly sas = new Map<string, SaRecord>();
-  private readonly flows = new Map<string, FlowRecord>();
+  /** flows with their holders: Child SAs with identical selectors share one (flow-shares.ts) */
+  private readonly flows = new FlowShares<FlowRecord>();
   /** addresses and networks the records share (one copy each), and their keys */
   private readonly strings = new StringTable();
   private readonly store: RecordStore = { strings: this.strings, keys: new KeyArena() };
@@ -64,7 +63,7 @@ export class DecoupledAdapter implements KernelAdapter {
   }
 
   listFlows(): KernelFlowSpec[] {
-    return [...this.flows.values()].map((f) => f.spec());
+    return [...this.flows.current()].map((f) => f.spec());
   }
 
   private check(): void {
@@ -116,16 +115,21 @@ export class DecoupledAdapter implements KernelAdapter {
   async addFlow(f: KernelFlowSpec): Promise<void> {
     this.check();
     const k = flowKey(f);
-    if (this.flows.has(k)) throw new Error(`decoupled: flow ${k} already exists (EEXIST)`);
-    this.flows.set(k, FlowRecord.of(f, this.strings));
-    this.log(() => `decoupled: would add flow ${k} via ${f.protocol}/${f.mode} ${f.tunnelSrc} -> ${f.tunnelDst} reqid ${f.reqid}`);
+    const change = this.flows.add(k, FlowRecord.of(f, this.strings));
+    this.log(() => `decoupled: would ${change ? change.op : 'keep'} flow ${k} via ${f.protocol}/${f.mode} ${f.tunnelSrc} -> ${f.tunnelDst} reqid ${f.reqid} (${this.flows.holders(k)} holders)`);
   }
 
   async deleteFlow(f: KernelFlowSpec): Promise<void> {
     this.check();
     const k = flowKey(f);
-    if (!this.flows.delete(k)) throw new Error(`decoupled: flow ${k} not found (ENOENT)`);
-    this.log(() => `decoupled: would delete flow ${k}`);
+    const change = this.flows.remove(k, f);
+    if (change === 'missing') throw new Error(`decoupled: flow ${k} reqid ${f.reqid} not found (ENOENT)`);
+    this.log(() => (change?.op === 'delete' ? `decoupled: would delete flow ${k}` : `decoupled: flow ${k} kept for ${this.flows.holders(k)} holders${change ? ` (now reqid ${change.flow.reqid})` : ''}`));
+  }
+
+  /** Holders of the flow with `f`'s selector (Child SAs with identical selectors share it). */
+  flowHolders(f: KernelFlowSpec): number {
+    return this.flows.holders(flowKey(f));
   }
 
   async getCounters(protocol: IpsecProtocol, dst: string, spi: number): Promise<SaCounters> {

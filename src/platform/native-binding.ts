@@ -72,7 +72,7 @@ export interface NativeXfrmEvent {
   dir?: 'in' | 'out' | 'fwd';
   policyIndex?: number;
 }
-export type PfkeyKind = 'getspi' | 'add' | 'update' | 'delete' | 'get' | 'spdadd' | 'spddelete' | 'register';
+export type PfkeyKind = 'getspi' | 'add' | 'update' | 'delete' | 'get' | 'spdadd' | 'spdupdate' | 'spddelete' | 'register';
 export type XfrmBuildKind = 'newsa' | 'updsa' | 'allocspi' | 'delsa' | 'getsa' | 'newpolicy' | 'updpolicy' | 'delpolicy';
 
 export interface KernelAddon {

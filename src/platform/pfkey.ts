@@ -7,6 +7,7 @@
 import { pfkeyAlgorithms } from './algorithms';
 import { inCallOrder } from './call-order';
 import { InstalledState } from './installed-state';
+import type { FlowOp } from './flow-shares';
 import { loadKernelAddon, type KernelAddon, type NativeHandle } from './native-binding';
 import {
   counters,
@@ -17,6 +18,7 @@ import {
   SADB,
   SADB_EXT,
   type PfkeyDialect,
+  type PfkeyMessage,
 } from './pfkey-parse';
 import { toNativeFlow } from './xfrm';
 import type { IpsecProtocol, KernelAdapter, KernelEvent, KernelFlowSpec, KernelSaSpec, SaCounters } from './types';
@@ -122,19 +124,19 @@ export class PfkeyAdapter implements KernelAdapter {
     }
   }
 
+  /** One policy change: SPDADD, SPDUPDATE (replace the template; OpenBSD: ADDFLOW again) or SPDDELETE. */
+  private policy(op: FlowOp, f: KernelFlowSpec): Promise<Buffer> {
+    return this.addon.pfkeyRequest(this.handle, op === 'add' ? 'spdadd' : op === 'update' ? 'spdupdate' : 'spddelete', toNativeFlow(f));
+  }
+
   async addFlow(f: KernelFlowSpec): Promise<void> {
     this.check();
-    await this.addon.pfkeyRequest(this.handle, 'spdadd', toNativeFlow(f));
-    this.mine.flowAdded(f);
+    await this.mine.addFlow(f, async (op, g) => void (await this.policy(op, g)));
   }
 
   async deleteFlow(f: KernelFlowSpec): Promise<void> {
     this.check();
-    try {
-      await this.addon.pfkeyRequest(this.handle, 'spddelete', toNativeFlow(f));
-    } finally {
-      this.mine.flowRemoved(f);
-    }
+    await this.mine.deleteFlow(f, async (op, g) => void (await this.policy(op, g)));
   }
 
   async getCounters(protocol: IpsecProtocol, dst: string, spi: number): Promise<SaCounters> {
@@ -148,7 +150,7 @@ export class PfkeyAdapter implements KernelAdapter {
 
   async flush(): Promise<void> {
     this.check();
-    await this.mine.flush(this.name, (f) => this.deleteFlow(f), (s) => this.deleteSa(s.protocol, s.dst, s.spi), { flow: ['ENOENT'], sa: ['ESRCH', 'ENOENT'] });
+    await this.mine.flush(this.name, async (f) => void (await this.policy('delete', f)), (s) => this.deleteSa(s.protocol, s.dst, s.spi), { flow: ['ENOENT'], sa: ['ESRCH', 'ENOENT'] });
   }
 
   onEvent(cb: (e: KernelEvent) => void): void {
@@ -164,12 +166,14 @@ export class PfkeyAdapter implements KernelAdapter {
 
   /** SADB_ACQUIRE / SADB_EXPIRE -> KernelEvent (undefined if malformed) */
   decodeEvent(buf: Buffer): KernelEvent | undefined {
-    let m;
     try {
-      m = parsePfkey(buf);
+      return this.eventOf(parsePfkey(buf));
     } catch {
-      return undefined;
+      return undefined; // a short message, extension or sockaddr
     }
+  }
+
+  private eventOf(m: PfkeyMessage): KernelEvent | undefined {
     const src = m.exts.get(SADB_EXT.ADDRESS_SRC);
     const dst = m.exts.get(SADB_EXT.ADDRESS_DST);
     if (m.type === SADB.EXPIRE && dst && m.exts.has(SADB_EXT.SA)) {

@@ -6,6 +6,7 @@
 import { xfrmAlgorithms } from './algorithms';
 import { inCallOrder } from './call-order';
 import { InstalledState } from './installed-state';
+import type { FlowOp } from './flow-shares';
 import { loadKernelAddon, type KernelAddon, type NativeFlow, type NativeHandle, type NativeXfrmEvent } from './native-binding';
 import type { IpsecProtocol, KernelAdapter, KernelEvent, KernelFlowSpec, KernelSaSpec, SaCounters } from './types';
 
@@ -129,19 +130,19 @@ export class XfrmAdapter implements KernelAdapter {
     }
   }
 
+  /** One policy change: XFRM's update adds a policy or replaces the template of an existing one. */
+  private policy(op: FlowOp, f: KernelFlowSpec): Promise<void> {
+    return this.addon.xfrmPolicy(this.handle, toNativeFlow(f), op === 'delete' ? 'delete' : 'update');
+  }
+
   async addFlow(f: KernelFlowSpec): Promise<void> {
     this.check();
-    await this.addon.xfrmPolicy(this.handle, toNativeFlow(f), 'update');
-    this.mine.flowAdded(f);
+    await this.mine.addFlow(f, (op, g) => this.policy(op, g));
   }
 
   async deleteFlow(f: KernelFlowSpec): Promise<void> {
     this.check();
-    try {
-      await this.addon.xfrmPolicy(this.handle, toNativeFlow(f), 'delete');
-    } finally {
-      this.mine.flowRemoved(f);
-    }
+    await this.mine.deleteFlow(f, (op, g) => this.policy(op, g));
   }
 
   async getCounters(protocol: IpsecProtocol, dst: string, spi: number): Promise<SaCounters> {
@@ -151,7 +152,7 @@ export class XfrmAdapter implements KernelAdapter {
 
   async flush(): Promise<void> {
     this.check();
-    await this.mine.flush('XFRM', (f) => this.deleteFlow(f), (s) => this.deleteSa(s.protocol, s.dst, s.spi), { flow: ['ENOENT'], sa: ['ESRCH'] });
+    await this.mine.flush('XFRM', (f) => this.policy('delete', f), (s) => this.deleteSa(s.protocol, s.dst, s.spi), { flow: ['ENOENT'], sa: ['ESRCH'] });
   }
 
   onEvent(cb: (e: KernelEvent) => void): void {

@@ -10,6 +10,7 @@ import {
   encodeFrame,
   FrameDecoder,
   FrameError,
+  MAX_RESPONSE_FRAME,
   validateResponse,
 } from './control-protocol';
 
@@ -57,7 +58,7 @@ export async function controlRequest(
   const frame = encodeFrame(req);
   const sock = await connect(path);
   return new Promise<ControlResponse>((resolve, reject) => {
-    const decoder = new FrameDecoder();
+    const decoder = new FrameDecoder(MAX_RESPONSE_FRAME);
     let settled = false;
     const finish = (err: Error | null, resp?: ControlResponse): void => {
       if (settled) return;
@@ -104,7 +105,7 @@ export async function controlMonitor(
   timeoutMs: number = DEFAULT_CONTROL_TIMEOUT_MS,
 ): Promise<MonitorHandle> {
   const sock = await connect(path);
-  const decoder = new FrameDecoder();
+  const decoder = new FrameDecoder(MAX_RESPONSE_FRAME);
   let started = false;
   let closing = false;
 

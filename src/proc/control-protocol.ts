@@ -14,7 +14,10 @@ import {
   ResetTarget,
 } from './control-api';
 
+/** Requests (what ikectl sends, what the daemon buffers from anyone who can connect). */
 export const MAX_FRAME = 1024 * 1024;
+/** Responses (the daemon's answers: `show sa` of 100,000 SAs runs to tens of MB), as the engine->control link allows. */
+export const MAX_RESPONSE_FRAME = 64 * 1024 * 1024;
 export const FRAME_HEADER = 4;
 
 export type ControlRequest =
@@ -49,11 +52,20 @@ export type ControlResponse =
 
 export class FrameError extends Error {}
 
-/** Encode one message as a frame. Throws FrameError if it exceeds MAX_FRAME. */
+/** Encode one request as a frame. Throws FrameError if it exceeds MAX_FRAME. */
 export function encodeFrame(msg: unknown): Buffer {
+  return encodeWithin(msg, MAX_FRAME);
+}
+
+/** Encode one of the daemon's responses as a frame. Throws FrameError if it exceeds MAX_RESPONSE_FRAME. */
+export function encodeResponseFrame(msg: unknown): Buffer {
+  return encodeWithin(msg, MAX_RESPONSE_FRAME);
+}
+
+function encodeWithin(msg: unknown, max: number): Buffer {
   const body = Buffer.from(JSON.stringify(msg), 'utf8');
-  if (body.length > MAX_FRAME) {
-    throw new FrameError(`control message of ${body.length} bytes exceeds the ${MAX_FRAME}-byte limit`);
+  if (body.length > max) {
+    throw new FrameError(`control message of ${body.length} bytes exceeds the ${max}-byte limit`);
   }
   const hdr = Buffer.alloc(FRAME_HEADER);
   hdr.writeUInt32BE(body.length, 0);

@@ -9,6 +9,7 @@ import {
   ControlRequest,
   ControlResponse,
   encodeFrame,
+  encodeResponseFrame,
   FrameDecoder,
   FrameError,
   validateRequest,
@@ -101,7 +102,7 @@ export async function startControlServer(path: string, ctl: DaemonControl, log: 
     if (sock.destroyed) return;
     let frame: Buffer;
     try {
-      frame = encodeFrame(msg);
+      frame = encodeResponseFrame(msg);
     } catch (e) {
       frame = encodeFrame({ ok: false, error: errMessage(e) });
     }

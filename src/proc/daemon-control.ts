@@ -19,9 +19,9 @@ import { reloadDaemonEap } from '../eap/daemon-eap';
 
 type Loader = (file: string, macros: Record<string, string>, log: Logger) => { ok: true; value: LoadedConfig } | { ok: false; errors: string[] };
 
-/** A policy's meaning, without where it was written. */
+/** A policy's meaning, without where it was written (file, line, position among the policies). */
 function policyKey(p: PolicyConf): string {
-  const { file: _f, line: _l, ...rest } = p;
+  const { file: _f, line: _l, seq: _s, ...rest } = p;
   return JSON.stringify(rest);
 }
 

@@ -14,7 +14,7 @@ import { spiHex } from '../ikev2/child-sa';
 import { EXCHANGE, PROTOCOL } from '../ikev2/iana';
 import { flowSpecsFor } from '../ikev2/child-install';
 import { addressText } from '../ikev2/endpoint';
-import { flowKey } from '../platform/decoupled';
+import { flowKey } from '../platform/flow-shares';
 import type { KernelEvent, KernelFlowSpec } from '../platform/types';
 import type { Logger } from '../log/logger';
 
@@ -126,6 +126,8 @@ export class PolicyKeeper {
 
   private async syncFlows(): Promise<void> {
     const wanted = new Map<string, LoadedFlow>();
+    /** flows a policy shares with the one that loaded them (identical selectors and tunnel) */
+    const shared = new Map<string, Set<string>>();
     if (this.e.kernel.name !== 'decoupled') {
       for (const p of this.e.policies) {
         let flows: KernelFlowSpec[] | null;
@@ -135,21 +137,37 @@ export class PolicyKeeper {
           this.log.warn(`policy '${p.name}': cannot load its flows: ${errText(err)}`);
           continue;
         }
+        let sharesWith: string | undefined;
+        const own: KernelFlowSpec[] = [];
         for (const f of flows ?? []) {
           const k = flowKey(f);
           const other = wanted.get(k);
-          if (other) {
-            this.log.info(`policy '${p.name}': flow ${f.dir} ${f.src} -> ${f.dst} already loaded for policy '${other.policy}'`);
-            continue;
+          if (!other) {
+            wanted.set(k, { flow: f, policy: p.name });
+            own.push(f);
+          } else if (other.flow.tunnelSrc === f.tunnelSrc && other.flow.tunnelDst === f.tunnelDst && other.flow.protocol === f.protocol && other.flow.mode === f.mode) {
+            // identical selectors and tunnel: one flow for both policies, and one reqid for their Child SAs
+            sharesWith ??= other.policy;
+            (shared.get(p.name) ?? shared.set(p.name, new Set()).get(p.name)!).add(k);
+          } else {
+            this.log.info(`policy '${p.name}': flow ${f.dir} ${f.src} -> ${f.dst} already loaded for policy '${other.policy}' (another tunnel)`);
           }
-          wanted.set(k, { flow: f, policy: p.name });
+        }
+        if (sharesWith) {
+          const r = this.reqidFor(sharesWith);
+          this.reqids.set(p.name, r);
+          for (const f of own) f.reqid = r;
+          this.log.info(`policy '${p.name}': shares the flows of policy '${sharesWith}' (reqid ${r})`);
         }
       }
     }
     // remove what is gone or changed, then add what is new
     for (const [k, cur] of [...this.loaded]) {
       const w = wanted.get(k);
-      if (w && sameFlow(w.flow, cur.flow)) continue;
+      if (w && sameFlow(w.flow, cur.flow)) {
+        this.loaded.set(k, w); // the same flow, perhaps now loaded for a policy that shared it
+        continue;
+      }
       this.loaded.delete(k);
       await this.deleteFlow(cur.flow);
     }
@@ -168,6 +186,7 @@ export class PolicyKeeper {
     }
     for (const p of this.e.policies) {
       const keys = new Set([...this.loaded].filter(([, v]) => v.policy === p.name).map(([k]) => k));
+      for (const k of shared.get(p.name) ?? []) if (this.loaded.has(k)) keys.add(k);
       // Child SAs of a policy with flows share the flows' reqid; others get their own (engine)
       p.loadedFlows = keys.size ? keys : undefined;
       p.reqid = keys.size ? this.reqidFor(p.name) : undefined;

@@ -222,6 +222,18 @@ test('real ikectl process against a control server', async () => {
   assert.equal(r3.stderr, `ikectl: connect: ${gone}: No such file or directory\n`);
 });
 
+test('a real ikectl process prints all of a large answer into a pipe (5000 SAs, several MB)', async () => {
+  await withDaemon(async (sock, fake) => {
+    fake.sas = Array.from({ length: 5000 }, (_, i) => ({ ...SAMPLE_SA, remoteId: `FQDN/c${i}.example` }));
+    const r = await runIkectl(['-s', sock, 'show', 'sa', '--json']);
+    assert.equal(r.code, 0, r.stderr);
+    assert.ok(r.stdout.length > 2 * 1024 * 1024, `${r.stdout.length} bytes`);
+    const got = JSON.parse(r.stdout) as { remoteId: string }[];
+    assert.equal(got.length, 5000);
+    assert.equal(got[4999].remoteId, 'FQDN/c4999.example');
+  });
+});
+
 test('counter names read as words', async () => {
   const { counterName } = await import('../../src/cli/ikectl-format');
   assert.equal(counterName('ikeSasEstablished'), 'ike sas established');

@@ -36,9 +36,16 @@ describe('decoupled adapter', () => {
     assert.equal(k.listSas()[0].replayWindow, 64);
     const f = { dir: 'out' as const, src: '10.0.0.0/8', dst: '10.1.0.0/16', proto: 0, tunnelSrc: '192.0.2.1', tunnelDst: '192.0.2.2', protocol: 'esp' as const, mode: 'tunnel' as const, reqid: 1 };
     await k.addFlow(f);
-    await assert.rejects(k.addFlow(f), /EEXIST/);
+    // a second Child SA with the same selectors shares the flow (newest template wins)
+    await k.addFlow({ ...f, reqid: 2 });
     assert.equal(k.listFlows().length, 1);
+    assert.equal(k.listFlows()[0].reqid, 2);
+    assert.equal(k.flowHolders(f), 2);
+    await k.deleteFlow({ ...f, reqid: 2 });
+    assert.equal(k.listFlows()[0].reqid, 1, 'back to the remaining holder');
+    await assert.rejects(k.deleteFlow({ ...f, reqid: 7 }), /ENOENT/);
     await k.deleteFlow(f);
+    assert.equal(k.listFlows().length, 0, 'gone with the last holder');
     await assert.rejects(k.deleteFlow(f), /ENOENT/);
     assert.ok(logs.some((l) => l.includes('would add SA esp tunnel 192.0.2.1 -> 192.0.2.2 spi 0x1234')));
     assert.ok(!logs.some((l) => l.includes('0909')), 'no key material in logs');

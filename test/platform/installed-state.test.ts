@@ -23,9 +23,12 @@ test('flush deletes every flow and SA of ours, ignores "already gone", reports t
   s.installed({ protocol: 'esp', dst: '192.0.2.1', spi: 1 });
   s.installed({ protocol: 'esp', dst: '192.0.2.2', spi: 2 });
   s.allocated({ protocol: 'ah', dst: '192.0.2.2', spi: 3 });
-  s.flowAdded(flow('in'));
-  s.flowAdded(flow('out'));
-  s.flowAdded(flow('out')); // same flow twice: deleted once
+  const kernel: string[] = [];
+  const apply = async (op: string, f: KernelFlowSpec): Promise<void> => void kernel.push(`${op} ${f.dir} ${f.reqid}`);
+  await s.addFlow(flow('in'), apply);
+  await s.addFlow(flow('out'), apply);
+  await s.addFlow(flow('out'), apply); // same flow, same template, twice: one policy, deleted once
+  assert.deepEqual(kernel, ['add in 1', 'add out 1']);
   const flowsDeleted: string[] = [];
   const sasDeleted: number[] = [];
   const err = (code: string): Error => Object.assign(new Error(`failed with ${code}`), { code });
@@ -34,7 +37,6 @@ test('flush deletes every flow and SA of ours, ignores "already gone", reports t
       'test',
       async (f) => {
         flowsDeleted.push(f.dir);
-        s.flowRemoved(f);
         if (f.dir === 'in') throw err('ENOENT'); // already gone: fine
       },
       async (sa: OwnedSa) => {
@@ -51,4 +53,41 @@ test('flush deletes every flow and SA of ours, ignores "already gone", reports t
   assert.deepEqual(sasDeleted.sort(), [1, 2, 3]);
   // nothing left to flush
   await s.flush('test', async () => assert.fail('no flow left'), async () => assert.fail('no SA left'), { flow: [], sa: [] });
+});
+
+test('flows with identical selectors: the newest template is installed, the policy goes with the last holder', async () => {
+  const s = new InstalledState();
+  const kernel: string[] = [];
+  const apply = async (op: string, f: KernelFlowSpec): Promise<void> => void kernel.push(`${op} reqid ${f.reqid} -> ${f.tunnelDst}`);
+  const a = flow('out');
+  const b = { ...flow('out'), reqid: 2 };
+  const c = { ...flow('out'), reqid: 3, tunnelDst: '192.0.2.3' };
+  await s.addFlow(a, apply);
+  await s.addFlow(b, apply);
+  await s.addFlow(c, apply);
+  assert.equal(s.flowHolders(a), 3);
+  assert.deepEqual(kernel.splice(0), ['add reqid 1 -> 192.0.2.2', 'update reqid 2 -> 192.0.2.2', 'update reqid 3 -> 192.0.2.3']);
+  await s.deleteFlow(b, apply); // not the installed one: nothing changes in the kernel
+  assert.deepEqual(kernel.splice(0), []);
+  await assert.rejects(s.deleteFlow(b, apply), /not held/, 'a holder lets go once');
+  await s.deleteFlow(c, apply); // the installed one: back to the newest remaining
+  assert.deepEqual(kernel.splice(0), ['update reqid 1 -> 192.0.2.2']);
+  await s.deleteFlow(a, apply); // the last: the policy goes
+  assert.deepEqual(kernel.splice(0), ['delete reqid 1 -> 192.0.2.2']);
+  assert.equal(s.flowHolders(a), 0);
+});
+
+test('a refused flow is not recorded; a flow of nobody of ours is asked of the kernel', async () => {
+  const s = new InstalledState();
+  const refuse = async (): Promise<void> => {
+    throw Object.assign(new Error('EEXIST'), { code: 'EEXIST' });
+  };
+  await assert.rejects(s.addFlow(flow('out'), refuse), /EEXIST/);
+  assert.equal(s.flowHolders(flow('out')), 0);
+  await s.addFlow(flow('out'), async () => undefined);
+  await assert.rejects(s.addFlow({ ...flow('out'), reqid: 9 }, refuse), /EEXIST/);
+  assert.equal(s.flowHolders(flow('out')), 1, 'the refused second holder is not kept');
+  const asked: string[] = [];
+  await s.deleteFlow(flow('in'), async (op, f) => void asked.push(`${op} ${f.dir}`));
+  assert.deepEqual(asked, ['delete in']);
 });

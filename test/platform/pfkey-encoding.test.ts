@@ -101,6 +101,11 @@ describe('PF_KEY encodings: Linux af_key (KAME dialect, Linux sockaddrs)', { ski
     ), 7, 1234);
     assert.equal(b('spdadd', flowOut).toString('hex'), want.toString('hex'));
     assert.equal(b('spdadd', { ...flowOut, dir: 'fwd' })[16 + 24 + 24 + 6], 3, 'IPSEC_DIR_FWD');
+    // a newer SA with the same selectors: SADB_X_SPDUPDATE (13), the same body with the new template
+    const upd = msg(13, 0, cat(
+      kameAddr(5, 6, 24, linuxSin([10, 1, 0, 0])), kameAddr(6, 6, 16, linuxSin([10, 2, 0, 0], 80)), pol(2, true),
+    ), 7, 1234);
+    assert.equal(b('spdupdate', flowOut).toString('hex'), upd.toString('hex'));
     assert.equal(b('spddelete', flowOut).toString('hex'), msg(15, 0, cat(
       kameAddr(5, 6, 24, linuxSin([10, 1, 0, 0])), kameAddr(6, 6, 16, linuxSin([10, 2, 0, 0], 80)), pol(2, false),
     ), 7, 1234).toString('hex'));
@@ -155,6 +160,9 @@ describe('PF_KEY encodings: OpenBSD (compat build)', { skip: compat ? false : 'L
     const want = msg(12, 2, cat(flowType(2), obsdAddr(5, bsdSin(L)), obsdAddr(6, bsdSin(R)), flows), 3, 42);
     assert.equal(b('spdadd', flowOut).toString('hex'), want.toString('hex'));
     assert.equal(b('spddelete', flowOut).toString('hex'), msg(13, 2, cat(flowType(2), flows), 3, 42).toString('hex'));
+    // OpenBSD has no SPDUPDATE: SADB_X_ADDFLOW on an existing flow updates it in place (as OpenIKED relies on)
+    assert.equal(b('spdupdate', flowOut).toString('hex'), want.toString('hex'));
+    assert.equal(b('spdupdate', { ...flowOut, reqid: 9 }).toString('hex'), want.toString('hex'), 'OpenBSD flows carry no reqid');
     const inb = b('spdadd', { ...flowOut, dir: 'in', proto: 0, dport: undefined });
     assert.equal(inb[16 + 5], 1, 'IPSP_DIRECTION_IN');
     assert.throws(() => b('spdadd', { ...flowOut, dir: 'fwd' }), /'fwd'\) flows do not exist on OpenBSD/);
@@ -186,6 +194,11 @@ describe('PF_KEY encodings: KAME / FreeBSD layout (compat build)', { skip: compa
       cat(u16(7), u16(18), u16(2), u8(2, 0), u32(0), u32(1000), req),
     ), 9, 77);
     assert.equal(b('spdadd', flowOut).toString('hex'), want.toString('hex'));
+    const upd = Buffer.from(want);
+    upd[1] = 13; // SADB_X_SPDUPDATE: the same message, another type
+    assert.equal(b('spdupdate', flowOut).toString('hex'), upd.toString('hex'));
+    const newer = b('spdupdate', { ...flowOut, reqid: 6 });
+    assert.equal(newer.readUInt16LE(16 + 24 + 24 + 16 + 6), 6, 'the newer template: its reqid in the ipsecrequest');
     assert.throws(() => b('spdadd', { ...flowOut, dir: 'fwd' }), /do not exist in KAME PF_KEY/);
     assert.throws(() => b('spdadd', { ...flowOut, reqid: 20000 }), /limited to 16383/);
   });

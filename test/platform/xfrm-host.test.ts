@@ -34,12 +34,19 @@ describe('XFRM adapter on this kernel', { skip: root ? false : 'needs root on Li
       await x.addFlow(flow);
       await x.addFlow({ ...flow, dir: 'in', src: '10.2.0.0/24', dst: '10.1.0.0/24', tunnelSrc: '192.0.2.2', tunnelDst: '192.0.2.1', dport: undefined, proto: 0 });
       await x.addFlow({ ...flow, dir: 'fwd', src: '10.2.0.0/24', dst: '10.1.0.0/24', tunnelSrc: '192.0.2.2', tunnelDst: '192.0.2.1', proto: 0, dport: undefined, priority: undefined });
-      await x.addFlow(flow); // replace: no EEXIST
+      await x.addFlow(flow); // a second holder of the same selector and template: no EEXIST
       const out = ip('xfrm', 'policy');
       assert.match(out, /src 10\.1\.0\.0\/24 dst 10\.2\.0\.0\/24 proto tcp dport 443\s+dir out priority 500/);
       assert.match(out, /tmpl src 192\.0\.2\.1 dst 192\.0\.2\.2\s+proto esp reqid 17 mode tunnel/);
       assert.match(out, /dir in priority/);
       assert.match(out, /dir fwd priority \d+/);
+      // a newer Child SA with the same selectors: the policy carries its template, and the older one's again once it goes
+      await x.addFlow({ ...flow, reqid: 18 });
+      assert.match(ip('xfrm', 'policy'), /dport 443\s+dir out priority 500[^]*?proto esp reqid 18 mode tunnel/);
+      await x.deleteFlow({ ...flow, reqid: 18 });
+      assert.match(ip('xfrm', 'policy'), /dport 443\s+dir out priority 500[^]*?proto esp reqid 17 mode tunnel/);
+      await x.deleteFlow(flow);
+      assert.match(ip('xfrm', 'policy'), /dport 443/, 'kept for the remaining holder');
       await x.deleteFlow(flow);
       assert.doesNotMatch(ip('xfrm', 'policy'), /dport 443/);
       await assert.rejects(x.deleteFlow(flow), /XFRM_MSG_DELPOLICY: No such file or directory \(ENOENT\)/);

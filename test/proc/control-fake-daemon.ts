@@ -55,10 +55,11 @@ export class FakeDaemon implements DaemonControl {
   subscribers = new Set<(e: MonitorEvent) => void>();
   reloadResult = { ok: true, errors: [] as string[] };
   delayMs = 0;
+  sas: IkeSaView[] = [SAMPLE_SA];
 
   async showSa(): Promise<IkeSaView[]> {
     this.calls.push('showSa');
-    return [SAMPLE_SA];
+    return this.sas;
   }
   async showFlows(): Promise<FlowView[]> {
     this.calls.push('showFlows');

@@ -86,12 +86,12 @@ test('kernel proxy: calls of one tick go as one batch frame, each with its own r
 
     // one failing operation fails only its own call; the rest of the batch runs
     const results = await Promise.allSettled([
-      r.proxy.addFlow(flow('out')), // exists: EEXIST
+      r.proxy.deleteFlow({ ...flow('out'), reqid: 99 }), // held by no SA with that template: ENOENT
       r.proxy.deleteSa('esp', '192.0.2.1', 0x1001),
       r.proxy.getCounters('esp', '192.0.2.2', 0x1002),
     ]);
     assert.equal(results[0].status, 'rejected');
-    assert.match(String((results[0] as PromiseRejectedResult).reason), /already exists \(EEXIST\)/);
+    assert.match(String((results[0] as PromiseRejectedResult).reason), /not found \(ENOENT\)/);
     assert.equal(results[1].status, 'fulfilled');
     assert.deepEqual((results[2] as PromiseFulfilledResult<unknown>).value, { bytes: 0, packets: 0, lastUse: 0 });
     assert.equal(r.real.listSas().filter((s) => s.spi === 0x1001).length, 0);

@@ -123,3 +123,33 @@ describe('PolicyKeeper: kernel flows of the configuration', () => {
     kb.stop();
   });
 });
+
+describe('PolicyKeeper: two policies with identical selectors and tunnel', () => {
+  it('load one set of flows, share its reqid (Child SAs of both pass the inbound check), and keep it when the first policy goes', async () => {
+    const conf = (ids: string[]): string =>
+      ids.map((id) => `ikev2 "${id}" active esp from 10.1.0.0/24 to 10.2.0.0/24 local ${A_ADDR} peer ${B_ADDR} srcid ${id}.test psk "x"`).join('\n') + '\n';
+    const p = makePair();
+    const rec = recordingKernel(p.a);
+    p.a.engine.policies = parsePolicies(conf(['c1', 'c2'])).policies;
+    const k = new PolicyKeeper(p.a.engine, quietLog());
+    k.start();
+    await k.flowsLoaded();
+    const [c1, c2] = p.a.engine.policies;
+    assert.equal(p.a.kernel.listFlows().length, 3, 'one out/in/fwd for both policies');
+    assert.ok(c1.reqid && c1.reqid === c2.reqid, `shared reqid: ${c1.reqid} ${c2.reqid}`);
+    assert.equal(c2.loadedFlows?.size, 3, 'the second policy counts the shared flows as loaded');
+    // c1 goes (reload): the flows stay, with the same reqid, now loaded for c2
+    const before = rec.deletes.length;
+    p.a.engine.policies = parsePolicies(conf(['c2'])).policies;
+    k.start();
+    await k.flowsLoaded();
+    assert.equal(rec.deletes.length, before, 'no flow removed');
+    assert.equal(p.a.engine.policies[0].reqid, c1.reqid);
+    assert.equal(p.a.engine.policies[0].loadedFlows?.size, 3);
+    assert.ok(p.a.kernel.listFlows().every((f) => f.reqid === c1.reqid));
+    await k.unloadFlows();
+    assert.equal(p.a.kernel.listFlows().length, 0);
+    await p.a.engine.shutdown(false);
+    await p.b.engine.shutdown(false);
+  });
+});
