@@ -58,7 +58,8 @@ export function parsePfkey(buf: Buffer): PfkeyMessage {
 
 /** sockaddr at the start of buf -> { addr, port } */
 export function parseSockaddr(buf: Buffer, dialect: PfkeyDialect): { addr: string; port: number } {
-  const family = dialect === 'linux' ? buf.readUInt16LE(0) : buf[1];
+  const family = buf.length < 2 ? -1 : dialect === 'linux' ? buf.readUInt16LE(0) : buf[1];
+  if (buf.length < (family === 2 ? 8 : 24)) throw new Error(`PF_KEY sockaddr (family ${family}) of ${buf.length} bytes is too short`);
   const port = buf.readUInt16BE(2);
   if (family === 2) return { addr: [...buf.subarray(4, 8)].join('.'), port };
   const a = buf.subarray(8, 24);
@@ -111,6 +112,7 @@ export function counters(m: PfkeyMessage): { bytes: number; packets: number; las
   let packets = 0;
   let lastUse = 0;
   if (cur) {
+    if (cur.length < 32) throw new Error(`PF_KEY lifetime extension of ${cur.length} bytes is too short`);
     packets = cur.readUInt32LE(4);
     bytes = Number(cur.readBigUInt64LE(8));
     lastUse = Number(cur.readBigUInt64LE(24));
