@@ -7,6 +7,7 @@ import { IKED_USAGE, IkedOptions, parseIkedArgs } from './iked-options';
 import { IKED_VERSION } from './version';
 import { createLogger, Logger } from '../log/logger';
 import { startupLine } from '../log/iked-wording';
+import { DaemonStatus, detachDaemon } from './iked-daemonize';
 
 export interface IkedIo {
   stdout: { write(s: string): unknown };
@@ -14,7 +15,14 @@ export interface IkedIo {
   /** libc syslog(3), when the native addon is available */
   syslog?: (priority: number, msg: string) => void;
   /** for tests: replaces the real daemon */
-  runDaemon?: (opts: IkedOptions, log: Logger) => Promise<void>;
+  runDaemon?: (opts: IkedOptions, log: Logger, hooks?: { ready?: () => void }) => Promise<void>;
+  /**
+   * Without -d: start the daemon detached and resolve to this process's exit code
+   * (./iked-daemonize). Absent (tests), the daemon runs in this process.
+   */
+  daemonize?: (argv: string[], opts: IkedOptions, stderr: { write(s: string): unknown }) => Promise<number>;
+  /** Set in the detached daemon itself: its status channel to the invoking process. */
+  status?: DaemonStatus;
 }
 
 /** libc syslog(3) through the native addon, when it is built. */
@@ -31,7 +39,8 @@ function nativeSyslog(): ((priority: number, msg: string) => void) | undefined {
 }
 
 function defaultIo(): IkedIo {
-  return { stdout: process.stdout, stderr: process.stderr, syslog: nativeSyslog() };
+  const status = DaemonStatus.take(process.env) ?? undefined;
+  return { stdout: process.stdout, stderr: process.stderr, syslog: nativeSyslog(), status, daemonize: status ? undefined : detachDaemon };
 }
 
 /** Interpret whatever ../conf/check returns: lines to print and success. */
@@ -84,24 +93,38 @@ export async function ikedMain(argv: string[], io: IkedIo = defaultIo()): Promis
     return res.ok ? 0 : 1;
   }
 
-  const log = createLogger({ foreground: opts.foreground, verbose: opts.verbose, ident: 'iked', syslog: io.syslog });
+  // as iked(8): without -d, detach; the invoking process returns once the daemon answers
+  if (!opts.foreground && io.daemonize) return io.daemonize(argv, opts, io.stderr);
+
+  const status = opts.foreground ? undefined : io.status;
+  if (status && !io.syslog) status.report('iked: syslog(3) is not available (native addon not built): the detached daemon logs nowhere; use -d');
+  const base = createLogger({ foreground: opts.foreground, verbose: opts.verbose, ident: 'iked', syslog: io.syslog });
+  const log = status ? status.tee(base) : base;
   log.info(startupLine(IKED_VERSION));
   try {
     const run = io.runDaemon ?? (await import('../proc/daemon')).runDaemon;
-    await run(opts, log);
+    await run(opts, log, { ready: () => status?.ready(log) });
     return 0;
   } catch (e) {
     log.error(`fatal: ${e instanceof Error ? e.message : String(e)}`);
     return 1;
   } finally {
+    status?.close();
+    status?.removePidFile();
     log.close();
   }
 }
+
+/** After ikedMain returns, the longest the process lingers for handles left open. */
+const EXIT_GRACE_MS = 500;
 
 if (require.main === module) {
   ikedMain(process.argv.slice(2)).then(
     (code) => {
       process.exitCode = code;
+      // as fatal() in iked: a daemon that failed half-way may still hold sockets or
+      // timers; leave once the event loop had a moment to flush the last lines
+      setTimeout(() => process.exit(), EXIT_GRACE_MS).unref();
     },
     (e: unknown) => {
       process.stderr.write(`iked: ${e instanceof Error ? e.message : String(e)}\n`);

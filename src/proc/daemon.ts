@@ -47,10 +47,15 @@ export function usePrivsep(env: NodeJS.ProcessEnv = process.env): boolean {
   return typeof process.getuid === 'function' && process.getuid() === 0 && env.IKED_NO_PRIVSEP !== '1';
 }
 
-export async function runDaemon(opts: IkedOptions, log: Logger): Promise<void> {
+/** Start-up notifications: ready() once the IKE sockets and the control socket are up. */
+export interface DaemonHooks {
+  ready?: () => void;
+}
+
+export async function runDaemon(opts: IkedOptions, log: Logger, hooks: DaemonHooks = {}): Promise<void> {
   if (usePrivsep()) {
     const { runPrivsepDaemon } = await import('./privsep/parent');
-    return runPrivsepDaemon(opts, log);
+    return runPrivsepDaemon(opts, log, hooks);
   }
   const loaded = loadConfig(opts.configFile, opts.macros, log);
   if (!loaded.ok) {
@@ -103,6 +108,7 @@ export async function runDaemon(opts: IkedOptions, log: Logger): Promise<void> {
   keeper.start();
   // MOBIKE: sockets and IKE SAs follow local address changes
   const addressWatcher = startMobikeWatcher(engine, transport, opts.ipv6, log);
+  hooks.ready?.();
 
   await new Promise<void>((resolve) => {
     let stopping = false;

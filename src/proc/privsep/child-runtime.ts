@@ -48,13 +48,37 @@ function parseArgs(): ChildArgs {
   return o as ChildArgs;
 }
 
+let syslogFn: ((priority: number, msg: string) => void) | null | undefined;
+
+/**
+ * libc syslog(3) through the native addon, opened (LOG_NDELAY: connected to the log
+ * socket now) on the first call. The engine calls it before its chroot, where
+ * /dev/log is out of reach; undefined when the addon is not available.
+ */
+export function openChildSyslog(role: Role): ((priority: number, msg: string) => void) | undefined {
+  if (syslogFn === undefined) {
+    try {
+      // eslint-disable-next-line @typescript-eslint/no-var-requires
+      const { loadKernelAddon } = require('../../platform/native-binding') as typeof import('../../platform/native-binding');
+      const addon = loadKernelAddon();
+      addon.openlog(`iked-${role}`, 3 << 3 /* LOG_DAEMON */);
+      syslogFn = (priority, msg) => addon.syslog(priority, msg);
+    } catch {
+      syslogFn = null;
+    }
+  }
+  return syslogFn ?? undefined;
+}
+
 export function startChild(expected: Role, parentMaxFrame?: number): ChildRuntime {
   const args = parseArgs();
   if (args.role !== expected) {
     process.stderr.write(`iked: ${expected} entry point started as ${args.role}\n`);
     process.exit(1);
   }
-  const log = createLogger({ foreground: args.foreground, verbose: args.verbose, ident: `iked-${args.role}` });
+  // -d: stderr as the parent; detached: syslog (facility daemon) as the parent
+  const syslog = args.foreground ? undefined : openChildSyslog(args.role);
+  const log = createLogger({ foreground: args.foreground, verbose: args.verbose, ident: `iked-${args.role}`, syslog });
   const fatal = (reason: string): never => {
     log.error(`${args.role}: fatal: ${reason}`);
     process.exit(1);

@@ -16,7 +16,7 @@ import type { Logger } from '../../log/logger';
 import type { KernelAdapter } from '../../platform/types';
 import { openKernel } from '../../platform/select';
 import { ikedDir } from '../ca-service';
-import { loadConfig, timingFromEnv, kernelFromEnv } from '../daemon';
+import { loadConfig, timingFromEnv, kernelFromEnv, DaemonHooks } from '../daemon';
 import type { CertstoreEntry } from '../control-api';
 import { lookupUser, privsepUser, privsepChroot, ensureChrootDir, requireRoot } from './privileges';
 import { bindIkeSockets, handOver, BoundSocket } from './ike-sockets';
@@ -40,7 +40,7 @@ function errText(e: unknown): string {
   return e instanceof Error ? e.message : String(e);
 }
 
-export async function runPrivsepDaemon(opts: IkedOptions, log: Logger): Promise<void> {
+export async function runPrivsepDaemon(opts: IkedOptions, log: Logger, hooks: DaemonHooks = {}): Promise<void> {
   requireRoot();
   const user = lookupUser(privsepUser());
   const chroot = privsepChroot();
@@ -77,6 +77,7 @@ export async function runPrivsepDaemon(opts: IkedOptions, log: Logger): Promise<
     throw e;
   }
   log.info(`privsep: engine uid ${user.uid} in ${chroot}; listening on ${sockets.map((b) => `${b.address}:${b.port}`).join(' ')}, control socket ${opts.socketPath}`);
+  hooks.ready?.();
   await sup.run();
 }
 
