@@ -5,11 +5,11 @@
  * held-SA memory / SPI lookup measurement.
  */
 import { Engine, Transport } from '../src/ikev2/engine';
-import { buildPolicy } from '../src/ikev2/policy';
+import { buildPolicy } from '../src/ikev2/policy/policy';
 import { parseConfigText } from '../src/conf/load';
 import { DecoupledAdapter } from '../src/platform/decoupled';
-import { noCertificates, AuthProvider } from '../src/ikev2/auth-provider';
-import type { Endpoint } from '../src/ikev2/endpoint';
+import { noCertificates, AuthProvider } from '../src/ikev2/policy/auth-provider';
+import type { Endpoint } from '../src/wire/endpoint';
 import type { Logger } from '../src/log/logger';
 import { BenchCase, ikedClientConf, ikedResponderConf } from './bench-configs';
 import { LoadClient } from './load-initiator';

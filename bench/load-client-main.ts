@@ -7,7 +7,7 @@
 import { createInterface } from 'node:readline';
 import { UdpTransport } from '../src/proc/udp-transport';
 import { CaService } from '../src/proc/ca-service';
-import { noCertificates, AuthProvider } from '../src/ikev2/auth-provider';
+import { noCertificates, AuthProvider } from '../src/ikev2/policy/auth-provider';
 import { ALL_CASES, benchCase, CaseName, ikedClientConf } from './bench-configs';
 import { LoadClient, runLoad } from './load-initiator';
 import { silentLogger, warnLogger } from './silent-logger';

@@ -6,16 +6,16 @@
  * transport (UDP sockets in a namespace, or an in-process loop).
  */
 import { Engine, Transport, EngineTiming } from '../src/ikev2/engine';
-import { buildPolicy, Policy } from '../src/ikev2/policy';
+import { buildPolicy, Policy } from '../src/ikev2/policy/policy';
 import { parseConfigText } from '../src/conf/load';
 import { DecoupledAdapter } from '../src/platform/decoupled';
 import { parseIdentity } from '../src/crypto/identity';
-import { TS } from '../src/ikev2/iana';
-import type { TrafficSelector } from '../src/ikev2/payload-types';
-import { NOTIFY, PAYLOAD } from '../src/ikev2/iana';
-import type { AuthProvider } from '../src/ikev2/auth-provider';
-import type { IkeSa, QueuedRequest } from '../src/ikev2/ike-sa';
-import type { NotifyPayload } from '../src/ikev2/payload-types';
+import { TS } from '../src/wire/iana';
+import type { TrafficSelector } from '../src/ikev2/payloads/payload-types';
+import { NOTIFY, PAYLOAD } from '../src/wire/iana';
+import type { AuthProvider } from '../src/ikev2/policy/auth-provider';
+import type { IkeSa, QueuedRequest } from '../src/ikev2/sa/ike-sa';
+import type { NotifyPayload } from '../src/ikev2/payloads/payload-types';
 import type { Logger } from '../src/log/logger';
 
 export interface LoadEngineOptions {

@@ -9,7 +9,7 @@ import { chmodSync, copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, 
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { CaService } from '../src/proc/ca-service';
-import type { AuthProvider } from '../src/ikev2/auth-provider';
+import type { AuthProvider } from '../src/ikev2/policy/auth-provider';
 import { CLIENT_CERT_ID, SERVER_ID } from './bench-configs';
 import { silentLogger } from './silent-logger';
 

@@ -3,9 +3,9 @@
  * SPIs in the engine's SaTable, looked up by SPI buffers as a decoded header gives them.
  */
 import { randomBytes } from 'node:crypto';
-import { SaTable } from '../src/ikev2/sa-table';
-import { IkeSa } from '../src/ikev2/ike-sa';
-import type { Policy } from '../src/ikev2/policy';
+import { SaTable } from '../src/ikev2/sa/sa-table';
+import { IkeSa } from '../src/ikev2/sa/ike-sa';
+import type { Policy } from '../src/ikev2/policy/policy';
 
 export function measureSpiLookup(n: number, lookups = 1_000_000): number {
   const table = new SaTable();

@@ -3,7 +3,7 @@
  * bytes and canonical text (like getnameinfo(NI_NUMERICHOST)), and interface
  * name resolution (iked's host_if()).
  */
-import { parseIp, formatIp } from '../net/ip-address';
+import { parseIp, formatIp } from '../wire/ip-address';
 import { isIPv4, isIPv6 } from 'node:net';
 import { networkInterfaces } from 'node:os';
 import type { AddrSpec } from './types';

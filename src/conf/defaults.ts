@@ -1,8 +1,8 @@
 /**
  * iked's built-in defaults (parse.y: ikev2_default_*_transforms, deflifetime,
- * parse_config() initial values), expressed with src/ikev2/iana.ts numbers.
+ * parse_config() initial values), expressed with src/wire/iana.ts numbers.
  */
-import { DH, ENCR, ESN, INTEG, PRF } from '../ikev2/iana';
+import { DH, ENCR, ESN, INTEG, PRF } from '../wire/iana';
 import type { GlobalOptions, RadiusConf, TransformConf } from './types';
 
 /** The transforms of one default proposal, per type, in iked's order. */

@@ -4,7 +4,7 @@
  * identity, anything else is an FQDN.
  */
 import { isIPv4, isIPv6 } from 'node:net';
-import { ID } from '../ikev2/iana';
+import { ID } from '../wire/iana';
 import type { IdentityConf } from './types';
 
 export function idType(text: string): number {

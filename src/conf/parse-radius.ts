@@ -13,7 +13,7 @@ import type { Token } from './lexer';
 import type { ParseContext } from './parse-context';
 import { parsePort } from './parse-values';
 import { CP_XFS, lookupCp } from './transforms';
-import { CFG_ATTR } from '../ikev2/iana';
+import { CFG_ATTR } from '../wire/iana';
 import type { AddrSpec } from './types';
 
 function numericAddr(ctx: ParseContext): AddrSpec {

@@ -5,7 +5,7 @@
  * `inet` printed after `proto`), the text is quoted or the parser accepts
  * it, so print -> parse -> print is stable.
  */
-import { ESN, TRANSFORM } from '../ikev2/iana';
+import { ESN, TRANSFORM } from '../wire/iana';
 import { addrText, formatAddress, isNetworkAddr } from './address';
 import { expandFlows, ExpandedFlow } from './flows';
 import { bareOrQuoted, quoteString } from './lexer';

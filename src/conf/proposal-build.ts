@@ -4,7 +4,7 @@
  * are filled from iked's defaults, AEAD ciphers get their own proposal
  * without integrity, and the defaults apply when nothing is written.
  */
-import { DH, TRANSFORM } from '../ikev2/iana';
+import { DH, TRANSFORM } from '../wire/iana';
 import { DEFAULT_ESP, DEFAULT_ESP_NOAUTH, DEFAULT_IKE, DEFAULT_IKE_NOAUTH, DefaultXforms } from './defaults';
 import type { XfEntry } from './transforms';
 import type { ChildProposalConf, IkeProposalConf, TransformConf } from './types';

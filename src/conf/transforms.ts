@@ -1,10 +1,10 @@
 /**
  * iked.conf keyword tables (iked's parse.y authxfs, prfxfs, ikeencxfs,
  * ipsecencxfs, groupxfs, esnxfs, methodxfs, cpxfs) mapped to the IANA
- * numbers of src/ikev2/iana.ts, with iked's lookup (prefix match) and
+ * numbers of src/wire/iana.ts, with iked's lookup (prefix match) and
  * reverse lookup for printing.
  */
-import { CFG_ATTR, DH, ENCR, ESN, INTEG, PRF } from '../ikev2/iana';
+import { CFG_ATTR, DH, ENCR, ESN, INTEG, PRF } from '../wire/iana';
 
 /** One keyword: `length` is the key length in bytes used by iked's print_xf. */
 export interface XfEntry {

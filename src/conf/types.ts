@@ -1,7 +1,7 @@
 /**
  * Data model of a parsed iked.conf(5): what the parser produces and the
  * daemon consumes. All algorithm/ID/config numbers are those of
- * src/ikev2/iana.ts.
+ * src/wire/iana.ts.
  */
 
 /** One configuration error or warning, with exact location. */

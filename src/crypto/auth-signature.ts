@@ -6,7 +6,7 @@
  * plus the SIGNATURE_HASH_ALGORITHMS notify data.
  */
 import { KeyObject, constants, createPublicKey, sign, verify } from 'node:crypto';
-import { AUTH, AuthMethod, HASH, HashAlg } from '../ikev2/iana';
+import { AUTH, AuthMethod, HASH, HashAlg } from '../wire/iana';
 import {
   SignatureAlgorithm,
   decodeSignatureAlgorithm,

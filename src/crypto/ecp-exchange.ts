@@ -4,7 +4,7 @@
  */
 import { createECDH } from 'node:crypto';
 import type { ECDH } from 'node:crypto';
-import { DhGroup } from '../ikev2/iana';
+import { DhGroup } from '../wire/iana';
 import { KeyExchangeError } from './errors';
 import type { KeyExchange } from './key-exchange-types';
 

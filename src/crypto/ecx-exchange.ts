@@ -5,7 +5,7 @@
  */
 import { createPrivateKey, createPublicKey, diffieHellman, generateKeyPairSync } from 'node:crypto';
 import type { KeyObject } from 'node:crypto';
-import { DhGroup } from '../ikev2/iana';
+import { DhGroup } from '../wire/iana';
 import { KeyExchangeError } from './errors';
 import type { KeyExchange } from './key-exchange-types';
 

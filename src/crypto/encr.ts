@@ -5,7 +5,7 @@
  */
 import { createCipheriv, createDecipheriv } from 'node:crypto';
 import type { CipherChaCha20Poly1305Types, CipherGCMTypes } from 'node:crypto';
-import { ENCR, EncrId } from '../ikev2/iana';
+import { ENCR, EncrId } from '../wire/iana';
 import { IntegrityError, UnsupportedTransformError } from './errors';
 
 export interface EncrAlg {

@@ -2,9 +2,9 @@
  * IKEv2 identities (RFC 7296 3.5): parsing configured text as OpenBSD iked's
  * srcid/dstid, printing for logs and `ikectl show sa`, and comparison.
  */
-import { parseIp, ipBytes, formatIp } from '../net/ip-address';
+import { parseIp, ipBytes, formatIp } from '../wire/ip-address';
 import { isIPv4, isIPv6 } from 'node:net';
-import { ID, IdType } from '../ikev2/iana';
+import { ID, IdType } from '../wire/iana';
 import { decodeDn, dnEquals, dnMatches, encodeDn, formatDnDer, looksLikeDn, parseDnText } from './x509-dn';
 
 export interface Identity {

@@ -1,6 +1,6 @@
 /** IKEv2 integrity algorithms (transform type 3), ICV truncated per RFC. */
 import { createHmac } from 'node:crypto';
-import { INTEG, IntegId } from '../ikev2/iana';
+import { INTEG, IntegId } from '../wire/iana';
 import { aesCmac } from './aes-cmac';
 import { aesXcbcMac } from './aes-xcbc';
 import { UnsupportedTransformError } from './errors';

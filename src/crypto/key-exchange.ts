@@ -1,6 +1,6 @@
 /** Key exchange (transform type 4) by IANA group number: MODP, ECP, Curve25519/448. */
 import { getCurves } from 'node:crypto';
-import { DH, DhGroup } from '../ikev2/iana';
+import { DH, DhGroup } from '../wire/iana';
 import { createEcpExchange, ecpRespond } from './ecp-exchange';
 import { createEcxExchange } from './ecx-exchange';
 import type { EcxCurve } from './ecx-exchange';

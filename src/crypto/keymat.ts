@@ -1,5 +1,5 @@
 /** IKE SA and Child SA key derivation (RFC 7296 sections 2.14, 2.17, 2.18). */
-import { PRF } from '../ikev2/iana';
+import { PRF } from '../wire/iana';
 import type { EncrAlg } from './encr';
 import type { IntegAlg } from './integ';
 import type { PrfAlg } from './prf';

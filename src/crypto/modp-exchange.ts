@@ -1,7 +1,7 @@
 /** Finite-field Diffie-Hellman over the RFC 2409/3526 MODP groups, via OpenSSL. */
 import { getDiffieHellman } from 'node:crypto';
 import type { DiffieHellmanGroup } from 'node:crypto';
-import { DhGroup } from '../ikev2/iana';
+import { DhGroup } from '../wire/iana';
 import { KeyExchangeError } from './errors';
 import type { KeyExchange } from './key-exchange-types';
 

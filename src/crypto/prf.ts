@@ -1,6 +1,6 @@
 /** IKEv2 pseudo-random functions (transform type 2). */
 import { createHmac } from 'node:crypto';
-import { PRF, PrfId } from '../ikev2/iana';
+import { PRF, PrfId } from '../wire/iana';
 import { aesCmacPrf128 } from './aes-cmac';
 import { aesXcbcPrf128 } from './aes-xcbc';
 import { UnsupportedTransformError } from './errors';

@@ -5,7 +5,7 @@
  * of the SubjectPublicKeyInfo.
  */
 import { X509Certificate } from 'node:crypto';
-import { ID } from '../ikev2/iana';
+import { ID } from '../wire/iana';
 import type { Identity } from './identity';
 import { decodeDn, dnEquals } from './x509-dn';
 import { parsedCertificate, spkiSha1 } from './x509-parse';

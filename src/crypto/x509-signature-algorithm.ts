@@ -4,7 +4,7 @@
  * those of RFC 7427 Appendix A (hash parameters as NULL, PSS salt length =
  * hash length, trailer field omitted), which is what strongSwan sends.
  */
-import { HASH, HashAlg } from '../ikev2/iana';
+import { HASH, HashAlg } from '../wire/iana';
 import { Asn1Error, DerReader, TAG, contextTag, decodeSmallInteger } from './asn1-reader';
 import { DER_NULL, derOid, derSmallInteger, derTlv } from './x509-der-encode';
 

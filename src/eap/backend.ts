@@ -1,5 +1,5 @@
 /**
- * The contract between the IKEv2 EAP exchange (src/ikev2/exchange-eap.ts,
+ * The contract between the IKEv2 EAP exchange (src/ikev2/exchange/eap.ts,
  * responder side) and whatever authenticates the peer: the local `user`
  * lines (src/eap/local-backend.ts, EAP-MSCHAPv2) or a RADIUS server
  * (src/radius/, RFC 3579).

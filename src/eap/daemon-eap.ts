@@ -8,9 +8,9 @@
  * identity, the password the MSCHAPv2 password.
  */
 import type { UserConf } from '../conf/types';
-import type { Policy } from '../ikev2/policy';
-import { setEapContext, eapContext } from '../ikev2/eap-context';
-import type { EapClientCredentials, EapContext } from '../ikev2/eap-context';
+import type { Policy } from '../ikev2/policy/policy';
+import { setEapContext, eapContext } from '../ikev2/exchange/eap-context';
+import type { EapClientCredentials, EapContext } from '../ikev2/exchange/eap-context';
 import type { EapBackendFactory } from './backend';
 import { LocalUsersBackendFactory } from './local-backend';
 

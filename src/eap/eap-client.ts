@@ -5,7 +5,7 @@
  * get a Nak proposing MSCHAPv2.
  */
 import { randomBytes } from 'node:crypto';
-import { EAP_CODE, EAP_TYPE, EapType } from '../ikev2/iana';
+import { EAP_CODE, EAP_TYPE, EapType } from '../wire/iana';
 import { decodeEap, encodeEap } from './eap-message';
 import { decodeMschap, encodeMschap, mschapUserName } from './mschapv2-packet';
 import { authenticatorResponse, authenticatorResponseMatches, generateNtResponse, mschapv2Msk, ntPasswordHash } from './mschapv2';

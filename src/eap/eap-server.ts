@@ -9,7 +9,7 @@
  * lookup (the `user` lines).
  */
 import { randomBytes, timingSafeEqual } from 'node:crypto';
-import { EAP_CODE, EAP_TYPE, EapType } from '../ikev2/iana';
+import { EAP_CODE, EAP_TYPE, EapType } from '../wire/iana';
 import type { EapServerBackend, EapStep } from './backend';
 import { decodeEap, encodeEap, eapFailure, eapSuccess } from './eap-message';
 import { decodeMschap, encodeMschap, mschapUserName } from './mschapv2-packet';

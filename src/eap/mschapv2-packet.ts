@@ -3,7 +3,7 @@
  * RFC 2759 section 4): OpCode, MS-CHAPv2-ID, MS-Length, then per OpCode data.
  * A peer's Success/Failure acknowledgement is the OpCode alone.
  */
-import { Reader } from '../ikev2/reader';
+import { Reader } from '../wire/reader';
 
 export const MSCHAP_OP = { CHALLENGE: 1, RESPONSE: 2, SUCCESS: 3, FAILURE: 4, CHANGE_PASSWORD: 7 } as const;
 

@@ -4,33 +4,33 @@
  * responses (RFC 7296 2.1-2.3). No sockets and no kernel access of its own: it is
  * given a Transport, a kernel port and an AuthProvider.
  */
-import { ReqidTable } from './reqid-table';
-import { EXCHANGE, FLAG, NOTIFY, ExchangeType, NATT_PORT } from './iana';
-import { IkeMessage, Payload, IkeHeader } from './payload-types';
-import { decodeMessage, encodeMessage } from './message';
-import { DecodeError } from './decode-error';
-import { describeMessage, describePayloads } from './describe';
-import { Endpoint, endpointText, addressText } from './endpoint';
-import { IkeSa, QueuedRequest } from './ike-sa';
-import { SaTable } from './sa-table';
-import { Policy } from './policy';
-import { ikeHeader, openMessage } from './message-protect';
-import { notify } from './payload-find';
-import { CookieJar } from './cookie';
-import { AuthProvider } from './auth-provider';
+import { ReqidTable } from './sa/reqid-table';
+import { EXCHANGE, FLAG, NOTIFY, ExchangeType, NATT_PORT } from '../wire/iana';
+import { IkeMessage, Payload, IkeHeader } from './payloads/payload-types';
+import { decodeMessage, encodeMessage } from './payloads/message';
+import { DecodeError } from '../wire/decode-error';
+import { describeMessage, describePayloads } from './payloads/describe';
+import { Endpoint, endpointText, addressText } from '../wire/endpoint';
+import { IkeSa, QueuedRequest } from './sa/ike-sa';
+import { SaTable } from './sa/sa-table';
+import { Policy } from './policy/policy';
+import { ikeHeader, openMessage } from './payloads/message-protect';
+import { notify } from './payloads/payload-find';
+import { CookieJar } from './sa/cookie';
+import { AuthProvider } from './policy/auth-provider';
 import { formatIdentity as formatId, Identity } from '../crypto/identity';
-import { EngineStats, newStats } from './stats';
+import { EngineStats, newStats } from './sa/stats';
 import type { KernelAdapter } from '../platform/types';
 import type { GlobalOptions } from '../conf/types';
 import type { Logger } from '../log/logger';
 import { IntegrityError } from '../crypto/errors';
-import { handleInitRequest, handleInitResponse, isStaleInitAnswer, startInitiator } from './exchange-init';
-import { handleAuthRequest } from './exchange-auth';
-import { handleCreateChildRequest } from './exchange-child';
-import { handleInformationalRequest, sendDeleteIke, removeChildren } from './exchange-info';
-import { scheduleLiveness } from './liveness';
-import { sealForPeer, isFragment, receiveFragment } from './fragmentation';
-import { isAddressUpdate, handleUpdateSaAddresses } from './mobike';
+import { handleInitRequest, handleInitResponse, isStaleInitAnswer, startInitiator } from './exchange/ike-sa-init';
+import { handleAuthRequest } from './exchange/ike-auth';
+import { handleCreateChildRequest } from './exchange/create-child-sa';
+import { handleInformationalRequest, sendDeleteIke, removeChildren } from './exchange/informational';
+import { scheduleLiveness } from './exchange/liveness';
+import { sealForPeer, isFragment, receiveFragment } from './exchange/fragmentation';
+import { isAddressUpdate, handleUpdateSaAddresses } from './exchange/mobike';
 
 export interface Transport {
   /** Send from the socket bound to `local` (port 4500 adds the non-ESP marker). */

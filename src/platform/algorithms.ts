@@ -1,11 +1,11 @@
 /**
- * IKEv2 transform ids (src/ikev2/iana.ts) -> kernel algorithms:
+ * IKEv2 transform ids (src/wire/iana.ts) -> kernel algorithms:
  *  - XFRM crypto names (with ICV / truncation bits; SHA-2 truncated per RFC 4868)
  *  - PF_KEY SADB_* ids per dialect (Linux af_key, OpenBSD, KAME/FreeBSD)
  * Linux af_key cannot do AEAD and truncates HMAC-SHA-256 to 96 bits, so such
  * SAs are refused there and must go through XFRM.
  */
-import { ENCR, EncrId, INTEG, IntegId } from '../ikev2/iana';
+import { ENCR, EncrId, INTEG, IntegId } from '../wire/iana';
 import type { NativeAlg } from './native-binding';
 import type { KernelSaSpec } from './types';
 

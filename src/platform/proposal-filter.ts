@@ -3,8 +3,8 @@
  * PF_KEY has no AEAD and truncates HMAC-SHA-2 to 96 bits, so offering or
  * accepting such transforms there would negotiate an SA that cannot be loaded.
  */
-import { PROTOCOL, TRANSFORM, INTEG, ESN } from '../ikev2/iana';
-import type { Proposal, Transform } from '../ikev2/payload-types';
+import { PROTOCOL, TRANSFORM, INTEG, ESN } from '../wire/iana';
+import type { Proposal, Transform } from '../ikev2/payloads/payload-types';
 import { adapterSupports, type AdapterName } from './algorithms';
 
 /** adapters whose limits are known; 'decoupled' installs nothing and negotiates anything */

@@ -10,8 +10,8 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { KeyObject, X509Certificate, createPublicKey } from 'node:crypto';
-import { AUTH, CERT, ID, CertEncoding } from '../ikev2/iana';
-import type { AuthProvider, LocalAuth, PeerCert, SignArgs, VerifiedAndSigned, VerifyArgs, VerifyResult } from '../ikev2/auth-provider';
+import { AUTH, CERT, ID, CertEncoding } from '../wire/iana';
+import type { AuthProvider, LocalAuth, PeerCert, SignArgs, VerifiedAndSigned, VerifyArgs, VerifyResult } from '../ikev2/policy/auth-provider';
 import type { OcspConf, PolicyConf } from '../conf/types';
 import type { Logger } from '../log/logger';
 import { Identity, formatIdentity } from '../crypto/identity';

@@ -7,7 +7,7 @@ import type { DaemonControl, MonitorEvent, ResetTarget, CertstoreEntry } from '.
 import type { IkedOptions } from '../cli/iked-options';
 import type { Logger } from '../log/logger';
 import type { Engine } from '../ikev2/engine';
-import type { Policy } from '../ikev2/policy';
+import type { Policy } from '../ikev2/policy/policy';
 import type { PolicyConf } from '../conf/types';
 import type { LoadedConfig } from './daemon';
 import { CaService } from './ca-service';

@@ -10,7 +10,7 @@ import { loadConfigFile } from '../conf/load';
 import { formatConfError } from '../conf/format-error';
 import { openKernel } from '../platform/select';
 import { Engine } from '../ikev2/engine';
-import { buildPolicy, Policy } from '../ikev2/policy';
+import { buildPolicy, Policy } from '../ikev2/policy/policy';
 import { UdpTransport } from './udp-transport';
 import { CaService, ikedDir } from './ca-service';
 import { startControlServer } from './control-server';

@@ -4,7 +4,7 @@
  * engine moves the IKE SAs it initiated to the address the routing table now picks.
  */
 import type { Engine } from '../ikev2/engine';
-import { localAddressesChanged } from '../ikev2/mobike';
+import { localAddressesChanged } from '../ikev2/exchange/mobike';
 import type { Logger } from '../log/logger';
 import { AddressWatcher } from './address-watcher';
 import type { UdpTransport } from './udp-transport';

@@ -6,14 +6,14 @@
  * SA, a soft EXPIRE rekeys, a hard EXPIRE deletes).
  */
 import { Engine } from '../ikev2/engine';
-import { Policy, addressInNetwork } from '../ikev2/policy';
-import { IkeSa } from '../ikev2/ike-sa';
-import { createChild, rekeyChild } from '../ikev2/exchange-child';
-import { deleteChild } from '../ikev2/exchange-info';
-import { spiHex } from '../ikev2/child-sa';
-import { EXCHANGE, PROTOCOL } from '../ikev2/iana';
-import { flowSpecsFor } from '../ikev2/child-install';
-import { addressText } from '../ikev2/endpoint';
+import { Policy, addressInNetwork } from '../ikev2/policy/policy';
+import { IkeSa } from '../ikev2/sa/ike-sa';
+import { createChild, rekeyChild } from '../ikev2/exchange/create-child-sa';
+import { deleteChild } from '../ikev2/exchange/informational';
+import { spiHex } from '../ikev2/sa/child-sa';
+import { EXCHANGE, PROTOCOL } from '../wire/iana';
+import { flowSpecsFor } from '../ikev2/exchange/child-install';
+import { addressText } from '../wire/endpoint';
 import { flowKey } from '../platform/flow-shares';
 import type { KernelEvent, KernelFlowSpec } from '../platform/types';
 import type { Logger } from '../log/logger';

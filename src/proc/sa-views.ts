@@ -1,11 +1,11 @@
 /** What `ikectl show sa` / `show flows` / `show stats` report, built from the engine's tables. */
 import { Engine } from '../ikev2/engine';
-import { IkeSa } from '../ikev2/ike-sa';
-import { ChildSa, spiHex } from '../ikev2/child-sa';
-import { endpointText } from '../ikev2/endpoint';
-import { tsText } from '../ikev2/traffic-selectors';
-import { flowSpecs } from '../ikev2/child-install';
-import { EncrId, IntegId, PrfId, DhGroup } from '../ikev2/iana';
+import { IkeSa } from '../ikev2/sa/ike-sa';
+import { ChildSa, spiHex } from '../ikev2/sa/child-sa';
+import { endpointText } from '../wire/endpoint';
+import { tsText } from '../ikev2/policy/traffic-selectors';
+import { flowSpecs } from '../ikev2/exchange/child-install';
+import { EncrId, IntegId, PrfId, DhGroup } from '../wire/iana';
 import { formatIdentity } from '../crypto/identity';
 import type { IkeSaView, ChildSaView, FlowView } from './control-api';
 

@@ -6,7 +6,7 @@
 import dgram from 'node:dgram';
 import os from 'node:os';
 import { isIPv6 } from 'node:net';
-import type { Endpoint } from '../ikev2/endpoint';
+import type { Endpoint } from '../wire/endpoint';
 import type { Transport } from '../ikev2/engine';
 import type { Logger } from '../log/logger';
 import { bypassIpsec, enableEspInUdp } from '../platform/socket-options';

@@ -10,7 +10,7 @@
  *   name-server v6 DNS-Server-IPv6-Address
  * A `radius config none ATTR` line maps nothing (it only turns the defaults off).
  */
-import { CFG_ATTR } from '../ikev2/iana';
+import { CFG_ATTR } from '../wire/iana';
 import type { RadiusConfigConf } from '../conf/types';
 import { MS_ATTR, RADIUS_ATTR, RADIUS_VENDOR } from './dictionary';
 import { findAllAttrs, findVendorAttrs, RadiusPacket } from './packet';

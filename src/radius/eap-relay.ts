@@ -11,7 +11,7 @@
  *   Access-Reject    -> failure (the server's EAP-Failure, or ours).
  */
 import { randomInt } from 'node:crypto';
-import { EAP_CODE, EAP_TYPE } from '../ikev2/iana';
+import { EAP_CODE, EAP_TYPE } from '../wire/iana';
 import type { RadiusConfigConf } from '../conf/types';
 import type { EapServerBackend, EapStep } from '../eap/backend';
 import { decodeEap, describeEap, eapFailure, eapSuccess, encodeEap } from '../eap/eap-message';

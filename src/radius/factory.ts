@@ -11,8 +11,8 @@
  */
 import type { IkedConfig, RadiusConf, RadiusServerConf } from '../conf/types';
 import type { EapBackendFactory, EapServerBackend } from '../eap/backend';
-import type { IkeSa } from '../ikev2/ike-sa';
-import { addressText } from '../ikev2/endpoint';
+import type { IkeSa } from '../ikev2/sa/ike-sa';
+import { addressText } from '../wire/endpoint';
 import { RadiusClient, RadiusLog, RadiusServer } from './client';
 import { RadiusAcceptInfo, RadiusEapRelay } from './eap-relay';
 import { AccountingSession, RadiusAccounting } from './accounting';

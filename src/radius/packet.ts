@@ -5,8 +5,8 @@
  * (type 26) are kept raw here and taken apart with decodeVendorSpecific.
  * Authenticators and Message-Authenticator are in authenticator.ts.
  */
-import { Reader } from '../ikev2/reader';
-import { DecodeError } from '../ikev2/decode-error';
+import { Reader } from '../wire/reader';
+import { DecodeError } from '../wire/decode-error';
 import { MAX_ATTR_VALUE, MAX_PACKET, MIN_PACKET, RADIUS_ATTR, radiusAttrName } from './dictionary';
 
 export interface RadiusAttribute {

@@ -2,7 +2,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { parseConfigText } from '../../src/conf/load';
-import { CFG_ATTR, DH, ENCR, ESN, ID, INTEG, PRF } from '../../src/ikev2/iana';
+import { CFG_ATTR, DH, ENCR, ESN, ID, INTEG, PRF } from '../../src/wire/iana';
 import { expandFlows } from '../../src/conf/flows';
 import { parseByteSpec, parseTimeSpec } from '../../src/conf/units';
 import { idType } from '../../src/conf/identity';

@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createHmac } from 'node:crypto';
-import { PRF } from '../../src/ikev2/iana';
+import { PRF } from '../../src/wire/iana';
 import { prfById } from '../../src/crypto/prf';
 import { checkPskAuth, pskAuth, signedOctets } from '../../src/crypto/auth-psk';
 

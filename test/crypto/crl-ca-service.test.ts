@@ -9,11 +9,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { CaService } from '../../src/proc/ca-service';
-import { AUTH, CERT } from '../../src/ikev2/iana';
+import { AUTH, CERT } from '../../src/wire/iana';
 import { parseIdentity } from '../../src/crypto/identity';
 import { signAuth } from '../../src/crypto/auth-signature';
 import type { Logger } from '../../src/log/logger';
-import type { VerifiedAndSigned } from '../../src/ikev2/auth-provider';
+import type { VerifiedAndSigned } from '../../src/ikev2/policy/auth-provider';
 import { Issued, OcspResponder, OpensslCa, freePort } from './crl-openssl-ca';
 
 function quietLog(lines: string[]): Logger {

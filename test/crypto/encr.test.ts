@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { ENCR } from '../../src/ikev2/iana';
+import { ENCR } from '../../src/wire/iana';
 import { encrById } from '../../src/crypto/encr';
 import { IntegrityError, UnsupportedTransformError } from '../../src/crypto/errors';
 

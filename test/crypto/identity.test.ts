@@ -12,7 +12,7 @@ import {
   parseIdentity,
 } from '../../src/crypto/identity';
 import { decodeDn, encodeDn, formatDn, parseDnText } from '../../src/crypto/x509-dn';
-import { ID } from '../../src/ikev2/iana';
+import { ID } from '../../src/wire/iana';
 
 const hex = (b: Buffer): string => b.toString('hex');
 

@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { INTEG } from '../../src/ikev2/iana';
+import { INTEG } from '../../src/wire/iana';
 import { integById } from '../../src/crypto/integ';
 import { UnsupportedTransformError } from '../../src/crypto/errors';
 

@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createDiffieHellman, getDiffieHellman } from 'node:crypto';
-import { DH, DhGroup } from '../../src/ikev2/iana';
+import { DH, DhGroup } from '../../src/wire/iana';
 import {
   createKeyExchange,
   importKeyExchange,

@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { ENCR, INTEG, PRF } from '../../src/ikev2/iana';
+import { ENCR, INTEG, PRF } from '../../src/wire/iana';
 import { prfById } from '../../src/crypto/prf';
 import { prfPlus } from '../../src/crypto/prf-plus';
 import { integById } from '../../src/crypto/integ';

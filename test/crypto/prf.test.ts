@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { PRF } from '../../src/ikev2/iana';
+import { PRF } from '../../src/wire/iana';
 import { prfById, supportedPrfIds } from '../../src/crypto/prf';
 import { aesXcbcMac } from '../../src/crypto/aes-xcbc';
 import { aesCmac } from '../../src/crypto/aes-cmac';

@@ -1,7 +1,7 @@
 import { after, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { chmodSync, writeFileSync } from 'node:fs';
-import { AUTH } from '../../src/ikev2/iana';
+import { AUTH } from '../../src/wire/iana';
 import { signAuth, verifyAuth } from '../../src/crypto/auth-signature';
 import { loadPrivateKey, loadPublicKey, publicKeyFromRaw, rawPublicKeyData } from '../../src/crypto/keystore';
 import { spkiSha1 } from '../../src/crypto/x509';

@@ -12,7 +12,7 @@ import { verifyAuth } from '../../src/crypto/auth-signature';
 import { formatIdentity, identityEquals, parseIdentity } from '../../src/crypto/identity';
 import { certMatchesIdentity, parsedCertificate, verifyChain } from '../../src/crypto/x509';
 import { decodeSignatureAlgorithm, encodeSignatureAlgorithm } from '../../src/crypto/x509-signature-algorithm';
-import { AUTH, HASH, ID } from '../../src/ikev2/iana';
+import { AUTH, HASH, ID } from '../../src/wire/iana';
 import { TestPki, haveCommand } from './x509-fixtures';
 
 const HAVE_PKI = haveCommand('pki', ['--help']);

@@ -11,7 +11,7 @@ import {
   verifyAuth,
 } from '../../src/crypto/auth-signature';
 import { decodeSignatureAlgorithm, encodeSignatureAlgorithm } from '../../src/crypto/x509-signature-algorithm';
-import { AUTH, HASH } from '../../src/ikev2/iana';
+import { AUTH, HASH } from '../../src/wire/iana';
 import { KeyAlg, TestPki, genKey, openssl } from './x509-fixtures';
 
 const h = (s: string): Buffer => Buffer.from(s.replace(/\s+/g, ''), 'hex');

@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
-import { ENCR, INTEG } from '../../src/ikev2/iana';
+import { ENCR, INTEG } from '../../src/wire/iana';
 import { encrById } from '../../src/crypto/encr';
 import type { EncrAlg } from '../../src/crypto/encr';
 import { integById } from '../../src/crypto/integ';

@@ -14,7 +14,7 @@ import {
   verifyChain,
 } from '../../src/crypto/x509';
 import { formatIdentity, parseIdentity } from '../../src/crypto/identity';
-import { ID } from '../../src/ikev2/iana';
+import { ID } from '../../src/wire/iana';
 import { Fixture, TestPki, openssl } from './x509-fixtures';
 
 const pki = new TestPki();

@@ -4,7 +4,7 @@ import { LocalUsersBackendFactory } from '../../src/eap/local-backend';
 import { EapMschapV2Client } from '../../src/eap/eap-client';
 import type { EapStep } from '../../src/eap/backend';
 import { decodeEap } from '../../src/eap/eap-message';
-import { EAP_CODE } from '../../src/ikev2/iana';
+import { EAP_CODE } from '../../src/wire/iana';
 
 const users = [{ name: 'alice', password: 'wonder land', file: 'x', line: 1 }];
 

@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { decodeEap, encodeEap, eapSuccess, eapFailure, describeEap } from '../../src/eap/eap-message';
 import { decodeMschap, encodeMschap, mschapUserName } from '../../src/eap/mschapv2-packet';
-import { EAP_CODE, EAP_TYPE } from '../../src/ikev2/iana';
+import { EAP_CODE, EAP_TYPE } from '../../src/wire/iana';
 
 test('EAP Request/Identity round trip and exact bytes', () => {
   const b = encodeEap({ code: EAP_CODE.REQUEST, identifier: 7, type: EAP_TYPE.IDENTITY, data: Buffer.alloc(0) });

@@ -1,8 +1,8 @@
 /** Seed IKE messages and inner payload chains built from the codec fixtures. */
-import { EXCHANGE, FLAG, PAYLOAD } from '../../src/ikev2/iana';
-import { encodeMessage } from '../../src/ikev2/message';
-import { encodePayloads } from '../../src/ikev2/payload-chain';
-import type { Payload } from '../../src/ikev2/payload-types';
+import { EXCHANGE, FLAG, PAYLOAD } from '../../src/wire/iana';
+import { encodeMessage } from '../../src/ikev2/payloads/message';
+import { encodePayloads } from '../../src/ikev2/payloads/payload-chain';
+import type { Payload } from '../../src/ikev2/payloads/payload-types';
 import { SA_INIT_HEX, header, hex, samplePayloads } from '../ikev2/codec-fixtures';
 
 /** Every sample payload except SK/SKF, which must come last in a chain. */

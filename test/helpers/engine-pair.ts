@@ -5,13 +5,13 @@
  */
 import assert from 'node:assert/strict';
 import { Engine, EngineTiming } from '../../src/ikev2/engine';
-import { buildPolicy } from '../../src/ikev2/policy';
+import { buildPolicy } from '../../src/ikev2/policy/policy';
 import { parseConfigText } from '../../src/conf/load';
 import { DecoupledAdapter } from '../../src/platform/decoupled';
-import { noCertificates } from '../../src/ikev2/auth-provider';
-import type { AuthProvider } from '../../src/ikev2/auth-provider';
+import { noCertificates } from '../../src/ikev2/policy/auth-provider';
+import type { AuthProvider } from '../../src/ikev2/policy/auth-provider';
 import { createLogger } from '../../src/log/logger';
-import type { IkeSa } from '../../src/ikev2/ike-sa';
+import type { IkeSa } from '../../src/ikev2/sa/ike-sa';
 import type { KernelAdapter, KernelSaSpec } from '../../src/platform/types';
 import { FakeNet, Datagram } from './fake-net';
 

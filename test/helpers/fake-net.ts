@@ -4,7 +4,7 @@
  * held back (reordered), corrupted or rewritten (a fake NAT) by hooks.
  * Every delivered and dropped packet is recorded with its decoded header.
  */
-import type { Endpoint } from '../../src/ikev2/endpoint';
+import type { Endpoint } from '../../src/wire/endpoint';
 import type { Transport } from '../../src/ikev2/engine';
 
 export interface Datagram {

@@ -1,7 +1,7 @@
 /** Hand-built IKE_SA_INIT requests, for floods, critical payloads and malformed input. */
-import { encodeMessage } from '../../src/ikev2/message';
-import { EXCHANGE, FLAG, PAYLOAD } from '../../src/ikev2/iana';
-import type { IkeHeader, Payload, Proposal } from '../../src/ikev2/payload-types';
+import { encodeMessage } from '../../src/ikev2/payloads/message';
+import { EXCHANGE, FLAG, PAYLOAD } from '../../src/wire/iana';
+import type { IkeHeader, Payload, Proposal } from '../../src/ikev2/payloads/payload-types';
 import { createKeyExchange } from '../../src/crypto/key-exchange';
 import { randomSpi, nonce } from '../../src/crypto/random';
 

@@ -1,9 +1,9 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { AddressPool, AddressPools } from '../../src/ikev2/address-pool';
-import { answerConfig, configRequest, parseReply, attrValue } from '../../src/ikev2/config-payload';
-import { expandTag, domainOf } from '../../src/ikev2/sa-tag';
-import { CFG, CFG_ATTR } from '../../src/ikev2/iana';
+import { AddressPool, AddressPools } from '../../src/ikev2/policy/address-pool';
+import { answerConfig, configRequest, parseReply, attrValue } from '../../src/ikev2/exchange/config-payload';
+import { expandTag, domainOf } from '../../src/ikev2/sa/sa-tag';
+import { CFG, CFG_ATTR } from '../../src/wire/iana';
 
 const net = (a: string, len: number) => ({ family: 4 as const, addr: Buffer.from(a.split('.').map(Number)), prefixLen: len });
 

@@ -1,7 +1,7 @@
 /** verifyThenSign over a provider without the one-call form: verify, then sign only if verified. */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { verifyThenSign, AuthProvider, VerifyResult } from '../../src/ikev2/auth-provider';
+import { verifyThenSign, AuthProvider, VerifyResult } from '../../src/ikev2/policy/auth-provider';
 
 function fake(result: VerifyResult, calls: string[]): AuthProvider {
   return {

@@ -1,8 +1,8 @@
 /** Sample payloads of every type, shared by the codec tests. */
 import {
   AUTH, CERT, CFG, CFG_ATTR, DH, ENCR, EXCHANGE, FLAG, ID, INTEG, IPPROTO, NOTIFY, PAYLOAD, PRF, PROTOCOL, TRANSFORM, TS,
-} from '../../src/ikev2/iana';
-import type { IkeHeader, Payload } from '../../src/ikev2/payload-types';
+} from '../../src/wire/iana';
+import type { IkeHeader, Payload } from '../../src/ikev2/payloads/payload-types';
 
 export function hex(s: string): Buffer {
   return Buffer.from(s.replace(/[\s|]/g, ''), 'hex');

@@ -1,11 +1,11 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { DecodeError } from '../../src/ikev2/decode-error';
-import { decodeInner, decodeMessage, encodeMessage } from '../../src/ikev2/message';
-import { decodePayloads, encodePayloads } from '../../src/ikev2/payload-chain';
-import { Reader } from '../../src/ikev2/reader';
-import { EXCHANGE, NOTIFY, PAYLOAD } from '../../src/ikev2/iana';
-import type { DeletePayload, Payload, SaPayload, SkfPayload, TsPayload } from '../../src/ikev2/payload-types';
+import { DecodeError } from '../../src/wire/decode-error';
+import { decodeInner, decodeMessage, encodeMessage } from '../../src/ikev2/payloads/message';
+import { decodePayloads, encodePayloads } from '../../src/ikev2/payloads/payload-chain';
+import { Reader } from '../../src/wire/reader';
+import { EXCHANGE, NOTIFY, PAYLOAD } from '../../src/wire/iana';
+import type { DeletePayload, Payload, SaPayload, SkfPayload, TsPayload } from '../../src/ikev2/payloads/payload-types';
 import { SA_INIT_HEX, header, hex, samplePayloads } from './codec-fixtures';
 
 const s = samplePayloads();

@@ -1,11 +1,11 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { decodeInner, decodeMessage, encodeMessage } from '../../src/ikev2/message';
-import { decodePayloads, encodePayloads, genericHeader } from '../../src/ikev2/payload-chain';
-import { Reader } from '../../src/ikev2/reader';
-import { PAYLOAD, EXCHANGE, FLAG } from '../../src/ikev2/iana';
-import { decodeHeader, encodeHeader, HEADER_LEN, peekSpis } from '../../src/ikev2/header';
-import type { Payload } from '../../src/ikev2/payload-types';
+import { decodeInner, decodeMessage, encodeMessage } from '../../src/ikev2/payloads/message';
+import { decodePayloads, encodePayloads, genericHeader } from '../../src/ikev2/payloads/payload-chain';
+import { Reader } from '../../src/wire/reader';
+import { PAYLOAD, EXCHANGE, FLAG } from '../../src/wire/iana';
+import { decodeHeader, encodeHeader, HEADER_LEN, peekSpis } from '../../src/ikev2/payloads/header';
+import type { Payload } from '../../src/ikev2/payloads/payload-types';
 import { header, hex, samplePayloads } from './codec-fixtures';
 
 const samples = samplePayloads();

@@ -1,9 +1,9 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { decodeMessage, encodeMessage } from '../../src/ikev2/message';
-import { describeMessage, describePayloads } from '../../src/ikev2/describe';
-import { DH, ENCR, EXCHANGE, FLAG, INTEG, NOTIFY, PAYLOAD, PRF, PROTOCOL, TRANSFORM } from '../../src/ikev2/iana';
-import type { IkeMessage, NotifyPayload } from '../../src/ikev2/payload-types';
+import { decodeMessage, encodeMessage } from '../../src/ikev2/payloads/message';
+import { describeMessage, describePayloads } from '../../src/ikev2/payloads/describe';
+import { DH, ENCR, EXCHANGE, FLAG, INTEG, NOTIFY, PAYLOAD, PRF, PROTOCOL, TRANSFORM } from '../../src/wire/iana';
+import type { IkeMessage, NotifyPayload } from '../../src/ikev2/payloads/payload-types';
 import { KE_DATA, NATD_D, NATD_S, NONCE, SA_INIT_HEX, header, hex, samplePayloads } from './codec-fixtures';
 
 const expected: IkeMessage = {

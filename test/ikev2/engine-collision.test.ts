@@ -2,8 +2,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { makePair, establish, assertChildKeysMatch, shutdownAll, established, installedChildren, waitFor, settle, tail } from '../helpers/engine-pair';
-import { rekeyIke, createChild } from '../../src/ikev2/exchange-child';
-import { sendLivenessCheck } from '../../src/ikev2/exchange-info';
+import { rekeyIke, createChild } from '../../src/ikev2/exchange/create-child-sa';
+import { sendLivenessCheck } from '../../src/ikev2/exchange/informational';
 
 const IKESA = 'enc aes-128-gcm prf hmac-sha2-256 group curve25519';
 

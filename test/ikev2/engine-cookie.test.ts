@@ -3,9 +3,9 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { makePair, establish, assertChildKeysMatch, shutdownAll, tail, waitFor } from '../helpers/engine-pair';
 import { forgeInit } from '../helpers/forge';
-import { decodeMessage } from '../../src/ikev2/message';
-import { EXCHANGE, PAYLOAD, NOTIFY, FLAG, DH } from '../../src/ikev2/iana';
-import type { NotifyPayload } from '../../src/ikev2/payload-types';
+import { decodeMessage } from '../../src/ikev2/payloads/message';
+import { EXCHANGE, PAYLOAD, NOTIFY, FLAG, DH } from '../../src/wire/iana';
+import type { NotifyPayload } from '../../src/ikev2/payloads/payload-types';
 
 const IKESA = 'enc aes-128-gcm prf hmac-sha2-256 group curve25519';
 const CHILDSA = 'enc aes-128-gcm';

@@ -16,8 +16,8 @@ import {
   A_ADDR,
   B_ADDR,
 } from '../helpers/engine-pair';
-import { deleteChild } from '../../src/ikev2/exchange-info';
-import { EXCHANGE, FLAG } from '../../src/ikev2/iana';
+import { deleteChild } from '../../src/ikev2/exchange/informational';
+import { EXCHANGE, FLAG } from '../../src/wire/iana';
 
 const IKESA = 'enc aes-128-gcm prf hmac-sha2-256 group curve25519';
 const CHILDSA = 'enc aes-128-gcm';

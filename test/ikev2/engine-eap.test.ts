@@ -10,9 +10,9 @@ import { FakeNet } from '../helpers/fake-net';
 import { makeNode, waitFor, settle, tail, established, installedChildren, shutdownAll, Node } from '../helpers/engine-pair';
 import { parseConfigText } from '../../src/conf/load';
 import { attachDaemonEap } from '../../src/eap/daemon-eap';
-import type { AuthProvider, PeerCert } from '../../src/ikev2/auth-provider';
-import { AUTH, CERT, EXCHANGE } from '../../src/ikev2/iana';
-import { tsText } from '../../src/ikev2/traffic-selectors';
+import type { AuthProvider, PeerCert } from '../../src/ikev2/policy/auth-provider';
+import { AUTH, CERT, EXCHANGE } from '../../src/wire/iana';
+import { tsText } from '../../src/ikev2/policy/traffic-selectors';
 import { ikeSaView } from '../../src/proc/sa-views';
 
 /** Stand-in for the gateway's certificate: an HMAC key both sides know. */

@@ -13,10 +13,10 @@ import {
   tail,
   Pair,
 } from '../helpers/engine-pair';
-import { decodeMessage } from '../../src/ikev2/message';
-import { EXCHANGE, PAYLOAD, NOTIFY, ENCR, DH, INTEG, FLAG } from '../../src/ikev2/iana';
-import type { KePayload, NotifyPayload } from '../../src/ikev2/payload-types';
-import { tsText } from '../../src/ikev2/traffic-selectors';
+import { decodeMessage } from '../../src/ikev2/payloads/message';
+import { EXCHANGE, PAYLOAD, NOTIFY, ENCR, DH, INTEG, FLAG } from '../../src/wire/iana';
+import type { KePayload, NotifyPayload } from '../../src/ikev2/payloads/payload-types';
+import { tsText } from '../../src/ikev2/policy/traffic-selectors';
 
 async function withPair(p: Pair, fn: (p: Pair) => Promise<void>): Promise<void> {
   try {

@@ -2,9 +2,9 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { makePair, establish, assertChildKeysMatch, shutdownAll, installedChildren, waitFor, settle, tail } from '../helpers/engine-pair';
-import { sendLivenessCheck } from '../../src/ikev2/exchange-info';
-import { rekeyChild } from '../../src/ikev2/exchange-child';
-import { EXCHANGE } from '../../src/ikev2/iana';
+import { sendLivenessCheck } from '../../src/ikev2/exchange/informational';
+import { rekeyChild } from '../../src/ikev2/exchange/create-child-sa';
+import { EXCHANGE } from '../../src/wire/iana';
 
 const IKESA = 'enc aes-128-gcm prf hmac-sha2-256 group curve25519';
 const CHILDSA = 'enc aes-128-gcm';

@@ -14,10 +14,10 @@ import {
   Node,
   Pair,
 } from '../helpers/engine-pair';
-import { rekeyChild, rekeyIke } from '../../src/ikev2/exchange-child';
-import { sendLivenessCheck } from '../../src/ikev2/exchange-info';
-import type { IkeSa } from '../../src/ikev2/ike-sa';
-import { tsText } from '../../src/ikev2/traffic-selectors';
+import { rekeyChild, rekeyIke } from '../../src/ikev2/exchange/create-child-sa';
+import { sendLivenessCheck } from '../../src/ikev2/exchange/informational';
+import type { IkeSa } from '../../src/ikev2/sa/ike-sa';
+import { tsText } from '../../src/ikev2/policy/traffic-selectors';
 
 const IKESA = 'enc aes-128-gcm prf hmac-sha2-256 group curve25519';
 

@@ -12,8 +12,8 @@ import {
   settle,
   tail,
 } from '../helpers/engine-pair';
-import { EXCHANGE, FLAG } from '../../src/ikev2/iana';
-import { sendLivenessCheck } from '../../src/ikev2/exchange-info';
+import { EXCHANGE, FLAG } from '../../src/wire/iana';
+import { sendLivenessCheck } from '../../src/ikev2/exchange/informational';
 import type { Datagram } from '../helpers/fake-net';
 
 const IKESA = 'enc aes-128-gcm prf hmac-sha2-256 group curve25519';

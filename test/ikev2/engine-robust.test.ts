@@ -4,10 +4,10 @@ import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { makePair, establish, assertChildKeysMatch, shutdownAll, established, installedChildren, waitFor, settle, tail } from '../helpers/engine-pair';
 import { forgeInit } from '../helpers/forge';
-import { decodeMessage } from '../../src/ikev2/message';
-import { EXCHANGE, PAYLOAD, NOTIFY, FLAG, DH } from '../../src/ikev2/iana';
-import type { NotifyPayload, UnknownPayload } from '../../src/ikev2/payload-types';
-import type { Endpoint } from '../../src/ikev2/endpoint';
+import { decodeMessage } from '../../src/ikev2/payloads/message';
+import { EXCHANGE, PAYLOAD, NOTIFY, FLAG, DH } from '../../src/wire/iana';
+import type { NotifyPayload, UnknownPayload } from '../../src/ikev2/payloads/payload-types';
+import type { Endpoint } from '../../src/wire/endpoint';
 
 const IKESA = 'enc aes-128-gcm prf hmac-sha2-256 group curve25519';
 const CHILDSA = 'enc aes-128-gcm';

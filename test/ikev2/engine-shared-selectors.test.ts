@@ -9,7 +9,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { FakeNet } from '../helpers/fake-net';
 import { makeNode, waitFor, settle, established, installedChildren, shutdownAll, tail, A_ADDR, B_ADDR, type Node } from '../helpers/engine-pair';
-import { deleteChild } from '../../src/ikev2/exchange-info';
+import { deleteChild } from '../../src/ikev2/exchange/informational';
 
 const PROPS = 'ikesa enc aes-128-gcm prf hmac-sha2-256 group curve25519 childsa enc aes-128-gcm';
 

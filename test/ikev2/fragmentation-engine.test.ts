@@ -7,8 +7,8 @@ import assert from 'node:assert/strict';
 import { createHmac, randomBytes, createHash } from 'node:crypto';
 import { FakeNet, Datagram } from '../helpers/fake-net';
 import { makeNode, Node, waitFor, installedChildren, established, shutdownAll, tail, settle, A_ADDR, B_ADDR } from '../helpers/engine-pair';
-import type { AuthProvider, PeerCert } from '../../src/ikev2/auth-provider';
-import { AUTH, CERT, EXCHANGE, PAYLOAD } from '../../src/ikev2/iana';
+import type { AuthProvider, PeerCert } from '../../src/ikev2/policy/auth-provider';
+import { AUTH, CERT, EXCHANGE, PAYLOAD } from '../../src/wire/iana';
 
 /** A stand-in for certificates: a shared HMAC key "signs", and the peer's chain must arrive byte for byte. */
 function fakePki(chainBytes: number[]): { provider: AuthProvider; chain: PeerCert[] } {
@@ -77,7 +77,7 @@ test('with fragmentation on both sides a 6 KB certificate chain passes a 576-byt
     // later small exchanges are not fragmented
     const [ia] = established(a);
     const next = ia.nextRequestId;
-    const { sendLivenessCheck } = await import('../../src/ikev2/exchange-info');
+    const { sendLivenessCheck } = await import('../../src/ikev2/exchange/informational');
     sendLivenessCheck(a.engine, ia);
     await waitFor(() => ia.nextRequestId === next + 1 && !ia.pending, 'liveness');
     const info = net.delivered((r) => r.exchange === EXCHANGE.INFORMATIONAL);

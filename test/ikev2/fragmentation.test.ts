@@ -2,16 +2,16 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
-import { ENCR, INTEG, PAYLOAD, EXCHANGE, FLAG, CERT, AUTH, ID } from '../../src/ikev2/iana';
+import { ENCR, INTEG, PAYLOAD, EXCHANGE, FLAG, CERT, AUTH, ID } from '../../src/wire/iana';
 import { encrById } from '../../src/crypto/encr';
 import { integById } from '../../src/crypto/integ';
 import type { SkSuite } from '../../src/crypto/sk-seal';
-import { IkeSa } from '../../src/ikev2/ike-sa';
-import type { Policy } from '../../src/ikev2/policy';
-import type { IkeHeader, Payload, SkfPayload } from '../../src/ikev2/payload-types';
-import { decodeMessage } from '../../src/ikev2/message';
-import { encodePayloads } from '../../src/ikev2/payload-chain';
-import { sealFragments, FragmentReassembler, fragmentThreshold, fragmentChunkSize, isFragment } from '../../src/ikev2/fragmentation';
+import { IkeSa } from '../../src/ikev2/sa/ike-sa';
+import type { Policy } from '../../src/ikev2/policy/policy';
+import type { IkeHeader, Payload, SkfPayload } from '../../src/ikev2/payloads/payload-types';
+import { decodeMessage } from '../../src/ikev2/payloads/message';
+import { encodePayloads } from '../../src/ikev2/payloads/payload-chain';
+import { sealFragments, FragmentReassembler, fragmentThreshold, fragmentChunkSize, isFragment } from '../../src/ikev2/exchange/fragmentation';
 
 const SUITES: SkSuite[] = [
   ...[ENCR.AES_CBC, ENCR.AES_CTR].flatMap((id) =>

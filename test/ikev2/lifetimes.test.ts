@@ -6,7 +6,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { makePair, establish, shutdownAll, waitFor, tail } from '../helpers/engine-pair';
-import { scheduleChildLifetime, scheduleIkeLifetime, keepIkeExpiry } from '../../src/ikev2/lifetimes';
+import { scheduleChildLifetime, scheduleIkeLifetime, keepIkeExpiry } from '../../src/ikev2/exchange/lifetimes';
 
 const IKESA = 'enc aes-128-gcm prf hmac-sha2-256 group curve25519';
 

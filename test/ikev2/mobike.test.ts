@@ -2,10 +2,10 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { makePair, establish, shutdownAll, waitFor, settle, tail, installedChildren, Pair, B_ADDR } from '../helpers/engine-pair';
-import { sendLivenessCheck, removeChildren } from '../../src/ikev2/exchange-info';
-import { mobikeActive, localAddressesChanged, updateSaAddresses } from '../../src/ikev2/mobike';
-import { EXCHANGE } from '../../src/ikev2/iana';
-import type { IkeSa } from '../../src/ikev2/ike-sa';
+import { sendLivenessCheck, removeChildren } from '../../src/ikev2/exchange/informational';
+import { mobikeActive, localAddressesChanged, updateSaAddresses } from '../../src/ikev2/exchange/mobike';
+import { EXCHANGE } from '../../src/wire/iana';
+import type { IkeSa } from '../../src/ikev2/sa/ike-sa';
 
 const IKESA = 'enc aes-128-gcm prf hmac-sha2-256 group curve25519';
 const CHILDSA = 'enc aes-128-gcm';

@@ -1,10 +1,10 @@
 /** policy.ts: run-time policies from iked.conf, and iked's evaluation order. */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { findPolicyForPeer, addressInNetwork, localIdentity, Policy } from '../../src/ikev2/policy';
-import { tsText } from '../../src/ikev2/traffic-selectors';
+import { findPolicyForPeer, addressInNetwork, localIdentity, Policy } from '../../src/ikev2/policy/policy';
+import { tsText } from '../../src/ikev2/policy/traffic-selectors';
 import { parseIdentity } from '../../src/crypto/identity';
-import { PROTOCOL, TS } from '../../src/ikev2/iana';
+import { PROTOCOL, TS } from '../../src/wire/iana';
 import { parsePolicies } from '../helpers/engine-pair';
 
 function policies(text: string): Policy[] {

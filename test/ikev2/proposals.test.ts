@@ -9,9 +9,9 @@ import {
   chosenToProposal,
   proposalGroups,
   isAead,
-} from '../../src/ikev2/proposals';
-import { PROTOCOL, TRANSFORM, ENCR, PRF, INTEG, DH, ESN } from '../../src/ikev2/iana';
-import type { Proposal, Transform } from '../../src/ikev2/payload-types';
+} from '../../src/ikev2/policy/proposals';
+import { PROTOCOL, TRANSFORM, ENCR, PRF, INTEG, DH, ESN } from '../../src/wire/iana';
+import type { Proposal, Transform } from '../../src/ikev2/payloads/payload-types';
 
 const enc = (id: number, keyLength?: number): Transform => ({ type: TRANSFORM.ENCR, id, keyLength });
 const prf = (id: number): Transform => ({ type: TRANSFORM.PRF, id });

@@ -1,8 +1,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { ReqidTable } from '../../src/ikev2/reqid-table';
-import { TS } from '../../src/ikev2/iana';
-import type { TrafficSelector } from '../../src/ikev2/payload-types';
+import { ReqidTable } from '../../src/ikev2/sa/reqid-table';
+import { TS } from '../../src/wire/iana';
+import type { TrafficSelector } from '../../src/ikev2/payloads/payload-types';
 
 const net = (a: number[], b: number[]): TrafficSelector => ({
   tsType: TS.IPV4_ADDR_RANGE, ipProtocol: 0, startPort: 0, endPort: 65535, startAddr: Buffer.from(a), endAddr: Buffer.from(b),

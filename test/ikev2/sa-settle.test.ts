@@ -2,8 +2,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { makePair, establish, assertChildKeysMatch, shutdownAll, established, installedChildren, waitFor, tail } from '../helpers/engine-pair';
-import { rekeyChild } from '../../src/ikev2/exchange-child';
-import type { IkeSa } from '../../src/ikev2/ike-sa';
+import { rekeyChild } from '../../src/ikev2/exchange/create-child-sa';
+import type { IkeSa } from '../../src/ikev2/sa/ike-sa';
 
 function assertSettled(sa: IkeSa, who: string): void {
   assert.equal(sa.state, 'ESTABLISHED');

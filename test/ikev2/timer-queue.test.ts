@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { TimerQueue } from '../../src/ikev2/timer-queue';
-import { SaTimers } from '../../src/ikev2/sa-timers';
+import { TimerQueue } from '../../src/ikev2/sa/timer-queue';
+import { SaTimers } from '../../src/ikev2/sa/sa-timers';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 

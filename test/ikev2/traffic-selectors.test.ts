@@ -11,10 +11,10 @@ import {
   tsEqual,
   rangePrefix,
   tsText,
-} from '../../src/ikev2/traffic-selectors';
-import { addressBytes } from '../../src/ikev2/endpoint';
-import { TS } from '../../src/ikev2/iana';
-import type { TrafficSelector } from '../../src/ikev2/payload-types';
+} from '../../src/ikev2/policy/traffic-selectors';
+import { addressBytes } from '../../src/wire/endpoint';
+import { TS } from '../../src/wire/iana';
+import type { TrafficSelector } from '../../src/ikev2/payloads/payload-types';
 
 function net(cidr: string, proto = 0, port?: number): TrafficSelector {
   const [a, len] = cidr.split('/');

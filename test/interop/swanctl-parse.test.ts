@@ -184,7 +184,7 @@ test('compareSa behind NAT checks the NAT flags, not our private address', () =>
   assert.ok(compareSa({ ...ours, natLocal: false }, resp, { nat: 'ours-behind-nat' }).some((x) => x.includes('natLocal')));
 });
 
-test('strongSwan algorithm names map to the IANA names of src/ikev2/iana.ts', () => {
+test('strongSwan algorithm names map to the IANA names of src/wire/iana.ts', () => {
   const cases: [Parameters<typeof swanToIana>[0], string, string][] = [
     ['encr', 'AES_GCM_16', 'AES_GCM_16'],
     ['encr', 'AES_CBC', 'AES_CBC'],

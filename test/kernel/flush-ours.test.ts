@@ -2,7 +2,7 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
-import { ENCR, INTEG } from '../../src/ikev2/iana';
+import { ENCR, INTEG } from '../../src/wire/iana';
 import { XfrmAdapter } from '../../src/platform/xfrm';
 import { kernelSkipReason } from './kernel-support';
 import { ipIn, LEFT, makeRig, RIGHT, xfrmPolicy, xfrmState, type Rig } from './netns-rig';

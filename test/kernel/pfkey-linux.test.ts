@@ -2,7 +2,7 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
-import { ENCR, INTEG } from '../../src/ikev2/iana';
+import { ENCR, INTEG } from '../../src/wire/iana';
 import { PfkeyAdapter } from '../../src/platform/pfkey';
 import { kernelSkipReason } from './kernel-support';
 import { LEFT, makeRig, ping, RIGHT, sniffRight, xfrmState, type Rig } from './netns-rig';

@@ -6,7 +6,7 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
-import { ENCR, INTEG } from '../../src/ikev2/iana';
+import { ENCR, INTEG } from '../../src/wire/iana';
 import { XfrmAdapter } from '../../src/platform/xfrm';
 import type { KernelSaSpec } from '../../src/platform/types';
 import { kernelSkipReason } from './kernel-support';

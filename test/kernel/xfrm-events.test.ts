@@ -6,7 +6,7 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
-import { ENCR } from '../../src/ikev2/iana';
+import { ENCR } from '../../src/wire/iana';
 import { XfrmAdapter } from '../../src/platform/xfrm';
 import type { KernelEvent } from '../../src/platform/types';
 import { kernelSkipReason } from './kernel-support';

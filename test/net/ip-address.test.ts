@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { parseIp, ipBytes, formatIp } from '../../src/net/ip-address';
+import { parseIp, ipBytes, formatIp } from '../../src/wire/ip-address';
 
 test('IPv4 and IPv6 round trips (RFC 5952 text)', () => {
   const cases: [string, string][] = [

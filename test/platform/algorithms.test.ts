@@ -1,6 +1,6 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { ENCR, INTEG } from '../../src/ikev2/iana';
+import { ENCR, INTEG } from '../../src/wire/iana';
 import { adapterSupports, pfkeyAlgorithms, xfrmAlgorithms } from '../../src/platform/algorithms';
 import type { KernelSaSpec } from '../../src/platform/types';
 

@@ -2,10 +2,10 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { kernelProposals } from '../../src/platform/proposal-filter';
-import { childProposalsFromConf } from '../../src/ikev2/proposals';
+import { childProposalsFromConf } from '../../src/ikev2/policy/proposals';
 import { parsePolicies } from '../helpers/engine-pair';
-import { ENCR, INTEG, ESN, PROTOCOL, TRANSFORM } from '../../src/ikev2/iana';
-import type { Proposal } from '../../src/ikev2/payload-types';
+import { ENCR, INTEG, ESN, PROTOCOL, TRANSFORM } from '../../src/wire/iana';
+import type { Proposal } from '../../src/ikev2/payloads/payload-types';
 
 function proposalsFor(childsa: string[]): Proposal[] {
   const conf = `ikev2 "p" active esp from 10.1.0.0/24 to 10.2.0.0/24 peer 192.0.2.2 ${childsa.map((c) => `childsa ${c}`).join(' ')} psk "x"\n`;

@@ -15,7 +15,7 @@ import { KernelService } from '../../src/proc/privsep/kernel-service';
 import { M, MAX_FRAME, batchReplyCheck } from '../../src/proc/privsep/messages';
 import { DecoupledAdapter } from '../../src/platform/decoupled';
 import type { KernelFlowSpec, KernelSaSpec } from '../../src/platform/types';
-import { ENCR } from '../../src/ikev2/iana';
+import { ENCR } from '../../src/wire/iana';
 
 async function socketPair(): Promise<[net.Socket, net.Socket]> {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'kernel-batch-'));

@@ -10,7 +10,7 @@ import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { makePair, parsePolicies, pskConf, slowKernel, waitFor, installedChildren, established, settle, tail, A_ADDR, B_ADDR, type Node } from '../helpers/engine-pair';
 import { PolicyKeeper } from '../../src/proc/policy-keeper';
-import { deleteChild } from '../../src/ikev2/exchange-info';
+import { deleteChild } from '../../src/ikev2/exchange/informational';
 import { createLogger } from '../../src/log/logger';
 import type { KernelFlowSpec } from '../../src/platform/types';
 

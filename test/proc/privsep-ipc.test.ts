@@ -22,7 +22,7 @@ import { ensureChrootDir, lookupUser } from '../../src/proc/privsep/privileges';
 import { DecoupledAdapter } from '../../src/platform/decoupled';
 import type { KernelEvent, KernelSaSpec } from '../../src/platform/types';
 import { verifyAuth } from '../../src/crypto/auth-signature';
-import { AUTH, ENCR, ID } from '../../src/ikev2/iana';
+import { AUTH, ENCR, ID } from '../../src/wire/iana';
 import type { PolicyConf } from '../../src/conf/types';
 
 async function socketPair(): Promise<[net.Socket, net.Socket]> {

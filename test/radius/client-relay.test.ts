@@ -8,7 +8,7 @@ import { encodeResponse, verifyAccessRequest } from '../../src/radius/authentica
 import { attrIpv4, attrString, findAttr, joinAttribute, splitAttribute, vendorAttr } from '../../src/radius/packet';
 import { encryptMppeKey } from '../../src/radius/mppe-key';
 import { MS_ATTR, RADIUS_ATTR, RADIUS_CODE } from '../../src/radius/dictionary';
-import { EAP_CODE, EAP_TYPE } from '../../src/ikev2/iana';
+import { EAP_CODE, EAP_TYPE } from '../../src/wire/iana';
 import { encodeEap } from '../../src/eap/eap-message';
 
 const S = 'unit-secret';

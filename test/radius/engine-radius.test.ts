@@ -13,8 +13,8 @@ import { parseConfigText } from '../../src/conf/load';
 import { attachDaemonEap } from '../../src/eap/daemon-eap';
 import { attachDaemonRadius } from '../../src/radius/daemon-radius';
 import type { RadiusService } from '../../src/radius/factory';
-import type { AuthProvider, PeerCert } from '../../src/ikev2/auth-provider';
-import { AUTH, CERT } from '../../src/ikev2/iana';
+import type { AuthProvider, PeerCert } from '../../src/ikev2/policy/auth-provider';
+import { AUTH, CERT } from '../../src/wire/iana';
 import { FreeRadius, freeradiusMissing } from './lib/freeradius';
 
 const SECRET = 'engine-radius-secret';

@@ -14,9 +14,9 @@ import { RadiusService } from '../../src/radius/factory';
 import { RadiusClient } from '../../src/radius/client';
 import { RadiusEapRelay } from '../../src/radius/eap-relay';
 import { configAttributesFromEap } from '../../src/radius/config-map';
-import { CFG_ATTR, EAP_CODE } from '../../src/ikev2/iana';
-import { IkeSa } from '../../src/ikev2/ike-sa';
-import type { Policy } from '../../src/ikev2/policy';
+import { CFG_ATTR, EAP_CODE } from '../../src/wire/iana';
+import { IkeSa } from '../../src/ikev2/sa/ike-sa';
+import type { Policy } from '../../src/ikev2/policy/policy';
 import type { RadiusConf, AddrSpec } from '../../src/conf/types';
 
 const SECRET = 'iked-radius-test-secret';

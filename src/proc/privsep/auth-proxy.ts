@@ -4,7 +4,7 @@
  * private key (the responder's verify-then-sign is one round trip for both). CERTREQ data and hash algorithms are pushed by the ca after
  * every (re)load, so the synchronous calls are answered locally.
  */
-import type { AuthProvider, LocalAuth, PeerCert, SignArgs, VerifiedAndSigned, VerifyArgs, VerifyResult } from '../../ikev2/auth-provider';
+import type { AuthProvider, LocalAuth, PeerCert, SignArgs, VerifiedAndSigned, VerifyArgs, VerifyResult } from '../../ikev2/policy/auth-provider';
 import type { Identity } from '../../crypto/identity';
 import type { PolicyConf } from '../../conf/types';
 import type { FrameChannel } from './frame-channel';

@@ -4,7 +4,7 @@
  * addresses, and move the IKE SAs (localAddressesChanged).
  */
 import type { Engine } from '../../ikev2/engine';
-import { localAddressesChanged } from '../../ikev2/mobike';
+import { localAddressesChanged } from '../../ikev2/exchange/mobike';
 import type { Logger } from '../../log/logger';
 import type { UdpTransport } from '../udp-transport';
 import type { FrameChannel } from './frame-channel';

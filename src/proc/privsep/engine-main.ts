@@ -7,7 +7,7 @@
  * Every module it needs is imported here, before the chroot.
  */
 import { Engine } from '../../ikev2/engine';
-import { buildPolicy } from '../../ikev2/policy';
+import { buildPolicy } from '../../ikev2/policy/policy';
 import { CertStore } from '../../crypto/x509';
 import type { IkedConfig } from '../../conf/types';
 import type { MonitorEvent } from '../control-api';
@@ -22,7 +22,7 @@ import { chrootAndDrop } from './privileges';
 import { KernelProxy } from './kernel-proxy';
 import { AuthProxy } from './auth-proxy';
 import { SocketInbox } from './ike-sockets';
-import { useConfigSystem } from '../../ikev2/config-apply';
+import { useConfigSystem } from '../../ikev2/exchange/config-apply';
 import { parentConfigSystem } from './client-config-service';
 import { handleAddressChanges } from './engine-addresses';
 import { EngineInit, M, MAX_FRAME, empty, engineConfigCheck, engineInitCheck, modeCheck, monitorOnCheck, resetCheck, verboseCheck } from './messages';

@@ -5,10 +5,10 @@
  */
 import type { KernelEvent, KernelFlowSpec, KernelSaSpec, SaCounters, IpsecProtocol } from '../../platform/types';
 import type { Identity } from '../../crypto/identity';
-import type { LocalAuth, PeerCert, SignArgs, VerifiedAndSigned, VerifyArgs, VerifyResult } from '../../ikev2/auth-provider';
+import type { LocalAuth, PeerCert, SignArgs, VerifiedAndSigned, VerifyArgs, VerifyResult } from '../../ikev2/policy/auth-provider';
 import type { IkedConfig, OcspConf, PolicyConf } from '../../conf/types';
 import type { IkedOptions } from '../../cli/iked-options';
-import type { ClientConfigPlan, ConfigReport } from '../../ikev2/config-apply';
+import type { ClientConfigPlan, ConfigReport } from '../../ikev2/exchange/config-apply';
 import { isIP } from 'node:net';
 import type { CertstoreEntry, FlowView, IkeSaView, MonitorEvent, ResetTarget } from '../control-api';
 import { RESET_TARGETS } from '../control-api';

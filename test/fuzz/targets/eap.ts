@@ -6,7 +6,7 @@
  */
 import { isDeepStrictEqual } from 'node:util';
 import fc from 'fast-check';
-import { DecodeError } from '../../../src/ikev2/decode-error';
+import { DecodeError } from '../../../src/wire/decode-error';
 import { decodeEap, describeEap, encodeEap } from '../../../src/eap/eap-message';
 import { decodeMschap, encodeMschap } from '../../../src/eap/mschapv2-packet';
 import { decodeRadiusPacket, joinAttribute } from '../../../src/radius/packet';
@@ -42,7 +42,7 @@ function seeds(): Buffer[] {
 
 export const target: FuzzTarget<[Buffer, boolean]> = {
   name: 'eap',
-  sources: ['src/eap/eap-message.ts', 'src/eap/mschapv2-packet.ts', 'src/ikev2/reader.ts'],
+  sources: ['src/eap/eap-message.ts', 'src/eap/mschapv2-packet.ts', 'src/wire/reader.ts'],
   seeds,
   arbitrary: fc.tuple(bytesFrom(seeds, 2048), fc.boolean()),
   run([buf, fixLength]) {

@@ -4,10 +4,10 @@
  * same bytes (encode . decode is idempotent).
  */
 import fc from 'fast-check';
-import { DecodeError } from '../../../src/ikev2/decode-error';
-import { decodeMessage, encodeMessage } from '../../../src/ikev2/message';
-import { PAYLOAD } from '../../../src/ikev2/iana';
-import type { IkeMessage } from '../../../src/ikev2/payload-types';
+import { DecodeError } from '../../../src/wire/decode-error';
+import { decodeMessage, encodeMessage } from '../../../src/ikev2/payloads/message';
+import { PAYLOAD } from '../../../src/wire/iana';
+import type { IkeMessage } from '../../../src/ikev2/payloads/payload-types';
 import { bytesFrom, check, corpus, decodeOnly, FuzzTarget } from '../harness';
 import { ikeMessageSeeds } from '../ike-seeds';
 
@@ -20,7 +20,7 @@ function withLength(b: Buffer): Buffer {
 
 export const target: FuzzTarget<Buffer> = {
   name: 'ike-message',
-  sources: ['src/ikev2/header.ts', 'src/ikev2/payload-chain.ts', 'src/ikev2/message.ts', 'src/ikev2/reader.ts', 'src/ikev2/payloads/'],
+  sources: ['src/ikev2/payloads/header.ts', 'src/ikev2/payloads/payload-chain.ts', 'src/ikev2/payloads/message.ts', 'src/wire/reader.ts', 'src/ikev2/payloads/'],
   seeds,
   // most inputs get their header length fixed so the mutation reaches the payload chain
   arbitrary: fc.tuple(bytesFrom(seeds, 8192), fc.nat({ max: 9 })).map(([b, k]) => (k < 8 ? withLength(b) : b)),

@@ -8,10 +8,10 @@
  * are DecodeError, IntegrityError, or skOpen's "SK:" length errors, never others.
  */
 import fc from 'fast-check';
-import { DecodeError } from '../../../src/ikev2/decode-error';
-import { EXCHANGE, ENCR, FLAG, INTEG, PAYLOAD } from '../../../src/ikev2/iana';
-import { decodeInner, decodeMessage, encodeMessage } from '../../../src/ikev2/message';
-import type { SkPayload } from '../../../src/ikev2/payload-types';
+import { DecodeError } from '../../../src/wire/decode-error';
+import { EXCHANGE, ENCR, FLAG, INTEG, PAYLOAD } from '../../../src/wire/iana';
+import { decodeInner, decodeMessage, encodeMessage } from '../../../src/ikev2/payloads/message';
+import type { SkPayload } from '../../../src/ikev2/payloads/payload-types';
 import { encrById } from '../../../src/crypto/encr';
 import { integById } from '../../../src/crypto/integ';
 import { IntegrityError } from '../../../src/crypto/errors';
@@ -54,7 +54,7 @@ interface Input {
 
 export const target: FuzzTarget<Input> = {
   name: 'ike-sk',
-  sources: ['src/crypto/sk-seal.ts', 'src/ikev2/message.ts', 'src/ikev2/payload-chain.ts', 'src/ikev2/reader.ts', 'src/ikev2/payloads/'],
+  sources: ['src/crypto/sk-seal.ts', 'src/ikev2/payloads/message.ts', 'src/ikev2/payloads/payload-chain.ts', 'src/wire/reader.ts', 'src/ikev2/payloads/'],
   seeds: innerSeeds,
   arbitrary: fc.record({
     suite: fc.nat({ max: SUITES.length - 1 }),

@@ -7,11 +7,11 @@
  * (and then equal to it); a tampered fragment is never accepted.
  */
 import fc from 'fast-check';
-import { DecodeError } from '../../../src/ikev2/decode-error';
-import { EXCHANGE, FLAG, PAYLOAD } from '../../../src/ikev2/iana';
-import { decodeInner, decodeMessage, encodeMessage } from '../../../src/ikev2/message';
-import type { Payload, SkfPayload } from '../../../src/ikev2/payload-types';
-import { FragmentReassembler } from '../../../src/ikev2/fragmentation';
+import { DecodeError } from '../../../src/wire/decode-error';
+import { EXCHANGE, FLAG, PAYLOAD } from '../../../src/wire/iana';
+import { decodeInner, decodeMessage, encodeMessage } from '../../../src/ikev2/payloads/message';
+import type { Payload, SkfPayload } from '../../../src/ikev2/payloads/payload-types';
+import { FragmentReassembler } from '../../../src/ikev2/exchange/fragmentation';
 import { skBodyLength, skSeal } from '../../../src/crypto/sk-seal';
 import { header } from '../../ikev2/codec-fixtures';
 import { bytesFrom, check, decodeOnly, mutate, Mutation, mutationArb, FuzzTarget, PropertyViolation } from '../harness';
@@ -43,7 +43,7 @@ function sameInner(a: Payload[], b: Payload[]): boolean {
 
 export const target: FuzzTarget<Input> = {
   name: 'ike-skf',
-  sources: ['src/ikev2/fragmentation.ts', 'src/crypto/sk-seal.ts', 'src/ikev2/payloads/sk.ts'],
+  sources: ['src/ikev2/exchange/fragmentation.ts', 'src/crypto/sk-seal.ts', 'src/ikev2/payloads/body/sk.ts'],
   seeds: innerSeeds,
   arbitrary: fc.record({
     suite: fc.nat({ max: SUITES.length - 1 }),

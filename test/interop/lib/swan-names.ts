@@ -1,6 +1,6 @@
 /**
  * strongSwan algorithm names (as printed by swanctl / vici) <-> the IANA
- * names of src/ikev2/iana.ts that our daemon reports.
+ * names of src/wire/iana.ts that our daemon reports.
  *   strongSwan            ours
  *   AES_GCM_16            AES_GCM_16        (encr, same)
  *   HMAC_SHA2_256_128     HMAC_SHA2_256_128 (integ, same)
@@ -8,7 +8,7 @@
  *   ECP_256, MODP_2048    same
  *   CURVE_25519           CURVE25519
  */
-import { DH, DhGroup, ENCR, EncrId, INTEG, IntegId, PRF, PrfId } from '../../../src/ikev2/iana';
+import { DH, DhGroup, ENCR, EncrId, INTEG, IntegId, PRF, PrfId } from '../../../src/wire/iana';
 
 export type AlgKind = 'encr' | 'integ' | 'prf' | 'dh';
 

@@ -1,0 +1,82 @@
+/**
+ * Lifetimes: IKE SAs and Child SAs are rekeyed before they expire (the original
+ * initiator a little earlier than the responder, with jitter, to avoid collisions),
+ * and deleted when they do.
+ */
+import { IkeSa } from '../sa/ike-sa';
+import { ChildSa, spiHex } from '../sa/child-sa';
+import { rekeyChild, rekeyIke } from './create-child-sa';
+import { deleteChild } from './informational';
+import type { Engine } from '../engine';
+
+function jitter(ms: number): number {
+  return Math.floor(ms * (0.9 + Math.random() * 0.05));
+}
+
+/** Rekey time for our role: the initiator at ~90 %, the responder at ~95 % (jitter). */
+function rekeyDelay(lifetimeMs: number, initiator: boolean): number {
+  return initiator ? jitter(lifetimeMs) : Math.floor(lifetimeMs * (0.95 + Math.random() * 0.03));
+}
+
+/*
+ * Each lifetime is one timer at a time: the rekey timer, which arms the expiry (the
+ * hard backstop) when it fires. Half the timer entries per SA of arming both at once.
+ */
+
+/** The IKE SA rekey timer's function, one per engine (the SA is the timer's argument: no closure per SA). */
+const ikeRekeyFns = new WeakMap<Engine, (sa: IkeSa) => void>();
+
+function ikeRekeyFn(e: Engine): (sa: IkeSa) => void {
+  let f = ikeRekeyFns.get(e);
+  if (!f) {
+    f = (sa: IkeSa): void => {
+      keepIkeExpiry(e, sa);
+      if (sa.state === 'ESTABLISHED') rekeyIke(e, sa);
+    };
+    ikeRekeyFns.set(e, f);
+  }
+  return f;
+}
+
+export function scheduleIkeLifetime(e: Engine, sa: IkeSa): void {
+  const life = sa.policy.conf.ikeLifetime * 1000;
+  if (!life) return;
+  const at = rekeyDelay(life, sa.initiator);
+  sa.rekeyAt = Date.now() + at;
+  sa.setTimer('ike-rekey', at, ikeRekeyFn(e), sa);
+}
+
+/** Arm the IKE SA's expiry (lifetime + 30 s after it was established) unless it is armed. */
+export function keepIkeExpiry(e: Engine, sa: IkeSa): void {
+  const life = sa.policy.conf.ikeLifetime * 1000;
+  if (!life || sa.timers.has('ike-expire')) return;
+  const left = (sa.establishedAt || sa.createdAt) + life + 30_000 - Date.now();
+  sa.setTimer('ike-expire', Math.max(0, left), () => {
+    if (sa.state !== 'DEAD') e.deleteIkeSa(sa, 'IKE SA lifetime expired', true);
+  });
+}
+
+/** Timer names of a Child SA (flat strings: the timer entries keep them). */
+function childTimer(c: ChildSa, what: 'rekey' | 'expire'): string {
+  return `child-${c.spiIn}-${what}`.normalize();
+}
+
+export function scheduleChildLifetime(e: Engine, sa: IkeSa, c: ChildSa): void {
+  const life = sa.policy.conf.lifetime.seconds * 1000;
+  if (!life) return;
+  const at = rekeyDelay(life, sa.initiator);
+  c.rekeyAt = Date.now() + at;
+  c.expireAt = Date.now() + life;
+  sa.setTimer(childTimer(c, 'rekey'), at, () => {
+    if (c.state === 'DELETING' || !sa.children.includes(c)) return;
+    sa.setTimer(childTimer(c, 'expire'), Math.max(0, c.expireAt - Date.now()), () => {
+      if (c.state !== 'DELETING' && sa.children.includes(c)) deleteChild(e, sa, c, `lifetime of 0x${spiHex(c.spiIn)} expired`);
+    });
+    if (c.state === 'INSTALLED' && sa.state === 'ESTABLISHED') rekeyChild(e, sa, c);
+  });
+}
+
+export function clearChildTimers(sa: IkeSa, c: ChildSa): void {
+  sa.clearTimer(childTimer(c, 'rekey'));
+  sa.clearTimer(childTimer(c, 'expire'));
+}

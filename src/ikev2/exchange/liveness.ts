@@ -1,0 +1,47 @@
+/**
+ * Keeping an IKE SA alive: dead peer detection (an empty INFORMATIONAL when nothing
+ * came from the peer for a while) and, behind a NAT, NAT keepalives (RFC 3948 2.3).
+ */
+import { IkeSa } from '../sa/ike-sa';
+import { sendLivenessCheck } from './informational';
+import type { Engine } from '../engine';
+
+/** iked and strongSwan send a keepalive every 20 s. */
+export const NAT_KEEPALIVE_MS = 20_000;
+
+/** The DPD timer's function, one per engine (the SA is the timer's argument: no closure per SA). */
+const dpdFns = new WeakMap<Engine, (sa: IkeSa) => void>();
+
+function dpdFn(e: Engine): (sa: IkeSa) => void {
+  let f = dpdFns.get(e);
+  if (!f) {
+    f = (sa: IkeSa): void => {
+      if (sa.state !== 'ESTABLISHED') return;
+      const intervalMs = (e.options.dpdCheckInterval || 0) * 1000;
+      const idle = Date.now() - sa.lastInbound;
+      if (intervalMs > 0 && idle >= intervalMs && !sa.pending && sa.queue.length === 0) sendLivenessCheck(e, sa);
+      scheduleLiveness(e, sa);
+    };
+    dpdFns.set(e, f);
+  }
+  return f;
+}
+
+export function scheduleLiveness(e: Engine, sa: IkeSa): void {
+  scheduleKeepalive(e, sa);
+  const intervalMs = (e.options.dpdCheckInterval || 0) * 1000;
+  if (intervalMs <= 0) return;
+  sa.setTimer('dpd', intervalMs, dpdFn(e), sa);
+}
+
+/** The side behind a NAT keeps the mapping open with one-byte 0xFF datagrams. */
+export function scheduleKeepalive(e: Engine, sa: IkeSa): void {
+  if (!sa.natLocal || !e.transport.sendKeepalive || sa.timers.has('nat-keepalive')) return;
+  const tick = (): void => {
+    sa.timers.delete('nat-keepalive');
+    if (sa.state !== 'ESTABLISHED') return;
+    e.transport.sendKeepalive!(sa.local, sa.remote);
+    sa.setTimer('nat-keepalive', e.timing.natKeepaliveMs, tick);
+  };
+  sa.setTimer('nat-keepalive', e.timing.natKeepaliveMs, tick);
+}

@@ -1,0 +1,48 @@
+/** Building and opening SK-protected messages of an IKE SA (RFC 7296 3.14). */
+import { PAYLOAD, FLAG } from '../../wire/iana';
+import { IkeHeader, Payload, IkeMessage, SkPayload } from './payload-types';
+import { encodePayloads } from './payload-chain';
+import { encodeMessage, decodeInner } from './message';
+import { skBodyLength, skSeal, skOpen } from '../../crypto/sk-seal';
+import { IkeSa } from '../sa/ike-sa';
+
+export function ikeHeader(sa: IkeSa, exchange: number, messageId: number, response: boolean): IkeHeader {
+  let flags = 0;
+  if (sa.initiator) flags |= FLAG.INITIATOR;
+  if (response) flags |= FLAG.RESPONSE;
+  return {
+    spiI: sa.spiI,
+    spiR: sa.spiR,
+    nextPayload: 0,
+    majorVersion: 2,
+    minorVersion: 0,
+    exchange,
+    flags,
+    messageId,
+    length: 0,
+  };
+}
+
+/** Encrypt `inner` into one SK payload and return the whole message. */
+export function sealMessage(sa: IkeSa, header: IkeHeader, inner: Payload[]): Buffer {
+  const alg = sa.alg!;
+  const { first, bytes: plain } = encodePayloads(inner);
+  const bodyLen = skBodyLength(alg.suite, plain.length);
+  const sk: SkPayload = { type: PAYLOAD.SK, innerFirst: first, data: Buffer.alloc(bodyLen) };
+  const msg = encodeMessage(header, [sk]);
+  const k = sa.outKeys();
+  skSeal(alg.suite, k.enc, k.integ, msg.subarray(0, msg.length - bodyLen), plain, msg.subarray(msg.length - bodyLen));
+  plain.fill(0);
+  return msg;
+}
+
+/** Decrypt the SK payload of a received message; throws IntegrityError / DecodeError. */
+export function openMessage(sa: IkeSa, raw: Buffer, m: IkeMessage): Payload[] {
+  const last = m.payloads[m.payloads.length - 1];
+  if (!last || last.type !== PAYLOAD.SK) throw new Error('message has no SK payload');
+  const sk = last as SkPayload;
+  const k = sa.inKeys();
+  const aad = raw.subarray(0, raw.length - sk.data.length);
+  const plain = skOpen(sa.alg!.suite, k.enc, k.integ, aad, sk.data);
+  return decodeInner(sk.innerFirst, plain);
+}

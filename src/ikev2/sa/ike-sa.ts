@@ -1,0 +1,156 @@
+/** The IKE SA: state, keys, message-ID windows and its Child SAs. */
+import { Endpoint } from '../../wire/endpoint';
+import { ChildSa, wipeChildKeys } from './child-sa';
+import { Chosen } from '../policy/proposals';
+import type { Policy } from '../policy/policy';
+import type { Identity } from '../../crypto/identity';
+import type { EncrAlg } from '../../crypto/encr';
+import type { IntegAlg } from '../../crypto/integ';
+import type { PrfAlg } from '../../crypto/prf';
+import type { KeyExchange } from '../../crypto/key-exchange';
+import type { IkeSaKeys } from '../../crypto/keymat';
+import type { SkSuite } from '../../crypto/sk-seal';
+import type { IkeMessage } from '../payloads/payload-types';
+import { SaTimers } from './sa-timers';
+import { wipeIkeKeys } from './packed-views';
+import { EMPTY } from '../../wire/empty-bytes';
+
+export type IkeState =
+  | 'INIT_SENT' // initiator: IKE_SA_INIT request out
+  | 'INIT_DONE' // responder: IKE_SA_INIT answered, waiting for IKE_AUTH
+  | 'AUTH_SENT' // initiator: IKE_AUTH request out
+  | 'ESTABLISHED'
+  | 'REKEYED' // replaced by a rekey, waiting to be deleted
+  | 'DELETING'
+  | 'DEAD';
+
+export interface IkeAlgorithms {
+  chosen: Chosen;
+  encr: EncrAlg;
+  integ: IntegAlg | null;
+  prf: PrfAlg;
+  suite: SkSuite;
+}
+
+export interface PendingRequest {
+  messageId: number;
+  exchange: number;
+  packet: Buffer;
+  /** RFC 7383: the request as SKF fragments (packet is the first); all are (re)sent. */
+  fragments?: Buffer[];
+  tries: number;
+  timer: NodeJS.Timeout | null;
+  onResponse: (m: IkeMessage, inner: import('../payloads/payload-types').Payload[], raw: Buffer) => void | Promise<void>;
+  onGiveUp?: () => void;
+}
+
+export interface QueuedRequest {
+  exchange: number;
+  build: () => import('../payloads/payload-types').Payload[] | null;
+  onResponse: PendingRequest['onResponse'];
+  onGiveUp?: () => void;
+}
+
+let serial = 0;
+
+export class IkeSa {
+  readonly serial = ++serial;
+  state: IkeState;
+  spiR: Buffer = Buffer.alloc(8);
+  natLocal = false;
+  natRemote = false;
+  ni: Buffer = EMPTY;
+  nr: Buffer = EMPTY;
+  ke: KeyExchange | null = null;
+  dhGroup = 0;
+  alg: IkeAlgorithms | null = null;
+  keys: IkeSaKeys | null = null;
+  initRequest: Buffer | null = null;
+  initResponse: Buffer | null = null;
+  cookie: Buffer | null = null;
+  /** Our requests. */
+  nextRequestId = 0;
+  pending: PendingRequest | null = null;
+  queue: QueuedRequest[] = [];
+  /** The peer's requests. */
+  peerNextId = 0;
+  lastResponse: { id: number; packets: Buffer[] } | null = null;
+  children: ChildSa[] = [];
+  localId: Identity | null = null;
+  remoteId: Identity | null = null;
+  createdAt = Date.now();
+  establishedAt = 0;
+  lastInbound = Date.now();
+  rekeyAt = 0;
+  /** Named timers on the shared timer queue (src/ikev2/sa/sa-timers.ts). */
+  readonly timers = new SaTimers();
+  /** Peer supports RFC 7427 with these hash algorithms. */
+  peerHashAlgs: number[] = [];
+  peerFragmentation = false;
+  /** The IKE SA that replaced this one (after IKE rekey). */
+  replacedBy: IkeSa | null = null;
+  /** Our Ni while our own IKE SA rekey is under way (collision detection, RFC 7296 2.8.1). */
+  ikeRekeyNonce: Buffer | null = null;
+  /** Ni and Nr of the CREATE_CHILD_SA exchange that created this SA by a rekey. */
+  rekeyNonces: [Buffer, Buffer] | null = null;
+  /** Set when the peer's first request carried INITIAL_CONTACT. */
+  initialContact = false;
+  authPending = false;
+  /** The EAP identity the peer authenticated with (src/ikev2/exchange/eap.ts). */
+  eapIdentity: string | null = null;
+  /** The policy's `tag` expanded for this SA (src/ikev2/sa/sa-tag.ts). */
+  tag: string | null = null;
+  /** Configuration assigned by CP: to the peer (responder) or to us (initiator); src/ikev2/exchange/config-payload.ts. */
+  assignedConfig: import('../exchange/config-payload').AssignedConfig | null = null;
+
+  constructor(
+    readonly initiator: boolean,
+    readonly spiI: Buffer,
+    public policy: Policy,
+    public local: Endpoint,
+    public remote: Endpoint,
+  ) {
+    this.state = initiator ? 'INIT_SENT' : 'INIT_DONE';
+  }
+
+  get localSpi(): Buffer {
+    return this.initiator ? this.spiI : this.spiR;
+  }
+  get remoteSpi(): Buffer {
+    return this.initiator ? this.spiR : this.spiI;
+  }
+  get natDetected(): boolean {
+    return this.natLocal || this.natRemote;
+  }
+
+  /** Keys for what we send and what we receive. */
+  outKeys(): { enc: Buffer; integ: Buffer | null } {
+    const k = this.keys!;
+    return this.initiator ? { enc: k.skEi, integ: k.skAi.length ? k.skAi : null } : { enc: k.skEr, integ: k.skAr.length ? k.skAr : null };
+  }
+  inKeys(): { enc: Buffer; integ: Buffer | null } {
+    const k = this.keys!;
+    return this.initiator ? { enc: k.skEr, integ: k.skAr.length ? k.skAr : null } : { enc: k.skEi, integ: k.skAi.length ? k.skAi : null };
+  }
+
+  setTimer<A>(name: string, ms: number, fn: (arg: A) => void, arg?: A): void {
+    this.timers.set(name, ms, fn, arg);
+  }
+  clearTimer(name: string): void {
+    this.timers.delete(name);
+  }
+
+  /** Drop every timer and zero every secret. */
+  destroy(): void {
+    this.timers.clear();
+    if (this.pending?.timer) clearTimeout(this.pending.timer);
+    this.pending = null;
+    this.queue = [];
+    this.ke?.dispose();
+    this.ke = null;
+    if (this.keys) wipeIkeKeys(this.keys);
+    this.keys = null;
+    for (const c of this.children) wipeChildKeys(c);
+    this.state = 'DEAD';
+  }
+}

@@ -1,0 +1,96 @@
+/** The IKE SA table: lookup by our SPI, and half-open tracking for responders. */
+import { IkeSa } from './ike-sa';
+import { Endpoint } from '../../wire/endpoint';
+
+export class SaTable {
+  private readonly byLocalSpi = new Map<bigint, IkeSa>();
+  /** Responder: (peer address, SPIi) -> SA, to answer a repeated IKE_SA_INIT. */
+  private readonly byPeerSpi = new Map<string, IkeSa>();
+  private halfOpenCount = 0;
+  /** Established SAs by the peer's identity, for INITIAL_CONTACT without a scan of the table. */
+  private readonly byPeerId = new Map<string, IkeSa | Set<IkeSa>>(); // a Set only for an identity with several SAs
+  private readonly peerIdOf = new Map<IkeSa, string>();
+
+  get size(): number {
+    return this.byLocalSpi.size;
+  }
+  get halfOpen(): number {
+    return this.halfOpenCount;
+  }
+
+  static key(spi: Buffer): bigint {
+    return spi.readBigUInt64BE(0);
+  }
+  private static peerKey(remote: Endpoint, spiI: Buffer): string {
+    return `${remote.address}|${spiI.toString('hex')}`;
+  }
+
+  add(sa: IkeSa): void {
+    this.byLocalSpi.set(SaTable.key(sa.localSpi), sa);
+    if (!sa.initiator) {
+      this.byPeerSpi.set(SaTable.peerKey(sa.remote, sa.spiI), sa);
+      this.halfOpenCount++;
+    }
+  }
+
+  private static idKey(id: { type: number; data: Buffer }): string {
+    return `${id.type}|${id.data.toString('hex')}`.normalize(); // flat: the maps keep it
+  }
+
+  /** A responder SA left the half-open state (established or deleted); an established SA is indexed by peer identity. */
+  markOpened(sa: IkeSa): void {
+    if (!sa.initiator && this.byPeerSpi.delete(SaTable.peerKey(sa.remote, sa.spiI))) this.halfOpenCount--;
+    if (sa.remoteId && sa.state !== 'DEAD' && !this.peerIdOf.has(sa) && this.byLocalSpi.get(SaTable.key(sa.localSpi)) === sa) {
+      const k = SaTable.idKey(sa.remoteId);
+      this.peerIdOf.set(sa, k);
+      const cur = this.byPeerId.get(k);
+      if (!cur) this.byPeerId.set(k, sa);
+      else if (cur instanceof Set) cur.add(sa);
+      else if (cur !== sa) this.byPeerId.set(k, new Set([cur, sa]));
+    }
+  }
+
+  /** Established SAs whose peer has this identity (any address). */
+  withPeerIdentity(id: { type: number; data: Buffer }): IkeSa[] {
+    const cur = this.byPeerId.get(SaTable.idKey(id));
+    return !cur ? [] : cur instanceof Set ? [...cur] : [cur];
+  }
+
+  private unindexPeerId(sa: IkeSa): void {
+    const k = this.peerIdOf.get(sa);
+    if (k === undefined) return;
+    this.peerIdOf.delete(sa);
+    const cur = this.byPeerId.get(k);
+    if (cur === sa) this.byPeerId.delete(k);
+    else if (cur instanceof Set) {
+      cur.delete(sa);
+      if (cur.size === 1) this.byPeerId.set(k, cur.values().next().value as IkeSa);
+      else if (!cur.size) this.byPeerId.delete(k);
+    }
+  }
+
+  get(localSpi: Buffer): IkeSa | undefined {
+    return this.byLocalSpi.get(SaTable.key(localSpi));
+  }
+
+  findHalfOpen(remote: Endpoint, spiI: Buffer): IkeSa | undefined {
+    return this.byPeerSpi.get(SaTable.peerKey(remote, spiI));
+  }
+
+  /** Re-key the table after the initiator SPI of a rekeyed SA is known, etc. */
+  rekey(sa: IkeSa, oldLocalSpi: Buffer): void {
+    this.byLocalSpi.delete(SaTable.key(oldLocalSpi));
+    this.byLocalSpi.set(SaTable.key(sa.localSpi), sa);
+  }
+
+  remove(sa: IkeSa): void {
+    const k = SaTable.key(sa.localSpi);
+    if (this.byLocalSpi.get(k) === sa) this.byLocalSpi.delete(k);
+    this.unindexPeerId(sa);
+    if (!sa.initiator && this.byPeerSpi.delete(SaTable.peerKey(sa.remote, sa.spiI))) this.halfOpenCount--;
+  }
+
+  all(): IkeSa[] {
+    return [...this.byLocalSpi.values()];
+  }
+}
