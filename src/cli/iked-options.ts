@@ -3,29 +3,10 @@
  *   iked [-6dnSTtVv] [-D macro=value] [-f file] [-p udpencap_port] [-s socket]
  */
 import yargs from 'yargs';
+import { IKED_DEFAULT_CONFIG, IKED_DEFAULT_SOCKET, IKED_DEFAULT_IKE_PORT, IKED_DEFAULT_NATT_PORT, type IkedOptions } from '../proc/daemon-options';
 
-export interface IkedOptions {
-  foreground: boolean;
-  configFile: string;
-  checkOnly: boolean;
-  verbose: number;
-  macros: Record<string, string>;
-  socketPath: string;
-  natt: 'auto' | 'force' | 'disable';
-  nattPort: number;
-  ikePort: number;
-  passive: boolean;
-  ipv6: boolean;
-  /** -V: print the version and exit */
-  showVersion: boolean;
-  /** warnings produced while parsing (e.g. obsolete -6) */
-  warnings: string[];
-}
+export { IKED_DEFAULT_CONFIG, IKED_DEFAULT_SOCKET, IKED_DEFAULT_IKE_PORT, IKED_DEFAULT_NATT_PORT, type IkedOptions };
 
-export const IKED_DEFAULT_CONFIG = '/etc/iked.conf';
-export const IKED_DEFAULT_SOCKET = '/var/run/iked.sock';
-export const IKED_DEFAULT_IKE_PORT = 500;
-export const IKED_DEFAULT_NATT_PORT = 4500;
 
 export const IKED_USAGE =
   'usage: iked [-dnSTtVv] [-D macro=value] [-f file] [-p udpencap_port] [-s socket]';

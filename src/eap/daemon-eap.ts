@@ -9,9 +9,11 @@
  */
 import type { UserConf } from '../conf/types';
 import type { Policy } from '../ikev2/policy/policy';
-import { setEapContext, eapContext } from '../ikev2/exchange/eap-context';
-import type { EapClientCredentials, EapContext } from '../ikev2/exchange/eap-context';
-import type { EapBackendFactory } from './backend';
+import type { EapClientSession, EapContext } from '../ikev2/exchange/eap-context';
+import type { Engine } from '../ikev2/engine';
+import type { IkedConfig } from '../conf/types';
+import { EapMschapV2Client } from './eap-client';
+import type { EapBackendFactory } from '../ikev2/exchange/eap-backend';
 import { LocalUsersBackendFactory } from './local-backend';
 
 export class DaemonEapContext implements EapContext {
@@ -39,24 +41,24 @@ export class DaemonEapContext implements EapContext {
     return null;
   }
 
-  clientCredentials(policy: Policy): EapClientCredentials | null {
+  clientFor(policy: Policy): EapClientSession | null {
     const a = policy.conf.auth;
     if (a.method !== 'eap' || a.eap !== 'mschap-v2') return null;
     const want = policy.conf.srcid?.text;
     const u = (want !== undefined ? this.users.find((x) => x.name === want) : undefined) ?? (this.users.length === 1 ? this.users[0] : undefined);
-    return u ? { identity: u.name, password: u.password } : null;
+    return u ? { identity: u.name, client: new EapMschapV2Client(u.name, u.password) } : null;
   }
 }
 
 /** Attach the daemon's EAP context to an engine (daemon start). */
-export function attachDaemonEap(engine: import('../ikev2/engine').Engine, config: import('../conf/types').IkedConfig): DaemonEapContext {
+export function attachDaemonEap(engine: Engine, config: IkedConfig): DaemonEapContext {
   const ctx = new DaemonEapContext(config.users);
-  setEapContext(engine, ctx);
+  engine.eap = ctx;
   return ctx;
 }
 
 /** A configuration reload: new `user` lines. */
-export function reloadDaemonEap(engine: import('../ikev2/engine').Engine, config: import('../conf/types').IkedConfig): void {
-  const ctx = eapContext(engine);
+export function reloadDaemonEap(engine: Engine, config: IkedConfig): void {
+  const ctx = engine.eap;
   if (ctx instanceof DaemonEapContext) ctx.setUsers(config.users);
 }

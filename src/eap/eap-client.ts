@@ -6,16 +6,12 @@
  */
 import { randomBytes } from 'node:crypto';
 import { EAP_CODE, EAP_TYPE, EapType } from '../wire/iana';
-import { decodeEap, encodeEap } from './eap-message';
+import type { EapClient, EapClientStep } from '../ikev2/exchange/eap-backend';
+import { decodeEap, encodeEap } from '../ikev2/payloads/eap-message';
 import { decodeMschap, encodeMschap, mschapUserName } from './mschapv2-packet';
 import { authenticatorResponse, authenticatorResponseMatches, generateNtResponse, mschapv2Msk, ntPasswordHash } from './mschapv2';
 
-export type EapClientStep =
-  | { kind: 'response'; message: Buffer }
-  | { kind: 'success'; msk: Buffer }
-  | { kind: 'failure'; reason: string };
-
-export class EapMschapV2Client {
+export class EapMschapV2Client implements EapClient {
   private hash: Buffer;
   private msk: Buffer | null = null;
   private verified = false;

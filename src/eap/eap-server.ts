@@ -10,8 +10,8 @@
  */
 import { randomBytes, timingSafeEqual } from 'node:crypto';
 import { EAP_CODE, EAP_TYPE, EapType } from '../wire/iana';
-import type { EapServerBackend, EapStep } from './backend';
-import { decodeEap, encodeEap, eapFailure, eapSuccess } from './eap-message';
+import type { EapServerBackend, EapStep } from '../ikev2/exchange/eap-backend';
+import { decodeEap, encodeEap, eapFailure, eapSuccess } from '../ikev2/payloads/eap-message';
 import { decodeMschap, encodeMschap, mschapUserName } from './mschapv2-packet';
 import { authenticatorResponse, generateNtResponse, mschapv2Msk, ntPasswordHash } from './mschapv2';
 

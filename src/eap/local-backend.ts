@@ -3,7 +3,7 @@
  * `user "name" "password"` lines of iked.conf.
  */
 import type { UserConf } from '../conf/types';
-import type { EapBackendFactory, EapServerBackend } from './backend';
+import type { EapBackendFactory, EapServerBackend } from '../ikev2/exchange/eap-backend';
 import { MschapV2Server } from './eap-server';
 
 export class LocalUsersBackendFactory implements EapBackendFactory {

@@ -4,6 +4,7 @@
  * responses (RFC 7296 2.1-2.3). No sockets and no kernel access of its own: it is
  * given a Transport, a kernel port and an AuthProvider.
  */
+import type { EapContext } from './exchange/eap-context';
 import { ReqidTable } from './sa/reqid-table';
 import { EXCHANGE, FLAG, NOTIFY, ExchangeType, NATT_PORT } from '../wire/iana';
 import { IkeMessage, Payload, IkeHeader } from './payloads/payload-types';
@@ -97,6 +98,8 @@ export class Engine {
   private monitorSink: MonitorSink;
   onRemoved: (sa: IkeSa, reason: string) => void;
   passive = false;
+  /** EAP methods and credentials (src/eap/daemon-eap.ts); null: `eap` policies fail. */
+  eap: EapContext | null = null;
 
   constructor(o: EngineOptions) {
     this.log = o.log;

@@ -139,6 +139,21 @@ export function adapterSupports(adapterName: string, encrId: number, integId: nu
   return integNone || t.integs.has(integId);
 }
 
+/** Adapters whose limits are known; any other name (decoupled, a test double) installs anything. */
+const KNOWN_ADAPTERS: ReadonlySet<string> = new Set(['xfrm', 'pfkey-linux', 'pfkey-openbsd', 'pfkey-kame']);
+/** PF_KEY dialects without extended sequence numbers (their adapters refuse esn SAs). */
+const NO_ESN: ReadonlySet<string> = new Set(['pfkey-linux', 'pfkey-kame']);
+
+/**
+ * What the adapter called `adapterName` can install: a cipher with an integrity
+ * algorithm (INTEG.NONE with AEAD), with or without extended sequence numbers.
+ * Every KernelAdapter answers supports() with this (the privsep proxy with its parent's name).
+ */
+export function supportsFor(adapterName: string): (encrId: number, integId: number, esn: boolean) => boolean {
+  if (!KNOWN_ADAPTERS.has(adapterName)) return () => true;
+  return (encrId, integId, esn) => adapterSupports(adapterName, encrId, integId) && !(esn && NO_ESN.has(adapterName));
+}
+
 function cipherName(id: number): string {
   return EncrId.name(id);
 }

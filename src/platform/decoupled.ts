@@ -3,6 +3,7 @@
  * kernel, keeps an in-memory table of what it would have installed and logs it.
  * SPIs are random, unique and never in the reserved range 0..255 (RFC 4303 2.1).
  */
+import { supportsFor } from './algorithms';
 import { randomU32 } from '../crypto/random';
 import { debuglog } from 'node:util';
 import { SaRecord, RecordStore } from './sa-record';
@@ -29,6 +30,11 @@ export interface DecoupledOptions {
 }
 
 export class DecoupledAdapter implements KernelAdapter {
+  /** What the adapter can install (platform/algorithms.ts supportsFor, by the adapter's name). */
+  supports(encrId: number, integId: number, esn: boolean): boolean {
+    return supportsFor(this.name)(encrId, integId, esn);
+  }
+
   readonly name = 'decoupled';
   private readonly sas = new Map<string, SaRecord>();
   /** flows with their holders: Child SAs with identical selectors share one (flow-shares.ts) */

@@ -4,7 +4,7 @@
  * only), 'pfkey-openbsd' (flows), 'pfkey-kame' (macOS/FreeBSD/NetBSD SPD).
  * Remembers what it installed so that flush() removes only ours.
  */
-import { pfkeyAlgorithms } from './algorithms';
+import { pfkeyAlgorithms, supportsFor } from './algorithms';
 import { inCallOrder } from './call-order';
 import { InstalledState } from './installed-state';
 import type { FlowOp } from './flow-shares';
@@ -39,6 +39,11 @@ function satypeProtocol(dialect: PfkeyDialect, satype: number): IpsecProtocol {
 }
 
 export class PfkeyAdapter implements KernelAdapter {
+  /** What the adapter can install (platform/algorithms.ts supportsFor, by the adapter's name). */
+  supports(encrId: number, integId: number, esn: boolean): boolean {
+    return supportsFor(this.name)(encrId, integId, esn);
+  }
+
   /** ours, for flush(); after GETSPI the kernel holds a larval SA, so the SA is installed with UPDATE */
   private readonly mine = new InstalledState();
   private readonly listeners: Array<(e: KernelEvent) => void> = [];

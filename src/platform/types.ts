@@ -60,6 +60,8 @@ export type KernelAdapterName = 'xfrm' | 'pfkey-linux' | 'pfkey-openbsd' | 'pfke
 
 export interface KernelAdapter {
   readonly name: string; // KernelAdapterName
+  /** Can it install an SA with this cipher, integrity algorithm (0: none, with AEAD) and ESN? */
+  supports(encrId: number, integId: number, esn: boolean): boolean;
   allocSpi(protocol: IpsecProtocol, src: string, dst: string): Promise<number>;
   addSa(sa: KernelSaSpec): Promise<void>;
   updateSa(sa: KernelSaSpec): Promise<void>;

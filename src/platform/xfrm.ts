@@ -3,7 +3,7 @@
  * (native/xfrm_netlink.c). Remembers what it installed so that flush()
  * removes only our SAs and policies.
  */
-import { xfrmAlgorithms } from './algorithms';
+import { supportsFor, xfrmAlgorithms } from './algorithms';
 import { inCallOrder } from './call-order';
 import { InstalledState } from './installed-state';
 import type { FlowOp } from './flow-shares';
@@ -37,6 +37,11 @@ export function toNativeFlow(f: KernelFlowSpec): NativeFlow {
 }
 
 export class XfrmAdapter implements KernelAdapter {
+  /** What the adapter can install (platform/algorithms.ts supportsFor, by the adapter's name). */
+  supports(encrId: number, integId: number, esn: boolean): boolean {
+    return supportsFor(this.name)(encrId, integId, esn);
+  }
+
   readonly name = 'xfrm';
   /** ours, for flush(); after ALLOCSPI the kernel holds a larval SA, so the SA is installed with UPDSA */
   private readonly mine = new InstalledState();

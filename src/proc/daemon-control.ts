@@ -4,7 +4,7 @@
  * active ones start), reset, couple/decouple, active/passive, log level, monitor.
  */
 import type { DaemonControl, MonitorEvent, ResetTarget, CertstoreEntry } from './control-api';
-import type { IkedOptions } from '../cli/iked-options';
+import type { IkedOptions } from './daemon-options';
 import type { Logger } from '../log/logger';
 import type { Engine } from '../ikev2/engine';
 import type { Policy } from '../ikev2/policy/policy';

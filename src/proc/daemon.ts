@@ -3,7 +3,7 @@
  * the protocol engine, serves the control socket, starts active policies and keeps
  * them up, reloads on SIGHUP, and cleans up on SIGTERM/SIGINT.
  */
-import type { IkedOptions } from '../cli/iked-options';
+import type { IkedOptions } from './daemon-options';
 import type { Logger } from '../log/logger';
 import type { IkedConfig } from '../conf/types';
 import { loadConfigFile } from '../conf/load';

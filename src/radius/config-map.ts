@@ -12,14 +12,9 @@
  */
 import { CFG_ATTR } from '../wire/iana';
 import type { RadiusConfigConf } from '../conf/types';
+import type { CfgAttribute } from '../ikev2/payloads/payload-types';
 import { MS_ATTR, RADIUS_ATTR, RADIUS_VENDOR } from './dictionary';
 import { findAllAttrs, findVendorAttrs, RadiusPacket } from './packet';
-
-export interface CpAttribute {
-  /** CFG_ATTR.* */
-  type: number;
-  value: Buffer;
-}
 
 export const DEFAULT_RADIUS_CONFIG: readonly RadiusConfigConf[] = [
   { option: 'address', cfgType: CFG_ATTR.INTERNAL_IP4_ADDRESS, vendor: 0, attr: RADIUS_ATTR.FRAMED_IP_ADDRESS },
@@ -57,9 +52,9 @@ function fitValue(cfgType: number, v: Buffer): Buffer | null {
 }
 
 /** The configuration attributes a RADIUS Access-Accept yields, in mapping order; values of the wrong size are skipped. */
-export function radiusConfigAttributes(reply: RadiusPacket, mappings: readonly RadiusConfigConf[]): CpAttribute[] {
+export function radiusConfigAttributes(reply: RadiusPacket, mappings: readonly RadiusConfigConf[]): CfgAttribute[] {
   const effective = mappings.length ? mappings : DEFAULT_RADIUS_CONFIG;
-  const out: CpAttribute[] = [];
+  const out: CfgAttribute[] = [];
   for (const m of effective) {
     if (m.cfgType === 0) continue;
     const values = m.vendor === 0 ? findAllAttrs(reply, m.attr) : findVendorAttrs(reply, m.vendor, m.attr);
@@ -67,25 +62,6 @@ export function radiusConfigAttributes(reply: RadiusPacket, mappings: readonly R
       const fitted = fitValue(m.cfgType, v);
       if (fitted) out.push({ type: m.cfgType, value: fitted });
     }
-  }
-  return out;
-}
-
-/**
- * Key prefix under which the EAP relay puts CP attributes in
- * EapStep.attributes: `config:<CFG_ATTR number>` -> values.
- */
-export const CONFIG_ATTRIBUTE_PREFIX = 'config:';
-
-/** Read the CP attributes back out of EapStep.attributes (for the CP code). */
-export function configAttributesFromEap(attributes: Record<string, Buffer[]> | undefined): CpAttribute[] {
-  const out: CpAttribute[] = [];
-  if (!attributes) return out;
-  for (const [k, values] of Object.entries(attributes)) {
-    if (!k.startsWith(CONFIG_ATTRIBUTE_PREFIX)) continue;
-    const type = Number(k.slice(CONFIG_ATTRIBUTE_PREFIX.length));
-    if (!Number.isInteger(type)) continue;
-    for (const value of values) out.push({ type, value });
   }
   return out;
 }

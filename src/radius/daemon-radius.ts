@@ -9,7 +9,7 @@
 import type { Engine } from '../ikev2/engine';
 import type { IkedConfig } from '../conf/types';
 import type { DaemonEapContext } from '../eap/daemon-eap';
-import type { EapBackendFactory, EapServerBackend } from '../eap/backend';
+import type { EapBackendFactory, EapServerBackend } from '../ikev2/exchange/eap-backend';
 import { RadiusService, radiusServiceFromConfig, attachRadiusAccounting } from './factory';
 import type { RadiusLog } from './client';
 

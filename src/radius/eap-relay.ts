@@ -13,8 +13,8 @@
 import { randomInt } from 'node:crypto';
 import { EAP_CODE, EAP_TYPE } from '../wire/iana';
 import type { RadiusConfigConf } from '../conf/types';
-import type { EapServerBackend, EapStep } from '../eap/backend';
-import { decodeEap, describeEap, eapFailure, eapSuccess, encodeEap } from '../eap/eap-message';
+import type { EapServerBackend, EapStep } from '../ikev2/exchange/eap-backend';
+import { decodeEap, describeEap, eapFailure, eapSuccess, encodeEap } from '../ikev2/payloads/eap-message';
 import {
   MS_ATTR,
   NAS_PORT_TYPE,
@@ -28,7 +28,8 @@ import {
 import { attrIpv4, attrString, attrU32, decodeVendorSpecific, findAttr, findVendorAttrs, joinAttribute, RadiusAttribute, RadiusPacket, splitAttribute } from './packet';
 import { RadiusClient, RadiusLog, RadiusTimeoutError, hostPort } from './client';
 import { decryptMppeKey } from './mppe-key';
-import { CONFIG_ATTRIBUTE_PREFIX, radiusConfigAttributes } from './config-map';
+import { radiusConfigAttributes } from './config-map';
+import { CONFIG_ATTRIBUTE_PREFIX } from '../ikev2/exchange/eap-backend';
 
 /** What the relay learned on Access-Accept, for accounting. */
 export interface RadiusAcceptInfo {

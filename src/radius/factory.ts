@@ -10,7 +10,7 @@
  * exact lines).
  */
 import type { IkedConfig, RadiusConf, RadiusServerConf } from '../conf/types';
-import type { EapBackendFactory, EapServerBackend } from '../eap/backend';
+import type { EapBackendFactory, EapServerBackend } from '../ikev2/exchange/eap-backend';
 import type { IkeSa } from '../ikev2/sa/ike-sa';
 import { addressText } from '../wire/endpoint';
 import { RadiusClient, RadiusLog, RadiusServer } from './client';

@@ -2,8 +2,8 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { LocalUsersBackendFactory } from '../../src/eap/local-backend';
 import { EapMschapV2Client } from '../../src/eap/eap-client';
-import type { EapStep } from '../../src/eap/backend';
-import { decodeEap } from '../../src/eap/eap-message';
+import type { EapStep } from '../../src/ikev2/exchange/eap-backend';
+import { decodeEap } from '../../src/ikev2/payloads/eap-message';
 import { EAP_CODE } from '../../src/wire/iana';
 
 const users = [{ name: 'alice', password: 'wonder land', file: 'x', line: 1 }];
@@ -86,7 +86,7 @@ test('server: wrong identifier and garbage end the conversation', async () => {
 });
 
 test('client acknowledges an MSCHAPv2 Failure request (E=691) and fails on EAP-Failure', async () => {
-  const { encodeEap } = await import('../../src/eap/eap-message');
+  const { encodeEap } = await import('../../src/ikev2/payloads/eap-message');
   const { encodeMschap } = await import('../../src/eap/mschapv2-packet');
   const client = new EapMschapV2Client('alice', 'x');
   const ch = encodeEap({ code: 1, identifier: 5, type: 26, data: encodeMschap({ op: 'challenge', id: 5, challenge: Buffer.alloc(16, 7), name: 'srv' }) });

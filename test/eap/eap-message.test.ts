@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { decodeEap, encodeEap, eapSuccess, eapFailure, describeEap } from '../../src/eap/eap-message';
+import { decodeEap, encodeEap, eapSuccess, eapFailure, describeEap } from '../../src/ikev2/payloads/eap-message';
 import { decodeMschap, encodeMschap, mschapUserName } from '../../src/eap/mschapv2-packet';
 import { EAP_CODE, EAP_TYPE } from '../../src/wire/iana';
 

@@ -54,6 +54,7 @@ export function slowKernel(k: DecoupledAdapter, ms: number | ((op: string) => nu
   const later = <T>(op: string, f: () => Promise<T>): Promise<T> => new Promise((r) => setTimeout(r, delay(op))).then(f);
   return {
     name: k.name,
+    supports: (e, i, esn) => k.supports(e, i, esn),
     allocSpi: (p, s, d) => later('allocSpi', () => k.allocSpi(p, s, d)),
     addSa: (x) => later('addSa', () => k.addSa(x)),
     updateSa: (x) => later('updateSa', () => k.updateSa(x)),

@@ -9,7 +9,7 @@ import { attrIpv4, attrString, findAttr, joinAttribute, splitAttribute, vendorAt
 import { encryptMppeKey } from '../../src/radius/mppe-key';
 import { MS_ATTR, RADIUS_ATTR, RADIUS_CODE } from '../../src/radius/dictionary';
 import { EAP_CODE, EAP_TYPE } from '../../src/wire/iana';
-import { encodeEap } from '../../src/eap/eap-message';
+import { encodeEap } from '../../src/ikev2/payloads/eap-message';
 
 const S = 'unit-secret';
 

@@ -13,7 +13,7 @@ import { runEap } from './lib/run-eap';
 import { RadiusService } from '../../src/radius/factory';
 import { RadiusClient } from '../../src/radius/client';
 import { RadiusEapRelay } from '../../src/radius/eap-relay';
-import { configAttributesFromEap } from '../../src/radius/config-map';
+import { configAttributesFromEap } from '../../src/ikev2/exchange/eap-backend';
 import { CFG_ATTR, EAP_CODE } from '../../src/wire/iana';
 import { IkeSa } from '../../src/ikev2/sa/ike-sa';
 import type { Policy } from '../../src/ikev2/policy/policy';

@@ -11,7 +11,7 @@ import { childProposalsFromConf, selectProposal, checkAccepted, chosenToProposal
 import { tsNarrow, tsSubset } from '../policy/traffic-selectors';
 import { find, findNotify, notify, u32 } from '../payloads/payload-find';
 import { deriveKeysForChild, installChild } from './child-install';
-import { kernelProposals } from '../../platform/proposal-filter';
+import { kernelProposals } from '../policy/kernel-proposals';
 import type { Engine } from '../engine';
 import type { SelectorSet } from '../sa/reqid-table';
 
@@ -44,7 +44,7 @@ function ourChildProposals(e: Engine, sa: IkeSa, pfs: boolean): Proposal[] {
   const k = `${e.kernel.name}|${sa.policy.saProtocol}|${pfs ? 1 : 0}`;
   let ps = m.get(k);
   if (!ps) {
-    ps = Object.freeze(kernelProposals(e.kernel.name, childProposalsFromConf(list, sa.policy.saProtocol, Buffer.alloc(0), pfs)).map((p) => Object.freeze(p)));
+    ps = Object.freeze(kernelProposals(e.kernel, childProposalsFromConf(list, sa.policy.saProtocol, Buffer.alloc(0), pfs)).map((p) => Object.freeze(p)));
     m.set(k, ps);
   }
   return ps as Proposal[];

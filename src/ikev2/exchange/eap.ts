@@ -14,17 +14,15 @@ import { Policy, localIdentity } from '../policy/policy';
 import { makeChildOffer, offerPayloads, tsPayloads, answerChild, completeChild, ChildOffer } from './child-negotiate';
 import { scheduleChildLifetime, scheduleIkeLifetime } from './lifetimes';
 import { endpointText } from '../../wire/endpoint';
-import { eapContext } from './eap-context';
 import { answerConfig, configRequest, configReply, describeAssigned, releaseConfig } from './config-payload';
 import { applyClientConfig, removeClientConfig } from './config-apply';
 import { expandTag } from '../sa/sa-tag';
 import { mobikeNotifies, noteMobikeSupport } from './mobike';
-import { configAttributesFromEap } from '../../radius/config-map';
 import { verifyPeer, localAuth, idPayload, toIdentity, establishAndAnswer } from './ike-auth';
 import type { Engine } from '../engine';
-import type { EapServerBackend, EapStep } from '../../eap/backend';
-import { EapMschapV2Client } from '../../eap/eap-client';
-import { describeEap } from '../../eap/eap-message';
+import type { EapServerBackend, EapStep } from './eap-backend';
+import { configAttributesFromEap, type EapClient } from './eap-backend';
+import { describeEap } from '../payloads/eap-message';
 import { idPayloadBody, formatIdentity } from '../../crypto/identity';
 import { signedOctets, pskAuth, checkPskAuth, forgetPskPad } from '../../crypto/auth-psk';
 
@@ -101,7 +99,7 @@ export function setTag(sa: IkeSa): void {
 
 /** First IKE_AUTH request without AUTH on an `eap` policy: sign, and start EAP. */
 export async function startEapResponder(e: Engine, sa: IkeSa, m: IkeMessage, inner: Payload[], policy: Policy, idP: IdPayload): Promise<void> {
-  const factory = eapContext(e)?.serverFactory(policy) ?? null;
+  const factory = e.eap?.serverFactory(policy) ?? null;
   const id = toIdentity(idP);
   if (!factory) {
     const a = policy.conf.auth;
@@ -219,7 +217,7 @@ async function finishResponder(e: Engine, sa: IkeSa, m: IkeMessage, inner: Paylo
 // ------------------------------------------------------------------ initiator
 
 interface InitiatorEap {
-  client: EapMschapV2Client;
+  client: EapClient;
   offer: ChildOffer;
   started: number;
   msk: Buffer | null;
@@ -229,8 +227,8 @@ interface InitiatorEap {
 export async function startEapInitiator(e: Engine, sa: IkeSa): Promise<void> {
   const started = sa.createdAt;
   const policy = sa.policy;
-  const creds = eapContext(e)?.clientCredentials(policy) ?? null;
-  if (!creds) {
+  const session = e.eap?.clientFor(policy) ?? null;
+  if (!session) {
     e.deleteIkeSa(sa, `policy '${policy.name}': no EAP credentials (a \`user\` line named as the srcid, or a single \`user\` line)`, false);
     return;
   }
@@ -248,8 +246,8 @@ export async function startEapInitiator(e: Engine, sa: IkeSa): Promise<void> {
   payloads.push(...offerPayloads(offer));
   payloads.push(...tsPayloads(offer.tsi, offer.tsr));
   sa.state = 'AUTH_SENT';
-  const st: InitiatorEap = { client: new EapMschapV2Client(creds.identity, creds.password), offer, started, msk: null };
-  sa.eapIdentity = creds.identity;
+  const st: InitiatorEap = { client: session.client, offer, started, msk: null };
+  sa.eapIdentity = session.identity;
   e.request(sa, {
     exchange: EXCHANGE.IKE_AUTH,
     build: () => payloads,

@@ -5,6 +5,7 @@
  * as one kernel.batch frame with one reply; a lone call is one plain request.
  * Keys cross as bytes in the frame, which the channel zeroes once written.
  */
+import { supportsFor } from '../../platform/algorithms';
 import type { IpsecProtocol, KernelAdapter, KernelEvent, KernelFlowSpec, KernelSaSpec, SaCounters } from '../../platform/types';
 import type { FrameChannel } from './frame-channel';
 import type { Check } from './check';
@@ -19,6 +20,11 @@ interface Queued {
 }
 
 export class KernelProxy implements KernelAdapter {
+  /** What the adapter can install (platform/algorithms.ts supportsFor, by the adapter's name). */
+  supports(encrId: number, integId: number, esn: boolean): boolean {
+    return supportsFor(this.name)(encrId, integId, esn);
+  }
+
   /** The parent's adapter (xfrm, pfkey-*, decoupled): the engine filters proposals by it. */
   name = 'privsep';
   private readonly listeners: Array<(e: KernelEvent) => void> = [];

@@ -11,7 +11,7 @@
  */
 import * as fs from 'node:fs';
 import type { Socket } from 'node:net';
-import type { IkedOptions } from '../../cli/iked-options';
+import type { IkedOptions } from '../daemon-options';
 import type { Logger } from '../../log/logger';
 import type { KernelAdapter } from '../../platform/types';
 import { openKernel } from '../../platform/select';

@@ -7,7 +7,7 @@
 import { isDeepStrictEqual } from 'node:util';
 import fc from 'fast-check';
 import { DecodeError } from '../../../src/wire/decode-error';
-import { decodeEap, describeEap, encodeEap } from '../../../src/eap/eap-message';
+import { decodeEap, describeEap, encodeEap } from '../../../src/ikev2/payloads/eap-message';
 import { decodeMschap, encodeMschap } from '../../../src/eap/mschapv2-packet';
 import { decodeRadiusPacket, joinAttribute } from '../../../src/radius/packet';
 import { RADIUS_ATTR } from '../../../src/radius/dictionary';
@@ -42,7 +42,7 @@ function seeds(): Buffer[] {
 
 export const target: FuzzTarget<[Buffer, boolean]> = {
   name: 'eap',
-  sources: ['src/eap/eap-message.ts', 'src/eap/mschapv2-packet.ts', 'src/wire/reader.ts'],
+  sources: ['src/ikev2/payloads/eap-message.ts', 'src/eap/mschapv2-packet.ts', 'src/wire/reader.ts'],
   seeds,
   arbitrary: fc.tuple(bytesFrom(seeds, 2048), fc.boolean()),
   run([buf, fixLength]) {

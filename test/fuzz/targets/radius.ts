@@ -10,7 +10,7 @@ import { decodeRadiusPacket, decodeVendorSpecific, encodeRadiusPacket, findVendo
 import { verifyAccessRequest, verifyAccountingRequest, verifyResponse } from '../../../src/radius/authenticator';
 import { decryptMppeKey } from '../../../src/radius/mppe-key';
 import { MS_ATTR, RADIUS_ATTR, RADIUS_VENDOR, radiusAttrName, radiusCodeName } from '../../../src/radius/dictionary';
-import { decodeEap } from '../../../src/eap/eap-message';
+import { decodeEap } from '../../../src/ikev2/payloads/eap-message';
 import { CAPTURED } from '../../radius/lib/captured-exchange';
 import { bytesFrom, check, corpus, decodeOnly, FuzzTarget } from '../harness';
 import { isEapError } from './eap';

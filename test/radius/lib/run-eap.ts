@@ -1,5 +1,5 @@
 /** Drive an EapServerBackend with the EAP-MSCHAPv2 peer of src/eap/ (what an IKE_AUTH exchange does). */
-import type { EapServerBackend, EapStep } from '../../../src/eap/backend';
+import type { EapServerBackend, EapStep } from '../../../src/ikev2/exchange/eap-backend';
 import { EapMschapV2Client } from '../../../src/eap/eap-client';
 
 export interface EapRun {

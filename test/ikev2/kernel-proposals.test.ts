@@ -1,7 +1,11 @@
 /** kernelProposals: Child SA proposals limited to what a kernel adapter can install. */
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { kernelProposals } from '../../src/platform/proposal-filter';
+import { kernelProposals as filterFor } from '../../src/ikev2/policy/kernel-proposals';
+import { supportsFor } from '../../src/platform/algorithms';
+
+/** The proposals an adapter of this name would keep (its supports() is supportsFor(name)). */
+const kernelProposals = (name: string, ps: Proposal[]): Proposal[] => filterFor({ supports: supportsFor(name) }, ps);
 import { childProposalsFromConf } from '../../src/ikev2/policy/proposals';
 import { parsePolicies } from '../helpers/engine-pair';
 import { ENCR, INTEG, ESN, PROTOCOL, TRANSFORM } from '../../src/wire/iana';
@@ -47,7 +51,7 @@ describe('kernelProposals', () => {
   it('nothing usable gives no proposal; unknown adapters pass everything', () => {
     assert.deepEqual(kernelProposals('pfkey-linux', proposalsFor(['enc aes-128-gcm', 'enc chacha20-poly1305'])), []);
     const all = proposalsFor(['enc aes-128-gcm']);
-    assert.equal(kernelProposals('privsep', all), all);
-    assert.equal(kernelProposals('decoupled', all), all, 'set decouple negotiates anything');
+    assert.deepEqual(kernelProposals('privsep', all), all);
+    assert.deepEqual(kernelProposals('decoupled', all), all, 'set decouple negotiates anything');
   });
 });

@@ -1,12 +1,16 @@
 /**
- * The contract between the IKEv2 EAP exchange (src/ikev2/exchange/eap.ts,
- * responder side) and whatever authenticates the peer: the local `user`
- * lines (src/eap/local-backend.ts, EAP-MSCHAPv2) or a RADIUS server
- * (src/radius/, RFC 3579).
+ * The contract between the IKEv2 EAP exchange (src/ikev2/exchange/eap.ts) and
+ * the EAP methods above the engine. As responder: whatever authenticates the
+ * peer, the local `user` lines (src/eap/local-backend.ts, EAP-MSCHAPv2) or a
+ * RADIUS server (src/radius/, RFC 3579). As initiator: an EAP client
+ * (src/eap/eap-client.ts). The engine defines what it needs; src/eap and
+ * src/radius implement it (they sit above the engine).
  *
  * All messages are complete EAP packets (RFC 3748 section 4: Code,
  * Identifier, Length, Data), exactly as carried in the IKEv2 EAP payload.
  */
+
+import type { CfgAttribute } from '../payloads/payload-types';
 
 export type EapStep =
   /** Send `message` (an EAP Request) to the peer and wait for its response. */
@@ -40,4 +44,37 @@ export interface EapServerBackend {
 export interface EapBackendFactory {
   /** `ikeSaSpi` is the SA's SPIs as hex text, for logs and RADIUS State. */
   create(policyName: string, ikeSaSpi: string): EapServerBackend;
+}
+
+/** One step of an EAP client (the initiator's side). */
+export type EapClientStep =
+  | { kind: 'response'; message: Buffer }
+  | { kind: 'success'; msk: Buffer }
+  | { kind: 'failure'; reason: string };
+
+/** An EAP client for one IKE SA: answers the authenticator's packets. */
+export interface EapClient {
+  /** Handle one EAP packet from the authenticator. */
+  handle(message: Buffer): EapClientStep;
+  /** Wipe secrets. Idempotent. */
+  dispose(): void;
+}
+
+/**
+ * Key prefix under which the EAP relay puts CP attributes in
+ * EapStep.attributes: `config:<CFG_ATTR number>` -> values.
+ */
+export const CONFIG_ATTRIBUTE_PREFIX = 'config:';
+
+/** Read the CP attributes back out of EapStep.attributes (for the CP code). */
+export function configAttributesFromEap(attributes: Record<string, Buffer[]> | undefined): CfgAttribute[] {
+  const out: CfgAttribute[] = [];
+  if (!attributes) return out;
+  for (const [k, values] of Object.entries(attributes)) {
+    if (!k.startsWith(CONFIG_ATTRIBUTE_PREFIX)) continue;
+    const type = Number(k.slice(CONFIG_ATTRIBUTE_PREFIX.length));
+    if (!Number.isInteger(type)) continue;
+    for (const value of values) out.push({ type, value });
+  }
+  return out;
 }

@@ -3,8 +3,8 @@
  * Request/Response a Type and type data. Decoding goes through the bounded
  * Reader; the Length field must match the packet exactly.
  */
-import { Reader } from '../wire/reader';
-import { EAP_CODE, EapCode, EapType } from '../wire/iana';
+import { Reader } from '../../wire/reader';
+import { EAP_CODE, EapCode, EapType } from '../../wire/iana';
 
 export interface EapPacket {
   code: number; // EAP_CODE.*
