@@ -3,6 +3,7 @@
  *   iked [-6dnSTtVv] [-D macro=value] [-f file] [-p udpencap_port] [-s socket]
  */
 import yargs from 'yargs';
+import type { EngineTiming } from '../ikev2/engine';
 import { IKED_DEFAULT_CONFIG, IKED_DEFAULT_SOCKET, IKED_DEFAULT_IKE_PORT, IKED_DEFAULT_NATT_PORT, type IkedOptions } from '../proc/daemon-options';
 
 export { IKED_DEFAULT_CONFIG, IKED_DEFAULT_SOCKET, IKED_DEFAULT_IKE_PORT, IKED_DEFAULT_NATT_PORT, type IkedOptions };
@@ -154,4 +155,30 @@ export function parseIkedArgs(argv: string[]): IkedOptions | { error: string } {
     showVersion: a.V === true,
     warnings,
   };
+}
+
+/** IKED_KERNEL=xfrm|pfkey|decoupled forces a kernel adapter (tests; default: the platform's choice). */
+export function kernelFromEnv(env: NodeJS.ProcessEnv = process.env): 'xfrm' | 'pfkey' | 'decoupled' | undefined {
+  const v = env.IKED_KERNEL;
+  if (v === undefined || v === '') return undefined;
+  if (v === 'xfrm' || v === 'pfkey' || v === 'decoupled') return v;
+  throw new Error(`IKED_KERNEL='${v}': expected xfrm, pfkey or decoupled`);
+}
+
+/**
+ * Test harness knobs (not for production), read here by the CLI only, into IkedOptions.timing:
+ * IKED_RETRANSMIT_MS, IKED_RETRANSMIT_TRIES, IKED_COOKIE_THRESHOLD, IKED_NATT_KEEPALIVE_MS.
+ */
+export function timingFromEnv(env: NodeJS.ProcessEnv = process.env): Partial<EngineTiming> {
+  const t: Partial<EngineTiming> = {};
+  const n = (v: string | undefined): number | undefined => (v && /^\d+$/.test(v) ? Number(v) : undefined);
+  const rt = n(env.IKED_RETRANSMIT_MS);
+  if (rt !== undefined) t.retransmitMs = rt;
+  const tries = n(env.IKED_RETRANSMIT_TRIES);
+  if (tries !== undefined) t.retransmitTries = tries;
+  const ka = n(env.IKED_NATT_KEEPALIVE_MS);
+  if (ka !== undefined) t.natKeepaliveMs = ka;
+  const ct = n(env.IKED_COOKIE_THRESHOLD);
+  if (ct !== undefined) t.cookieThreshold = ct;
+  return t;
 }

@@ -3,7 +3,7 @@
  * iked(8): the IKEv2 daemon's command line. Parses OpenBSD iked's flags,
  * runs the config check (-n) or starts the daemon.
  */
-import { IKED_USAGE, IkedOptions, parseIkedArgs } from './iked-options';
+import { IKED_USAGE, IkedOptions, kernelFromEnv, parseIkedArgs, timingFromEnv } from './iked-options';
 import { IKED_VERSION } from './version';
 import { createLogger, Logger } from '../log/logger';
 import { startupLine } from '../log/iked-wording';
@@ -14,6 +14,8 @@ export interface IkedIo {
   stderr: { write(s: string): unknown };
   /** libc syslog(3), when the native addon is available */
   syslog?: (priority: number, msg: string) => void;
+  /** the environment the test-harness knobs are read from (default: process.env) */
+  env?: NodeJS.ProcessEnv;
   /** for tests: replaces the real daemon */
   runDaemon?: (opts: IkedOptions, log: Logger, hooks?: { ready?: () => void }) => Promise<void>;
   /**
@@ -74,6 +76,14 @@ export async function ikedMain(argv: string[], io: IkedIo = defaultIo()): Promis
     return 0;
   }
   for (const w of opts.warnings) io.stderr.write(`iked: ${w}\n`);
+  // the test harness's knobs, read once here (iked-options.ts): the daemon gets them as options
+  try {
+    opts.kernel = kernelFromEnv(io.env ?? process.env);
+    opts.timing = timingFromEnv(io.env ?? process.env);
+  } catch (e) {
+    io.stderr.write(`iked: ${e instanceof Error ? e.message : String(e)}\n`);
+    return 1;
+  }
 
   if (opts.checkOnly) {
     let res: { ok: boolean; lines: string[] };

@@ -9,7 +9,7 @@ import type { Logger } from '../log/logger';
 import type { Engine } from '../ikev2/engine';
 import type { Policy } from '../ikev2/policy/policy';
 import type { PolicyConf } from '../conf/types';
-import type { LoadedConfig } from './daemon';
+import type { LoadedConfig } from './daemon-setup';
 import { CaService } from './ca-service';
 import { PolicyKeeper } from './policy-keeper';
 import { showSa, showFlows, showStats } from './sa-views';
@@ -17,7 +17,8 @@ import { openKernel } from '../platform/select';
 import { formatIdentity } from '../crypto/identity';
 import { reloadDaemonEap } from '../eap/daemon-eap';
 
-type Loader = (file: string, macros: Record<string, string>, log: Logger) => { ok: true; value: LoadedConfig } | { ok: false; errors: string[] };
+/** How a reload reads a configuration. */
+export type ConfigLoader = (file: string, macros: Record<string, string>, log: Logger) => { ok: true; value: LoadedConfig } | { ok: false; errors: string[] };
 
 /** A policy's meaning, without where it was written (file, line, position among the policies). */
 function policyKey(p: PolicyConf): string {
@@ -34,7 +35,7 @@ export class DaemonControlImpl implements DaemonControl {
     private readonly log: Logger,
     private readonly monitors: Set<(ev: MonitorEvent) => void>,
     private readonly opts: IkedOptions,
-    private readonly loader: Loader,
+    private readonly loader: ConfigLoader,
   ) {}
 
   async showSa() {

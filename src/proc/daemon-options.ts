@@ -1,3 +1,5 @@
+import type { EngineTiming } from '../ikev2/engine';
+
 /**
  * What the daemon is started with: iked(8)'s command line as the CLI parses it
  * (src/cli/iked-options.ts), and the defaults of the paths and ports.
@@ -14,6 +16,10 @@ export interface IkedOptions {
   ikePort: number;
   passive: boolean;
   ipv6: boolean;
+  /** force a kernel adapter (the test harness's IKED_KERNEL; default: the platform's choice) */
+  kernel?: 'xfrm' | 'pfkey' | 'decoupled';
+  /** engine timers other than the defaults (the test harness's IKED_RETRANSMIT_MS and the like) */
+  timing?: Partial<EngineTiming>;
   /** -V: print the version and exit */
   showVersion: boolean;
   /** warnings produced while parsing (e.g. obsolete -6) */

@@ -165,7 +165,7 @@ ok=
 for _ in $(seq 150); do
   kill -0 "$(cat "$DIR/iked.pid")" 2>/dev/null || fail "iked exited"
   if sa=$(chroot "$ROOT" ikectl show sa 2>&1) && echo "$sa" | grep -q "pol 'pkg'" && echo "$sa" | grep -q ESTABLISHED \
-     && echo "$sa" | grep -q 'sa_childsas: esp .* out 192.0.2.1 -> 192.0.2.2'; then ok=1; break; fi
+     && echo "$sa" | grep -q 'sa_childsas: ESP .* out 192.0.2.1 -> 192.0.2.2'; then ok=1; break; fi
   sleep 0.2
 done
 echo "$sa" | sed 's/^/  ikectl show sa | /'

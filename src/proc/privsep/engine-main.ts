@@ -6,16 +6,15 @@
  * the ca (AuthProxy), and serves the control process.
  * Every module it needs is imported here, before the chroot.
  */
-import { Engine } from '../../ikev2/engine';
+import type { Engine } from '../../ikev2/engine';
 import { buildPolicy } from '../../ikev2/policy/policy';
 import { CertStore } from '../../crypto/x509';
 import type { IkedConfig } from '../../conf/types';
 import type { MonitorEvent } from '../control-api';
 import { UdpTransport } from '../udp-transport';
-import { DaemonControlImpl } from '../daemon-control';
-import { PolicyKeeper } from '../policy-keeper';
-import { attachDaemonEap } from '../../eap/daemon-eap';
-import { attachDaemonRadius } from '../../radius/daemon-radius';
+import type { DaemonControlImpl } from '../daemon-control';
+import type { PolicyKeeper } from '../policy-keeper';
+import { assembleDaemonEngine } from '../daemon-engine';
 import { showFlows, showSa, showStats } from '../sa-views';
 import { startChild, PEER_FD, CONTROL_FD } from './child-runtime';
 import { chrootAndDrop } from './privileges';
@@ -67,44 +66,40 @@ function main(): void {
     if (init.kernelName) kernel.name = init.kernelName;
     const sockets = await inbox.wait(init.sockets);
     await auth.ready();
-    const policies = config.policies.map(buildPolicy);
-    const e: Engine = new Engine({
+    let e: Engine | null = null;
+    const t = UdpTransport.adopt(
+      {
+        ikePort: opts.ikePort,
+        nattPort: opts.natt === 'disable' ? null : opts.nattPort,
+        ipv6: opts.ipv6,
+        log,
+        onPacket: (buf, local, remote) => e?.handleDatagram(buf, local, remote),
+      },
+      sockets,
+    );
+    const caHandle = { store: new CertStore(), load: (p: IkedConfig['policies'], o?: { ocsp?: IkedConfig['options']['ocsp'] }) => auth.load(p, o) };
+    const reloadInParent = (): { ok: false; errors: string[] } => ({ ok: false, errors: ['engine: configuration files are read by the parent process'] });
+    const assembled = assembleDaemonEngine({
+      opts: { ...opts, timing: init.timing },
+      loaded: loaded(config),
       log,
       kernel,
       auth,
-      transport: UdpTransport.adopt(
-        {
-          ikePort: opts.ikePort,
-          nattPort: opts.natt === 'disable' ? null : opts.nattPort,
-          ipv6: opts.ipv6,
-          log,
-          onPacket: (buf, local, remote) => e.handleDatagram(buf, local, remote),
-        },
-        sockets,
-      ),
-      policies,
-      options: config.options,
-      natt: opts.natt,
-      nattPort: opts.nattPort,
-      monitor: (kind, message, spi) => {
-        const ev: MonitorEvent = { time: Math.floor(Date.now() / 1000), kind, message, spi };
-        for (const m of monitors) m(ev);
+      transport: t,
+      ca: caHandle,
+      loadConfig: reloadInParent,
+      monitors,
+      onEvent: (ev: MonitorEvent) => {
         if (monitored) controlLink.notify(M.ctlEvent, ev);
       },
-      timing: init.timing,
     });
-    transport = e.transport as UdpTransport;
-    useConfigSystem(e, parentConfigSystem(parent)); // `iface`: the parent runs the commands
-    e.localIkePort = opts.ikePort;
-    e.remoteIkePort = opts.ikePort;
-    e.passive = opts.passive || config.options.mode === 'passive';
-    attachDaemonRadius(e, attachDaemonEap(e, config), config, log);
-    const k = new PolicyKeeper(e, log);
-    kernel.onEvent((ev) => k.kernelEvent(ev));
-    const caHandle = { store: new CertStore(), load: (p: IkedConfig['policies'], o?: { ocsp?: IkedConfig['options']['ocsp'] }) => auth.load(p, o) };
-    const reloadInParent = (): { ok: false; errors: string[] } => ({ ok: false, errors: ['engine: configuration files are read by the parent process'] });
-    control = new DaemonControlImpl(e, caHandle, k, log, monitors, opts, reloadInParent);
-    engine = e;
+    const assembledEngine = assembled.engine;
+    e = assembledEngine;
+    const k = assembled.keeper;
+    control = assembled.control;
+    transport = t;
+    useConfigSystem(assembledEngine, parentConfigSystem(parent)); // `iface`: the parent runs the commands
+    engine = assembledEngine;
     keeper = k;
     k.start();
     log.debug(`engine: running as uid ${process.getuid?.()} with ${sockets.length} IKE sockets`);

@@ -16,7 +16,7 @@ import type { Logger } from '../../log/logger';
 import type { KernelAdapter } from '../../platform/types';
 import { openKernel } from '../../platform/select';
 import { ikedDir } from '../ca-service';
-import { loadConfig, timingFromEnv, kernelFromEnv, DaemonHooks } from '../daemon';
+import { loadConfig, openConfigAndKernel, type DaemonHooks } from '../daemon-setup';
 import type { CertstoreEntry } from '../control-api';
 import { lookupUser, privsepUser, privsepChroot, ensureChrootDir, requireRoot } from './privileges';
 import { bindIkeSockets, handOver, BoundSocket } from './ike-sockets';
@@ -45,15 +45,8 @@ export async function runPrivsepDaemon(opts: IkedOptions, log: Logger, hooks: Da
   const user = lookupUser(privsepUser());
   const chroot = privsepChroot();
   ensureChrootDir(chroot);
-  const first = loadConfig(opts.configFile, opts.macros, log);
-  if (!first.ok) {
-    for (const l of first.errors) log.error(l);
-    throw new Error(`${opts.configFile}: configuration has errors`);
-  }
-  const { config } = first.value;
-  const decoupled = config.options.decouple;
-  const kernel = await openKernel({ decoupled, force: kernelFromEnv(), log: (m: string) => log.debug(m), logging: () => log.getVerbose() >= 2 });
-  log.info(`kernel: ${kernel.name}${decoupled ? ' (decoupled: nothing is loaded into the kernel)' : ''}`);
+  const { loaded, kernel } = await openConfigAndKernel(opts, log);
+  const { config } = loaded;
   let sockets: BoundSocket[];
   try {
     sockets = await bindIkeSockets({
@@ -165,7 +158,7 @@ class Supervisor {
     control.channel.notify(M.ctlCertstore, { certs });
     const init = engine.channel.request(
       M.engineInit,
-      { opts: this.opts, config, sockets: sockets.map((b) => ({ address: b.address, port: b.port })), timing: timingFromEnv(), kernelName: this.kernel.name },
+      { opts: this.opts, config, sockets: sockets.map((b) => ({ address: b.address, port: b.port })), timing: this.opts.timing ?? {}, kernelName: this.kernel.name },
       empty,
     );
     await step(handOver(engine.proc, sockets));
