@@ -5,6 +5,7 @@
  * given a Transport, a kernel port and an AuthProvider.
  */
 import type { EapContext } from './exchange/eap-context';
+import { ZERO8 } from '../wire/empty-bytes';
 import { ReqidTable } from './sa/reqid-table';
 import { EXCHANGE, FLAG, NOTIFY, ExchangeType, NATT_PORT } from '../wire/iana';
 import { IkeMessage, Payload, IkeHeader } from './payloads/payload-types';
@@ -27,38 +28,16 @@ import type { Logger } from '../log/logger';
 import { IntegrityError } from '../crypto/errors';
 import { handleInitRequest, handleInitResponse, isStaleInitAnswer, startInitiator } from './exchange/ike-sa-init';
 import { handleAuthRequest } from './exchange/ike-auth';
-import { handleCreateChildRequest } from './exchange/create-child-sa';
+import { handleCreateChildRequest, rekeyChild, rekeyIke } from './exchange/create-child-sa';
+import type { ChildSa } from './sa/child-sa';
+import { defaultTiming as defaults, type EngineContext, type EngineTiming, type RemovalListener, type Transport } from './engine-context';
 import { handleInformationalRequest, sendDeleteIke, removeChildren } from './exchange/informational';
 import { scheduleLiveness } from './exchange/liveness';
 import { sealForPeer, isFragment, receiveFragment } from './exchange/fragmentation';
 import { isAddressUpdate, handleUpdateSaAddresses } from './exchange/mobike';
 
-export interface Transport {
-  /** Send from the socket bound to `local` (port 4500 adds the non-ESP marker). */
-  send(packet: Buffer, local: Endpoint, remote: Endpoint): void;
-  /** The local address the routing table picks to reach `remote`. */
-  sourceFor(remote: string): Promise<string>;
-  /** A NAT keepalive (RFC 3948 2.3): one 0xFF byte, no marker. */
-  sendKeepalive?(local: Endpoint, remote: Endpoint): void;
-}
-
-export interface EngineTiming {
-  retransmitMs: number; // first timeout
-  retransmitTries: number; // sends before giving up
-  halfOpenTimeoutMs: number;
-  cookieThreshold: number; // half-open SAs before cookies are required
-  halfOpenLimit: number; // hard limit of half-open SAs
-  natKeepaliveMs: number; // NAT keepalive interval when we are behind a NAT
-}
-
-export const defaultTiming: EngineTiming = {
-  retransmitMs: 2000,
-  retransmitTries: 6,
-  halfOpenTimeoutMs: 30_000,
-  cookieThreshold: 64,
-  halfOpenLimit: 4096,
-  natKeepaliveMs: 20_000,
-};
+export type { Transport, EngineTiming } from './engine-context';
+export { defaultTiming } from './engine-context';
 
 export interface MonitorSink {
   (kind: string, message: string, spi?: string): void;
@@ -75,11 +54,11 @@ export interface EngineOptions {
   natt?: 'auto' | 'force' | 'disable';
   nattPort?: number;
   monitor?: MonitorSink;
-  /** Called when an IKE SA is gone (deleted, failed, timed out). */
-  onRemoved?: (sa: IkeSa, reason: string) => void;
+  /** Called when an IKE SA is gone (deleted, failed, timed out); more with removalListeners.push(). */
+  onRemoved?: RemovalListener;
 }
 
-export class Engine {
+export class Engine implements EngineContext {
   readonly log: Logger;
   kernel: KernelAdapter;
   readonly auth: AuthProvider;
@@ -96,7 +75,7 @@ export class Engine {
   /** Reqids of Child SAs, shared by identical selectors (reqid-table.ts). */
   readonly reqids = new ReqidTable(() => this.nextReqid());
   private monitorSink: MonitorSink;
-  onRemoved: (sa: IkeSa, reason: string) => void;
+  readonly removalListeners: RemovalListener[] = [];
   passive = false;
   /** EAP methods and credentials (src/eap/daemon-eap.ts); null: `eap` policies fail. */
   eap: EapContext | null = null;
@@ -108,11 +87,11 @@ export class Engine {
     this.transport = o.transport;
     this.policies = o.policies;
     this.options = o.options;
-    this.timing = { ...defaultTiming, ...(o.timing ?? {}) };
+    this.timing = { ...defaults, ...(o.timing ?? {}) };
     this.natt = o.natt ?? 'auto';
     this.nattPort = o.nattPort ?? NATT_PORT;
     this.monitorSink = o.monitor ?? (() => undefined);
-    this.onRemoved = o.onRemoved ?? (() => undefined);
+    if (o.onRemoved) this.removalListeners.push(o.onRemoved);
   }
 
   nextReqid(): number {
@@ -449,7 +428,7 @@ export class Engine {
     this.log.info(`${this.spiTag(sa)}: deleted IKE SA with ${endpointText(sa.remote)}: ${reason}`);
     this.event('deleted', reason, sa);
     sa.destroy();
-    this.onRemoved(sa, reason);
+    for (const l of this.removalListeners) l(sa, reason);
   }
 
   /** Stop: delete every SA (telling the peers when asked) and wait briefly for the deletes. */
@@ -461,6 +440,14 @@ export class Engine {
   }
 
   /** After NAT detection, IKE moves to the NAT-T port on both sides (RFC 7296 2.23). */
+  rekeyChildSa(sa: IkeSa, c: ChildSa): void {
+    rekeyChild(this, sa, c);
+  }
+
+  rekeyIkeSa(sa: IkeSa): void {
+    rekeyIke(this, sa);
+  }
+
   switchToNatt(sa: IkeSa): void {
     if (sa.local.port === this.nattPort) return;
     sa.local = { address: sa.local.address, port: this.nattPort };
@@ -468,4 +455,3 @@ export class Engine {
   }
 }
 
-export const ZERO8 = Buffer.alloc(8);

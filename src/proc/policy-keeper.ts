@@ -56,11 +56,7 @@ export class PolicyKeeper {
     private readonly e: Engine,
     private readonly log: Logger,
   ) {
-    const prev = e.onRemoved;
-    e.onRemoved = (sa, reason) => {
-      prev(sa, reason);
-      this.removed(sa);
-    };
+    e.removalListeners.push((sa) => this.removed(sa));
   }
 
   /** On start and after every reload: (re)load the policies' flows, then bring active policies up. */

@@ -172,9 +172,9 @@ export function radiusServiceFromConfig(config: IkedConfig, o: RadiusServiceOpti
   return new RadiusService(r, o);
 }
 
-/** Minimal view of the Engine this needs (avoids an import cycle). */
+/** What of the engine this needs. */
 export interface RadiusEngineHooks {
-  onRemoved: (sa: IkeSa, reason: string) => void;
+  readonly removalListeners: Array<(sa: IkeSa, reason: string) => void>;
   sas: { get(localSpi: Buffer): IkeSa | undefined };
 }
 
@@ -184,11 +184,7 @@ export interface RadiusEngineHooks {
  * 'established' events start accounting.
  */
 export function attachRadiusAccounting(engine: RadiusEngineHooks, service: RadiusService): (kind: string, spi?: string) => void {
-  const prev = engine.onRemoved;
-  engine.onRemoved = (sa, reason) => {
-    prev(sa, reason);
-    service.ikeSaRemoved(sa, reason);
-  };
+  engine.removalListeners.push((sa, reason) => service.ikeSaRemoved(sa, reason));
   return (kind, spi) => {
     if (kind !== 'established' || !spi) return;
     const sa = engine.sas.get(Buffer.from(spi.replace(/^0x/, ''), 'hex'));

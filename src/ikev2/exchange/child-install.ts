@@ -4,7 +4,7 @@ import { ChildSa, spiHex } from '../sa/child-sa';
 import { tsText, rangePrefix } from '../policy/traffic-selectors';
 import { addressText } from '../../wire/endpoint';
 import { TrafficSelector } from '../payloads/payload-types';
-import type { Engine } from '../engine';
+import type { EngineContext } from '../engine-context';
 import { encrById } from '../../crypto/encr';
 import { integById } from '../../crypto/integ';
 import { deriveChildKeys } from '../../crypto/keymat';
@@ -30,7 +30,7 @@ export function deriveKeysForChild(sa: IkeSa, c: ChildSa, ni: Buffer, nr: Buffer
 }
 
 /** The kernel SA of one direction of a Child SA, between the IKE SA's current endpoints. */
-export function saSpec(e: Engine, sa: IkeSa, c: ChildSa, inbound: boolean): KernelSaSpec {
+export function saSpec(e: EngineContext, sa: IkeSa, c: ChildSa, inbound: boolean): KernelSaSpec {
   const keys = c.keys!;
   const lifetime = sa.policy.conf.lifetime;
   const hardSeconds = lifetime.seconds;
@@ -107,7 +107,7 @@ function ownFlows(sa: IkeSa, c: ChildSa): KernelFlowSpec[] {
 }
 
 /** Install both SAs, and the flows unless they exist already (a rekey keeps the reqid). */
-export function installChild(e: Engine, sa: IkeSa, c: ChildSa, withFlows: boolean): Promise<void> {
+export function installChild(e: EngineContext, sa: IkeSa, c: ChildSa, withFlows: boolean): Promise<void> {
   return inKernelOrder(sa, async () => {
     c.placed = { local: sa.local, remote: sa.remote };
     // the SAs, then the flows, asked for in one go: adapters apply calls in the order they
@@ -137,7 +137,7 @@ export function installChild(e: Engine, sa: IkeSa, c: ChildSa, withFlows: boolea
 }
 
 /** Remove both SAs (and the flows) from where they were installed or last moved to. */
-export function uninstallChild(e: Engine, sa: IkeSa, c: ChildSa, withFlows: boolean): Promise<void> {
+export function uninstallChild(e: EngineContext, sa: IkeSa, c: ChildSa, withFlows: boolean): Promise<void> {
   return inKernelOrder(sa, async () => {
     const at = c.placed ?? { local: sa.local, remote: sa.remote };
     // the SAs and then the flows asked for in one go (one batch under privsep); each may fail on its own

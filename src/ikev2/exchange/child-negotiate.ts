@@ -12,7 +12,7 @@ import { tsNarrow, tsSubset } from '../policy/traffic-selectors';
 import { find, findNotify, notify, u32 } from '../payloads/payload-find';
 import { deriveKeysForChild, installChild } from './child-install';
 import { kernelProposals } from '../policy/kernel-proposals';
-import type { Engine } from '../engine';
+import type { EngineContext } from '../engine-context';
 import type { SelectorSet } from '../sa/reqid-table';
 
 export interface ChildOffer {
@@ -37,7 +37,7 @@ export function childProtocol(sa: IkeSa): 'esp' | 'ah' {
  */
 const proposalCache = new WeakMap<object, Map<string, readonly Proposal[]>>();
 
-function ourChildProposals(e: Engine, sa: IkeSa, pfs: boolean): Proposal[] {
+function ourChildProposals(e: EngineContext, sa: IkeSa, pfs: boolean): Proposal[] {
   const list = sa.policy.conf.childsa;
   let m = proposalCache.get(list);
   if (!m) proposalCache.set(list, (m = new Map()));
@@ -51,7 +51,7 @@ function ourChildProposals(e: Engine, sa: IkeSa, pfs: boolean): Proposal[] {
 }
 
 /** Our offer: a fresh inbound SPI from the kernel, the policy's proposals and selectors. */
-export async function makeChildOffer(e: Engine, sa: IkeSa, pfs: boolean, rekeyOf?: ChildSa): Promise<ChildOffer> {
+export async function makeChildOffer(e: EngineContext, sa: IkeSa, pfs: boolean, rekeyOf?: ChildSa): Promise<ChildOffer> {
   const protocol = childProtocol(sa);
   const conf = sa.policy.conf;
   const usable = ourChildProposals(e, sa, pfs);
@@ -94,7 +94,7 @@ function withoutDh(ps: Proposal[]): Proposal[] {
  * the keeper loaded has its own; otherwise Child SAs with identical (narrowed)
  * selectors share one (reqid-table.ts). Each Child SA holds one reference.
  */
-function childReqid(e: Engine, sa: IkeSa, sel: SelectorSet, rekeyOf?: ChildSa): number {
+function childReqid(e: EngineContext, sa: IkeSa, sel: SelectorSet, rekeyOf?: ChildSa): number {
   if (rekeyOf) {
     e.reqids.retain(rekeyOf.reqid);
     return rekeyOf.reqid;
@@ -103,7 +103,7 @@ function childReqid(e: Engine, sa: IkeSa, sel: SelectorSet, rekeyOf?: ChildSa): 
 }
 
 /** Install; a Child SA that does not make it into the kernel gives its reqid reference back. */
-async function installOrRelease(e: Engine, sa: IkeSa, child: ChildSa, withFlows: boolean): Promise<void> {
+async function installOrRelease(e: EngineContext, sa: IkeSa, child: ChildSa, withFlows: boolean): Promise<void> {
   try {
     await installChild(e, sa, child, withFlows);
   } catch (err) {
@@ -119,7 +119,7 @@ export type ChildAnswer = { ok: true; child: ChildSa; payloads: Payload[] } | { 
  * `ni`/`nr` are the nonces of this exchange; `gir` the PFS secret if any.
  */
 export async function answerChild(
-  e: Engine,
+  e: EngineContext,
   sa: IkeSa,
   inner: Payload[],
   ni: Buffer,
@@ -176,7 +176,7 @@ export async function answerChild(
 
 /** Initiator: check the responder's choice and install. Returns null (logged) on a bad answer. */
 export async function completeChild(
-  e: Engine,
+  e: EngineContext,
   sa: IkeSa,
   offer: ChildOffer,
   inner: Payload[],

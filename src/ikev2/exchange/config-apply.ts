@@ -15,9 +15,9 @@ import { existsSync } from 'node:fs';
 import { isIPv6 } from 'node:net';
 import { rangePrefix } from '../policy/traffic-selectors';
 import { addressText } from '../../wire/endpoint';
-import type { Engine } from '../engine';
+import type { EngineContext } from '../engine-context';
 import type { IkeSa } from '../sa/ike-sa';
-import type { AssignedConfig } from './config-payload';
+import type { AssignedConfig } from '../sa/assigned-config';
 
 /** What is applied on `iface` (or removed again): built from a CFG_REPLY, checked again by the privsep parent. */
 export interface ClientConfigPlan {
@@ -47,10 +47,10 @@ export interface ClientConfigSystem {
 }
 
 const applied = new WeakMap<IkeSa, ClientConfigPlan>();
-const systems = new WeakMap<Engine, ClientConfigSystem>();
+const systems = new WeakMap<EngineContext, ClientConfigSystem>();
 
 /** Privilege separation: the engine hands the commands to the parent. */
-export function useConfigSystem(e: Engine, s: ClientConfigSystem): void {
+export function useConfigSystem(e: EngineContext, s: ClientConfigSystem): void {
   systems.set(e, s);
 }
 
@@ -129,14 +129,14 @@ export async function runRemove(plan: ClientConfigPlan): Promise<ConfigReport> {
 
 export const LOCAL_CONFIG_SYSTEM: ClientConfigSystem = { apply: runApply, remove: runRemove };
 
-function report(e: Engine, sa: IkeSa, r: ConfigReport): void {
+function report(e: EngineContext, sa: IkeSa, r: ConfigReport): void {
   const tag = e.spiTag(sa);
   for (const l of r.info) e.log.info(`${tag}: ${l}`);
   for (const l of r.warnings) e.log.warn(`${tag}: ${l}`);
 }
 
 /** Apply the assigned configuration of `sa` on the policy's iface (if any). Errors are logged. */
-export async function applyClientConfig(e: Engine, sa: IkeSa): Promise<void> {
+export async function applyClientConfig(e: EngineContext, sa: IkeSa): Promise<void> {
   const iface = sa.policy.conf.iface;
   const c = sa.assignedConfig;
   if (!iface || !c) return;
@@ -170,7 +170,7 @@ async function setDns(r: ConfigReport, iface: string, dns: string[], add: boolea
 }
 
 /** Undo applyClientConfig (the IKE SA is gone). */
-export async function removeClientConfig(e: Engine, sa: IkeSa): Promise<void> {
+export async function removeClientConfig(e: EngineContext, sa: IkeSa): Promise<void> {
   const plan = applied.get(sa);
   if (!plan) return;
   applied.delete(sa);

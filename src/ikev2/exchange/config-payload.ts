@@ -17,20 +17,8 @@ import { tsIntersect, tsText } from '../policy/traffic-selectors';
 import { AddressPools, Lease } from '../policy/address-pool';
 import type { AddrSpec, ConfigOptionConf } from '../../conf/types';
 import type { IkeSa } from '../sa/ike-sa';
-import type { Engine } from '../engine';
-
-/** What a CFG_REPLY gave us (initiator) or what we gave the peer (responder). */
-export interface AssignedConfig {
-  addresses: { addr: string; prefixLen: number }[];
-  netmask?: string;
-  dns: string[];
-  nbns: string[];
-  dhcp: string[];
-  subnets: { addr: string; prefixLen: number }[];
-  accessServers: string[];
-}
-
-export const emptyAssigned = (): AssignedConfig => ({ addresses: [], dns: [], nbns: [], dhcp: [], subnets: [], accessServers: [] });
+import type { EngineContext } from '../engine-context';
+import { emptyAssigned, type AssignedConfig } from '../sa/assigned-config';
 
 // ------------------------------------------------------------- attribute values
 
@@ -143,19 +131,15 @@ export function configReply(inner: Payload[]): AssignedConfig | null {
 
 // ------------------------------------------------------------------ responder
 
-const poolsByEngine = new WeakMap<Engine, AddressPools>();
+const poolsByEngine = new WeakMap<EngineContext, AddressPools>();
 
 /** The engine's address pools; leases are released when an IKE SA is removed. */
-export function enginePools(e: Engine): AddressPools {
+export function enginePools(e: EngineContext): AddressPools {
   let p = poolsByEngine.get(e);
   if (!p) {
     const pools = new AddressPools();
     poolsByEngine.set(e, pools);
-    const prev = e.onRemoved;
-    e.onRemoved = (sa, reason) => {
-      pools.releaseAll(leaseOwner(sa));
-      prev(sa, reason);
-    };
+    e.removalListeners.push((sa) => pools.releaseAll(leaseOwner(sa)));
     p = pools;
   }
   return p;
@@ -191,7 +175,7 @@ function narrowTsi(inner: Payload[], addrs: Buffer[]): Payload[] {
  * (EAP) identity, used for sticky addresses with `set stickyaddress`. On
  * failure nothing is kept (no lease).
  */
-export function answerConfig(e: Engine, sa: IkeSa, inner: Payload[], identity: string, fromAaa: CfgAttribute[] = []): ConfigAnswer {
+export function answerConfig(e: EngineContext, sa: IkeSa, inner: Payload[], identity: string, fromAaa: CfgAttribute[] = []): ConfigAnswer {
   const options = sa.policy.conf.config;
   if (fromAaa.length) return answerFromAaa(e, sa, inner, fromAaa);
   if (!options.length) return { ok: true, payloads: [], inner, assigned: null };
@@ -248,7 +232,7 @@ export function answerConfig(e: Engine, sa: IkeSa, inner: Payload[], identity: s
  * `radius config`) decided the configuration: its attributes replace the pool and the
  * policy's `config` lines of the same type; the others still apply.
  */
-function answerFromAaa(e: Engine, sa: IkeSa, inner: Payload[], fromAaa: CfgAttribute[]): ConfigAnswer {
+function answerFromAaa(e: EngineContext, sa: IkeSa, inner: Payload[], fromAaa: CfgAttribute[]): ConfigAnswer {
   const cp = find<CpPayload>(inner, PAYLOAD.CP);
   if (!cp || cp.cfgType !== CFG.REQUEST) return { ok: true, payloads: [], inner, assigned: null };
   const requested = new Set(cp.attributes.map((a) => a.type));
@@ -270,7 +254,7 @@ function answerFromAaa(e: Engine, sa: IkeSa, inner: Payload[], fromAaa: CfgAttri
 }
 
 /** Give back what answerConfig leased for this SA (e.g. when the exchange fails). */
-export function releaseConfig(e: Engine, sa: IkeSa): void {
+export function releaseConfig(e: EngineContext, sa: IkeSa): void {
   poolsByEngine.get(e)?.releaseAll(leaseOwner(sa));
 }
 

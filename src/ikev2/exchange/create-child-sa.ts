@@ -13,7 +13,7 @@ import { ikeAlgorithms } from './ike-sa-init';
 import { deleteChild } from './informational';
 import { scheduleChildLifetime, scheduleIkeLifetime, clearChildTimers, keepIkeExpiry } from './lifetimes';
 import { scheduleLiveness } from './liveness';
-import type { Engine } from '../engine';
+import type { EngineContext } from '../engine-context';
 import { nonce, randomSpi } from '../../crypto/random';
 import { createKeyExchange, isSupportedGroup, respondKeyExchange } from '../../crypto/key-exchange';
 import { deriveRekeyedIkeSaKeys } from '../../crypto/keymat';
@@ -25,7 +25,7 @@ function pfsGroups(sa: IkeSa): number[] {
 // ------------------------------------------------------------------ initiator
 
 /** After TEMPORARY_FAILURE (RFC 7296 2.25) try again in a few seconds, with jitter. */
-function retryLater(e: Engine, sa: IkeSa, timer: string, fn: () => void): void {
+function retryLater(e: EngineContext, sa: IkeSa, timer: string, fn: () => void): void {
   const ms = Math.min(e.timing.retransmitMs * 2, 10_000) + Math.floor(Math.random() * 1000);
   sa.setTimer(timer, ms, () => {
     if (sa.state === 'ESTABLISHED') fn();
@@ -33,7 +33,7 @@ function retryLater(e: Engine, sa: IkeSa, timer: string, fn: () => void): void {
 }
 
 /** Rekey a Child SA: a new one with the same selectors, then delete the old one. */
-export function rekeyChild(e: Engine, sa: IkeSa, old: ChildSa): void {
+export function rekeyChild(e: EngineContext, sa: IkeSa, old: ChildSa): void {
   if (old.state !== 'INSTALLED') return;
   old.state = 'REKEYING';
   void createChild(e, sa, old).catch((err) => {
@@ -43,7 +43,7 @@ export function rekeyChild(e: Engine, sa: IkeSa, old: ChildSa): void {
 }
 
 /** A new Child SA, or the rekey of `old`. */
-export async function createChild(e: Engine, sa: IkeSa, old?: ChildSa): Promise<void> {
+export async function createChild(e: EngineContext, sa: IkeSa, old?: ChildSa): Promise<void> {
   const groups = pfsGroups(sa);
   const pfs = groups.length > 0;
   const offer = await makeChildOffer(e, sa, pfs, old);
@@ -101,7 +101,7 @@ export async function createChild(e: Engine, sa: IkeSa, old?: ChildSa): Promise<
  * the same SA at the same time (2.8.1): then the new SA whose exchange holds the
  * lowest nonce is redundant and its creator deletes it.
  */
-function finishChildRekey(e: Engine, sa: IkeSa, old: ChildSa, fresh: ChildSa, ni: Buffer, nr: Buffer): void {
+function finishChildRekey(e: EngineContext, sa: IkeSa, old: ChildSa, fresh: ChildSa, ni: Buffer, nr: Buffer): void {
   const theirs = sa.children.find((c) => c !== fresh && c.rekeyOf === old.spiIn && c.state === 'INSTALLED' && c.peerCreated);
   if (theirs && theirs.exchangeNonces) {
     const ourMin = Buffer.compare(ni, nr) <= 0 ? ni : nr;
@@ -122,7 +122,7 @@ function finishChildRekey(e: Engine, sa: IkeSa, old: ChildSa, fresh: ChildSa, ni
 }
 
 /** Rekey the IKE SA: a new IKE SA inherits the Child SAs; the old one is deleted. */
-export function rekeyIke(e: Engine, sa: IkeSa): void {
+export function rekeyIke(e: EngineContext, sa: IkeSa): void {
   if (sa.state !== 'ESTABLISHED' || sa.replacedBy) return;
   const spiI = randomSpi(8);
   const group = sa.dhGroup;
@@ -190,7 +190,7 @@ export function rekeyIke(e: Engine, sa: IkeSa): void {
 
 /** Build the new IKE SA of a rekey (2.18) and move the Child SAs over. */
 function adoptRekeyedIke(
-  e: Engine,
+  e: EngineContext,
   old: IkeSa,
   weInitiated: boolean,
   spiI: Buffer,
@@ -237,7 +237,7 @@ function adoptRekeyedIke(
 
 // ------------------------------------------------------------------ responder
 
-export async function handleCreateChildRequest(e: Engine, sa: IkeSa, m: IkeMessage, inner: Payload[]): Promise<void> {
+export async function handleCreateChildRequest(e: EngineContext, sa: IkeSa, m: IkeMessage, inner: Payload[]): Promise<void> {
   if (sa.state !== 'ESTABLISHED') {
     e.respond(sa, m.header, [notify(NOTIFY.TEMPORARY_FAILURE)]);
     return;
@@ -314,7 +314,7 @@ export async function handleCreateChildRequest(e: Engine, sa: IkeSa, m: IkeMessa
   }
 }
 
-function answerIkeRekey(e: Engine, sa: IkeSa, m: IkeMessage, inner: Payload[], saP: SaPayload, niP: NoncePayload): void {
+function answerIkeRekey(e: EngineContext, sa: IkeSa, m: IkeMessage, inner: Payload[], saP: SaPayload, niP: NoncePayload): void {
   const keP = find<KePayload>(inner, PAYLOAD.KE);
   const ours = ikeProposalsFromConf(sa.policy.conf.ikesa);
   const chosen = selectProposal(saP.proposals, ours);

@@ -11,15 +11,15 @@ import { IkeMessage, Payload, IdPayload, AuthPayload, CertReqPayload, EapPayload
 import { IkeSa } from '../sa/ike-sa';
 import { find, findErrorNotify, findNotify, notify } from '../payloads/payload-find';
 import { Policy, localIdentity } from '../policy/policy';
-import { makeChildOffer, offerPayloads, tsPayloads, answerChild, completeChild, ChildOffer } from './child-negotiate';
+import { makeChildOffer, offerPayloads, tsPayloads, completeChild, ChildOffer } from './child-negotiate';
 import { scheduleChildLifetime, scheduleIkeLifetime } from './lifetimes';
 import { endpointText } from '../../wire/endpoint';
 import { answerConfig, configRequest, configReply, describeAssigned, releaseConfig } from './config-payload';
 import { applyClientConfig, removeClientConfig } from './config-apply';
 import { expandTag } from '../sa/sa-tag';
 import { mobikeNotifies, noteMobikeSupport } from './mobike';
-import { verifyPeer, localAuth, idPayload, toIdentity, establishAndAnswer } from './ike-auth';
-import type { Engine } from '../engine';
+import { verifyPeer, localAuth, idPayload, toIdentity, establishAndAnswer } from './authentication';
+import type { EngineContext } from '../engine-context';
 import type { EapServerBackend, EapStep } from './eap-backend';
 import { configAttributesFromEap, type EapClient } from './eap-backend';
 import { describeEap } from '../payloads/eap-message';
@@ -64,7 +64,7 @@ function stopEap(sa: IkeSa, reason: 'done' | 'aborted'): void {
   }
 }
 
-function failEap(e: Engine, sa: IkeSa, m: IkeMessage, reason: string, extra: Payload[] = []): void {
+function failEap(e: EngineContext, sa: IkeSa, m: IkeMessage, reason: string, extra: Payload[] = []): void {
   stopEap(sa, 'aborted');
   releaseConfig(e, sa);
   e.stats.authFailures++;
@@ -98,7 +98,7 @@ export function setTag(sa: IkeSa): void {
 // ------------------------------------------------------------------ responder
 
 /** First IKE_AUTH request without AUTH on an `eap` policy: sign, and start EAP. */
-export async function startEapResponder(e: Engine, sa: IkeSa, m: IkeMessage, inner: Payload[], policy: Policy, idP: IdPayload): Promise<void> {
+export async function startEapResponder(e: EngineContext, sa: IkeSa, m: IkeMessage, inner: Payload[], policy: Policy, idP: IdPayload): Promise<void> {
   const factory = e.eap?.serverFactory(policy) ?? null;
   const id = toIdentity(idP);
   if (!factory) {
@@ -136,7 +136,7 @@ export async function startEapResponder(e: Engine, sa: IkeSa, m: IkeMessage, inn
   e.respond(sa, m.header, out);
 }
 
-function failAuthPlain(e: Engine, sa: IkeSa, m: IkeMessage, reason: string): void {
+function failAuthPlain(e: EngineContext, sa: IkeSa, m: IkeMessage, reason: string): void {
   e.stats.authFailures++;
   e.log.info(`${e.spiTag(sa)}: ${reason}`);
   e.respond(sa, m.header, [notify(NOTIFY.AUTHENTICATION_FAILED)]);
@@ -144,7 +144,7 @@ function failAuthPlain(e: Engine, sa: IkeSa, m: IkeMessage, reason: string): voi
 }
 
 /** Later IKE_AUTH requests of an EAP conversation. */
-export async function handleEapRound(e: Engine, sa: IkeSa, m: IkeMessage, inner: Payload[]): Promise<void> {
+export async function handleEapRound(e: EngineContext, sa: IkeSa, m: IkeMessage, inner: Payload[]): Promise<void> {
   const st = responders.get(sa)!;
   const eap = find<EapPayload>(inner, PAYLOAD.EAP);
   const auth = find<AuthPayload>(inner, PAYLOAD.AUTH);
@@ -184,7 +184,7 @@ export async function handleEapRound(e: Engine, sa: IkeSa, m: IkeMessage, inner:
   }
 }
 
-async function finishResponder(e: Engine, sa: IkeSa, m: IkeMessage, inner: Payload[], st: ResponderEap, auth: AuthPayload): Promise<void> {
+async function finishResponder(e: EngineContext, sa: IkeSa, m: IkeMessage, inner: Payload[], st: ResponderEap, auth: AuthPayload): Promise<void> {
   const a = sa.alg!;
   const msk = st.msk!;
   if (auth.method !== AUTH.SHARED_KEY_MIC || !checkPskAuth(a.prf, msk, mskOctets(sa, true, idBodyOf(st.idI)), auth.data)) {
@@ -224,7 +224,7 @@ interface InitiatorEap {
 }
 
 /** IKE_AUTH as initiator of an `eap` policy: no AUTH, then EAP, then AUTH with the MSK. */
-export async function startEapInitiator(e: Engine, sa: IkeSa): Promise<void> {
+export async function startEapInitiator(e: EngineContext, sa: IkeSa): Promise<void> {
   const started = sa.createdAt;
   const policy = sa.policy;
   const session = e.eap?.clientFor(policy) ?? null;
@@ -256,7 +256,7 @@ export async function startEapInitiator(e: Engine, sa: IkeSa): Promise<void> {
   });
 }
 
-function giveUp(e: Engine, sa: IkeSa, st: InitiatorEap, reason: string, tellPeer: boolean): void {
+function giveUp(e: EngineContext, sa: IkeSa, st: InitiatorEap, reason: string, tellPeer: boolean): void {
   st.client.dispose();
   if (st.msk) {
     forgetPskPad(st.msk);
@@ -268,7 +268,7 @@ function giveUp(e: Engine, sa: IkeSa, st: InitiatorEap, reason: string, tellPeer
   e.deleteIkeSa(sa, reason, tellPeer);
 }
 
-async function firstResponse(e: Engine, sa: IkeSa, st: InitiatorEap, inner: Payload[]): Promise<void> {
+async function firstResponse(e: EngineContext, sa: IkeSa, st: InitiatorEap, inner: Payload[]): Promise<void> {
   const idP = find<IdPayload>(inner, PAYLOAD.IDr);
   const eap = find<EapPayload>(inner, PAYLOAD.EAP);
   if (!idP || !find(inner, PAYLOAD.AUTH) || !eap) {
@@ -287,7 +287,7 @@ async function firstResponse(e: Engine, sa: IkeSa, st: InitiatorEap, inner: Payl
   eapRound(e, sa, st, eap);
 }
 
-function eapRound(e: Engine, sa: IkeSa, st: InitiatorEap, eap: EapPayload): void {
+function eapRound(e: EngineContext, sa: IkeSa, st: InitiatorEap, eap: EapPayload): void {
   const r = st.client.handle(eap.message);
   if (r.kind === 'failure') {
     e.log.info(`${e.spiTag(sa)}: EAP authentication as '${sa.eapIdentity}' failed: ${r.reason}`);
@@ -322,7 +322,7 @@ function eapRound(e: Engine, sa: IkeSa, st: InitiatorEap, eap: EapPayload): void
   });
 }
 
-async function lastResponse(e: Engine, sa: IkeSa, st: InitiatorEap, inner: Payload[]): Promise<void> {
+async function lastResponse(e: EngineContext, sa: IkeSa, st: InitiatorEap, inner: Payload[]): Promise<void> {
   const auth = find<AuthPayload>(inner, PAYLOAD.AUTH);
   const msk = st.msk!;
   const a = sa.alg!;
@@ -357,30 +357,28 @@ async function lastResponse(e: Engine, sa: IkeSa, st: InitiatorEap, inner: Paylo
 }
 
 /** Initiator: keep the CFG_REPLY of the last IKE_AUTH response and expand the tag. */
-export function noteConfigReply(e: Engine, sa: IkeSa, inner: Payload[]): void {
+export function noteConfigReply(e: EngineContext, sa: IkeSa, inner: Payload[]): void {
   sa.assignedConfig = configReply(inner);
   setTag(sa);
   if (sa.assignedConfig) e.log.info(`${e.spiTag(sa)}: configuration received: ${describeAssigned(sa.assignedConfig)}`);
 }
 
 /** Initiator: apply the received configuration on the policy's iface (once the Child SA exists). */
-export async function applyAssignedConfig(e: Engine, sa: IkeSa): Promise<void> {
+export async function applyAssignedConfig(e: EngineContext, sa: IkeSa): Promise<void> {
   if (!sa.assignedConfig || !sa.policy.conf.iface) return;
   watchRemoval(e);
   await applyClientConfig(e, sa);
 }
 
-const watched = new WeakSet<Engine>();
+const watched = new WeakSet<EngineContext>();
 
 /** When an IKE SA goes: close an unfinished EAP conversation, undo client configuration. */
-function watchRemoval(e: Engine): void {
+function watchRemoval(e: EngineContext): void {
   if (watched.has(e)) return;
   watched.add(e);
-  const prev = e.onRemoved;
-  e.onRemoved = (sa, reason) => {
-    prev(sa, reason);
+  e.removalListeners.push((sa) => {
     stopEap(sa, 'aborted');
     void removeClientConfig(e, sa);
-  };
+  });
 }
 

@@ -14,7 +14,7 @@ import { sealMessage } from '../payloads/message-protect';
 import { skBodyLength, skSeal, skOpen, SkSuite } from '../../crypto/sk-seal';
 import { IntegrityError } from '../../crypto/errors';
 import type { IkeSa } from '../sa/ike-sa';
-import type { Engine } from '../engine';
+import type { EngineContext } from '../engine-context';
 import { endpointText, Endpoint } from '../../wire/endpoint';
 
 /** Fragment Number and Total Fragments after the generic header. */
@@ -94,7 +94,7 @@ export function sealFragments(sa: IkeSa, header: IkeHeader, inner: Payload[], ma
 }
 
 /** Whether messages of this SA may be fragmented: we and the peer sent IKEV2_FRAGMENTATION_SUPPORTED. */
-export function fragmentationActive(e: Engine, sa: IkeSa): boolean {
+export function fragmentationActive(e: EngineContext, sa: IkeSa): boolean {
   return !!e.options.fragmentation && sa.peerFragmentation;
 }
 
@@ -103,7 +103,7 @@ export function fragmentationActive(e: Engine, sa: IkeSa): boolean {
  * SK message, or SKF fragments when it would exceed the fragment threshold and
  * both sides support fragmentation. IKE_SA_INIT is never fragmented.
  */
-export function sealForPeer(e: Engine, sa: IkeSa, header: IkeHeader, inner: Payload[]): Buffer[] {
+export function sealForPeer(e: EngineContext, sa: IkeSa, header: IkeHeader, inner: Payload[]): Buffer[] {
   if (header.exchange !== EXCHANGE.IKE_SA_INIT && fragmentationActive(e, sa)) {
     const max = fragmentThreshold(sa.remote.address);
     const whole = HEADER_LEN + GENERIC_HEADER_LEN + skBodyLength(sa.alg!.suite, payloadsLength(inner));
@@ -232,7 +232,7 @@ function reassemblersOf(sa: IkeSa): { requests: FragmentReassembler; responses: 
  * once its last fragment arrived, else null (kept, duplicate, dropped, or a
  * retransmitted request answered from the response cache on its fragment 1).
  */
-export function receiveFragment(e: Engine, sa: IkeSa, m: IkeMessage, raw: Buffer, remote: Endpoint, response: boolean): Payload[] | null {
+export function receiveFragment(e: EngineContext, sa: IkeSa, m: IkeMessage, raw: Buffer, remote: Endpoint, response: boolean): Payload[] | null {
   const skf = m.payloads[m.payloads.length - 1] as SkfPayload;
   const id = m.header.messageId;
   const what = `${ExchangeType.name(m.header.exchange)} ${response ? 'response' : 'request'} ${id} fragment ${skf.fragmentNumber}/${skf.totalFragments}`;

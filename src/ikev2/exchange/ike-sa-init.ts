@@ -11,8 +11,8 @@ import { Policy, findPolicyForPeer } from '../policy/policy';
 import { selectProposal, checkAccepted, chosenToProposal, proposalGroups, Chosen } from '../policy/proposals';
 import { find, findNotify, findNotifies, findErrorNotify, notify, u16 } from '../payloads/payload-find';
 import { natDetectionHash, natHashMatches } from './nat-detection';
-import type { Engine } from '../engine';
-import { ZERO8 } from '../engine';
+import type { EngineContext } from '../engine-context';
+import { ZERO8 } from '../../wire/empty-bytes';
 import { startAuth } from './ike-auth';
 import { randomSpi, nonce } from '../../crypto/random';
 import { createKeyExchange, isSupportedGroup, respondKeyExchange } from '../../crypto/key-exchange';
@@ -41,13 +41,13 @@ function usesSignatures(p: Policy): boolean {
   return p.conf.auth.method !== 'psk' && p.conf.auth.method !== 'eap';
 }
 
-function signatureHashNotify(e: Engine): NotifyPayload[] {
+function signatureHashNotify(e: EngineContext): NotifyPayload[] {
   const algs = e.auth.hashAlgorithms();
   if (!algs.length) return [];
   return [notify(NOTIFY.SIGNATURE_HASH_ALGORITHMS, Buffer.concat(algs.map(u16)))];
 }
 
-function natNotifies(e: Engine, spiI: Buffer, spiR: Buffer, local: Endpoint, remote: Endpoint): NotifyPayload[] {
+function natNotifies(e: EngineContext, spiI: Buffer, spiR: Buffer, local: Endpoint, remote: Endpoint): NotifyPayload[] {
   // -t (force): a source hash that cannot match makes the peer believe we are behind a NAT.
   const src = e.natt === 'force' ? natDetectionHash(spiI, spiR, { address: '0.0.0.0', port: 0 }) : natDetectionHash(spiI, spiR, local);
   return [
@@ -58,7 +58,7 @@ function natNotifies(e: Engine, spiI: Buffer, spiR: Buffer, local: Endpoint, rem
 
 // ------------------------------------------------------------------ initiator
 
-export function startInitiator(e: Engine, policy: Policy, remote: Endpoint, localAddr: string, group?: number): IkeSa | null {
+export function startInitiator(e: EngineContext, policy: Policy, remote: Endpoint, localAddr: string, group?: number): IkeSa | null {
   const groups = proposalGroups(policy.ikeProposals);
   const g = group ?? groups.find((x) => isSupportedGroup(x));
   if (g === undefined) {
@@ -76,7 +76,7 @@ export function startInitiator(e: Engine, policy: Policy, remote: Endpoint, loca
   return sa;
 }
 
-function sendInitRequest(e: Engine, sa: IkeSa): void {
+function sendInitRequest(e: EngineContext, sa: IkeSa): void {
   const payloads: Payload[] = [];
   if (sa.cookie) payloads.push(notify(NOTIFY.COOKIE, sa.cookie));
   payloads.push(
@@ -118,7 +118,7 @@ export function isStaleInitAnswer(sa: IkeSa, m: IkeMessage): boolean {
   return !!invalidKe && invalidKe.data.length === 2 && invalidKe.data.readUInt16BE(0) === sa.dhGroup && sa.timers.has('ke-retried');
 }
 
-export function handleInitResponse(e: Engine, sa: IkeSa, m: IkeMessage, raw: Buffer, local: Endpoint, remote: Endpoint): void {
+export function handleInitResponse(e: EngineContext, sa: IkeSa, m: IkeMessage, raw: Buffer, local: Endpoint, remote: Endpoint): void {
   const p = m.payloads;
   const cookie = findNotify(p, NOTIFY.COOKIE);
   if (cookie) {
@@ -190,7 +190,7 @@ function parseHashAlgs(n: NotifyPayload | undefined): number[] {
 }
 
 /** Compare the NAT detection hashes with what we see (RFC 7296 2.23). */
-function detectNat(e: Engine, sa: IkeSa, p: Payload[], local: Endpoint, remote: Endpoint): void {
+function detectNat(e: EngineContext, sa: IkeSa, p: Payload[], local: Endpoint, remote: Endpoint): void {
   if (e.natt === 'disable') return;
   const srcs = findNotifies(p, NOTIFY.NAT_DETECTION_SOURCE_IP).map((n) => n.data);
   const dsts = findNotifies(p, NOTIFY.NAT_DETECTION_DESTINATION_IP).map((n) => n.data);
@@ -208,7 +208,7 @@ function detectNat(e: Engine, sa: IkeSa, p: Payload[], local: Endpoint, remote: 
 
 // ------------------------------------------------------------------ responder
 
-export function handleInitRequest(e: Engine, m: IkeMessage, raw: Buffer, local: Endpoint, remote: Endpoint): void {
+export function handleInitRequest(e: EngineContext, m: IkeMessage, raw: Buffer, local: Endpoint, remote: Endpoint): void {
   const h = m.header;
   const existing = e.sas.findHalfOpen(remote, h.spiI);
   if (existing) {

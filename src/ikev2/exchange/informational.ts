@@ -8,10 +8,10 @@ import { IkeSa } from '../sa/ike-sa';
 import { ChildSa, spiHex, wipeChildKeys } from '../sa/child-sa';
 import { findAll, u32 } from '../payloads/payload-find';
 import { uninstallChild } from './child-install';
-import type { Engine } from '../engine';
+import type { EngineContext } from '../engine-context';
 
 /** Take Child SAs out of the kernel and out of the IKE SA. */
-export async function removeChildren(e: Engine, sa: IkeSa, children: ChildSa[], quiet: boolean): Promise<void> {
+export async function removeChildren(e: EngineContext, sa: IkeSa, children: ChildSa[], quiet: boolean): Promise<void> {
   for (const c of children) {
     const i = sa.children.indexOf(c);
     if (i >= 0) sa.children.splice(i, 1);
@@ -34,7 +34,7 @@ export async function removeChildren(e: Engine, sa: IkeSa, children: ChildSa[], 
   }
 }
 
-export function handleInformationalRequest(e: Engine, sa: IkeSa, m: IkeMessage, inner: Payload[]): void {
+export function handleInformationalRequest(e: EngineContext, sa: IkeSa, m: IkeMessage, inner: Payload[]): void {
   const deletes = findAll<DeletePayload>(inner, PAYLOAD.DELETE);
   for (const n of findAll<NotifyPayload>(inner, PAYLOAD.NOTIFY)) {
     const what = NotifyType.name(n.notifyType);
@@ -70,7 +70,7 @@ export function handleInformationalRequest(e: Engine, sa: IkeSa, m: IkeMessage, 
 }
 
 /** Delete the IKE SA at the peer, then locally (`done`), also when the peer does not answer. */
-export function sendDeleteIke(e: Engine, sa: IkeSa, done: () => void): void {
+export function sendDeleteIke(e: EngineContext, sa: IkeSa, done: () => void): void {
   const d: DeletePayload = { type: PAYLOAD.DELETE, protocol: PROTOCOL.IKE, spiSize: 0, spis: [] };
   // drop queued work: nothing else goes out on a dying SA
   sa.queue = [];
@@ -89,7 +89,7 @@ export function sendDeleteIke(e: Engine, sa: IkeSa, done: () => void): void {
 }
 
 /** Delete one Child SA at the peer and here. */
-export function deleteChild(e: Engine, sa: IkeSa, c: ChildSa, reason: string): void {
+export function deleteChild(e: EngineContext, sa: IkeSa, c: ChildSa, reason: string): void {
   if (c.state === 'DELETING') return;
   c.state = 'DELETING';
   e.log.info(`${e.spiTag(sa)}: deleting Child SA 0x${spiHex(c.spiIn)}: ${reason}`);
@@ -102,7 +102,7 @@ export function deleteChild(e: Engine, sa: IkeSa, c: ChildSa, reason: string): v
 }
 
 /** An empty INFORMATIONAL request: the peer must answer (dead peer detection). */
-export function sendLivenessCheck(e: Engine, sa: IkeSa): void {
+export function sendLivenessCheck(e: EngineContext, sa: IkeSa): void {
   e.log.debug(`${e.spiTag(sa)}: liveness check`);
   e.request(sa, { exchange: EXCHANGE.INFORMATIONAL, build: () => [], onResponse: () => undefined });
 }

@@ -5,9 +5,8 @@
  */
 import { IkeSa } from '../sa/ike-sa';
 import { ChildSa, spiHex } from '../sa/child-sa';
-import { rekeyChild, rekeyIke } from './create-child-sa';
 import { deleteChild } from './informational';
-import type { Engine } from '../engine';
+import type { EngineContext } from '../engine-context';
 
 function jitter(ms: number): number {
   return Math.floor(ms * (0.9 + Math.random() * 0.05));
@@ -24,21 +23,21 @@ function rekeyDelay(lifetimeMs: number, initiator: boolean): number {
  */
 
 /** The IKE SA rekey timer's function, one per engine (the SA is the timer's argument: no closure per SA). */
-const ikeRekeyFns = new WeakMap<Engine, (sa: IkeSa) => void>();
+const ikeRekeyFns = new WeakMap<EngineContext, (sa: IkeSa) => void>();
 
-function ikeRekeyFn(e: Engine): (sa: IkeSa) => void {
+function ikeRekeyFn(e: EngineContext): (sa: IkeSa) => void {
   let f = ikeRekeyFns.get(e);
   if (!f) {
     f = (sa: IkeSa): void => {
       keepIkeExpiry(e, sa);
-      if (sa.state === 'ESTABLISHED') rekeyIke(e, sa);
+      if (sa.state === 'ESTABLISHED') e.rekeyIkeSa(sa);
     };
     ikeRekeyFns.set(e, f);
   }
   return f;
 }
 
-export function scheduleIkeLifetime(e: Engine, sa: IkeSa): void {
+export function scheduleIkeLifetime(e: EngineContext, sa: IkeSa): void {
   const life = sa.policy.conf.ikeLifetime * 1000;
   if (!life) return;
   const at = rekeyDelay(life, sa.initiator);
@@ -47,7 +46,7 @@ export function scheduleIkeLifetime(e: Engine, sa: IkeSa): void {
 }
 
 /** Arm the IKE SA's expiry (lifetime + 30 s after it was established) unless it is armed. */
-export function keepIkeExpiry(e: Engine, sa: IkeSa): void {
+export function keepIkeExpiry(e: EngineContext, sa: IkeSa): void {
   const life = sa.policy.conf.ikeLifetime * 1000;
   if (!life || sa.timers.has('ike-expire')) return;
   const left = (sa.establishedAt || sa.createdAt) + life + 30_000 - Date.now();
@@ -61,7 +60,7 @@ function childTimer(c: ChildSa, what: 'rekey' | 'expire'): string {
   return `child-${c.spiIn}-${what}`.normalize();
 }
 
-export function scheduleChildLifetime(e: Engine, sa: IkeSa, c: ChildSa): void {
+export function scheduleChildLifetime(e: EngineContext, sa: IkeSa, c: ChildSa): void {
   const life = sa.policy.conf.lifetime.seconds * 1000;
   if (!life) return;
   const at = rekeyDelay(life, sa.initiator);
@@ -72,7 +71,7 @@ export function scheduleChildLifetime(e: Engine, sa: IkeSa, c: ChildSa): void {
     sa.setTimer(childTimer(c, 'expire'), Math.max(0, c.expireAt - Date.now()), () => {
       if (c.state !== 'DELETING' && sa.children.includes(c)) deleteChild(e, sa, c, `lifetime of 0x${spiHex(c.spiIn)} expired`);
     });
-    if (c.state === 'INSTALLED' && sa.state === 'ESTABLISHED') rekeyChild(e, sa, c);
+    if (c.state === 'INSTALLED' && sa.state === 'ESTABLISHED') e.rekeyChildSa(sa, c);
   });
 }
 

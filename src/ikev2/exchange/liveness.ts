@@ -4,15 +4,15 @@
  */
 import { IkeSa } from '../sa/ike-sa';
 import { sendLivenessCheck } from './informational';
-import type { Engine } from '../engine';
+import type { EngineContext } from '../engine-context';
 
 /** iked and strongSwan send a keepalive every 20 s. */
 export const NAT_KEEPALIVE_MS = 20_000;
 
 /** The DPD timer's function, one per engine (the SA is the timer's argument: no closure per SA). */
-const dpdFns = new WeakMap<Engine, (sa: IkeSa) => void>();
+const dpdFns = new WeakMap<EngineContext, (sa: IkeSa) => void>();
 
-function dpdFn(e: Engine): (sa: IkeSa) => void {
+function dpdFn(e: EngineContext): (sa: IkeSa) => void {
   let f = dpdFns.get(e);
   if (!f) {
     f = (sa: IkeSa): void => {
@@ -27,7 +27,7 @@ function dpdFn(e: Engine): (sa: IkeSa) => void {
   return f;
 }
 
-export function scheduleLiveness(e: Engine, sa: IkeSa): void {
+export function scheduleLiveness(e: EngineContext, sa: IkeSa): void {
   scheduleKeepalive(e, sa);
   const intervalMs = (e.options.dpdCheckInterval || 0) * 1000;
   if (intervalMs <= 0) return;
@@ -35,7 +35,7 @@ export function scheduleLiveness(e: Engine, sa: IkeSa): void {
 }
 
 /** The side behind a NAT keeps the mapping open with one-byte 0xFF datagrams. */
-export function scheduleKeepalive(e: Engine, sa: IkeSa): void {
+export function scheduleKeepalive(e: EngineContext, sa: IkeSa): void {
   if (!sa.natLocal || !e.transport.sendKeepalive || sa.timers.has('nat-keepalive')) return;
   const tick = (): void => {
     sa.timers.delete('nat-keepalive');

@@ -15,18 +15,18 @@ import { saSpec, flowSpecs, flowSpecsFor, ownFlowsOf } from './child-install';
 import { inKernelOrder } from './child-kernel-order';
 import { scheduleKeepalive } from './liveness';
 import type { IkeSa } from '../sa/ike-sa';
-import type { Engine } from '../engine';
+import type { EngineContext } from '../engine-context';
 
 /** IKE SAs whose peer sent MOBIKE_SUPPORTED while we had it enabled. */
 const mobikeSas = new WeakSet<IkeSa>();
 
 /** MOBIKE_SUPPORTED for our IKE_AUTH message when `set mobike` is on (iked's default). */
-export function mobikeNotifies(e: Engine): NotifyPayload[] {
+export function mobikeNotifies(e: EngineContext): NotifyPayload[] {
   return e.options.mobike ? [notify(NOTIFY.MOBIKE_SUPPORTED)] : [];
 }
 
 /** Remember whether MOBIKE is in use for `sa`: both sides sent MOBIKE_SUPPORTED. */
-export function noteMobikeSupport(e: Engine, sa: IkeSa, inner: Payload[]): void {
+export function noteMobikeSupport(e: EngineContext, sa: IkeSa, inner: Payload[]): void {
   if (e.options.mobike && findNotify(inner, NOTIFY.MOBIKE_SUPPORTED)) {
     mobikeSas.add(sa);
     e.log.debug(`${e.spiTag(sa)}: MOBIKE supported by both sides`);
@@ -55,7 +55,7 @@ function natDetectionPayloads(sa: IkeSa): NotifyPayload[] {
 }
 
 /** Recompute the NAT state from the peer's NAT_DETECTION_* hashes (RFC 4555 3.5). */
-function redetectNat(e: Engine, sa: IkeSa, inner: Payload[]): void {
+function redetectNat(e: EngineContext, sa: IkeSa, inner: Payload[]): void {
   if (e.natt === 'disable') return;
   const srcs = findNotifies(inner, NOTIFY.NAT_DETECTION_SOURCE_IP).map((n) => n.data);
   const dsts = findNotifies(inner, NOTIFY.NAT_DETECTION_DESTINATION_IP).map((n) => n.data);
@@ -76,7 +76,7 @@ function ends(sa: IkeSa): string {
  * from the new address; the Child SAs follow once the peer answered. Returns false
  * when MOBIKE is not in use for this SA or we are not its original initiator.
  */
-export function updateSaAddresses(e: Engine, sa: IkeSa, newLocal: string, done?: (ok: boolean) => void): boolean {
+export function updateSaAddresses(e: EngineContext, sa: IkeSa, newLocal: string, done?: (ok: boolean) => void): boolean {
   if (!sa.initiator || !mobikeActive(sa) || sa.state !== 'ESTABLISHED') {
     e.log.debug(`${e.spiTag(sa)}: cannot move to ${newLocal}: ${!sa.initiator ? 'only the original initiator may' : !mobikeActive(sa) ? 'MOBIKE not in use' : `state ${sa.state}`}`);
     return false;
@@ -121,7 +121,7 @@ export function updateSaAddresses(e: Engine, sa: IkeSa, newLocal: string, done?:
  * IKE SA we initiated with MOBIKE whose address is gone, or whose route now leaves
  * from another address, moves there. Returns the SAs that were asked to move.
  */
-export async function localAddressesChanged(e: Engine, present: readonly string[]): Promise<IkeSa[]> {
+export async function localAddressesChanged(e: EngineContext, present: readonly string[]): Promise<IkeSa[]> {
   const moved: IkeSa[] = [];
   for (const sa of e.sas.all()) {
     if (!sa.initiator || sa.state !== 'ESTABLISHED' || !mobikeActive(sa)) continue;
@@ -149,7 +149,7 @@ export async function localAddressesChanged(e: Engine, present: readonly string[
  * carries our NAT detection hashes and echoes COOKIE2, and the Child SAs follow.
  * `before`: the endpoints before this request arrived.
  */
-export async function handleUpdateSaAddresses(e: Engine, sa: IkeSa, m: IkeMessage, inner: Payload[], local: Endpoint, remote: Endpoint, before: SaEndpoints): Promise<void> {
+export async function handleUpdateSaAddresses(e: EngineContext, sa: IkeSa, m: IkeMessage, inner: Payload[], local: Endpoint, remote: Endpoint, before: SaEndpoints): Promise<void> {
   const cookie2 = findNotify(inner, NOTIFY.COOKIE2);
   const echo = cookie2 ? [notify(NOTIFY.COOKIE2, cookie2.data)] : [];
   if (!mobikeActive(sa) || sa.initiator) {
@@ -182,7 +182,7 @@ export async function handleUpdateSaAddresses(e: Engine, sa: IkeSa, m: IkeMessag
  * endpoints re-added; only the UDP encapsulation ports changed: updated in place.
  * Runs in kernel order with installs and removals of the same IKE SA.
  */
-export function moveChildren(e: Engine, sa: IkeSa): Promise<void> {
+export function moveChildren(e: EngineContext, sa: IkeSa): Promise<void> {
   return inKernelOrder(sa, async () => {
     const encap = e.natt !== 'disable' && sa.natDetected;
     for (const c of [...sa.children]) {

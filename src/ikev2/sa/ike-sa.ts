@@ -1,4 +1,5 @@
 /** The IKE SA: state, keys, message-ID windows and its Child SAs. */
+import type { AssignedConfig } from './assigned-config';
 import { Endpoint } from '../../wire/endpoint';
 import { ChildSa, wipeChildKeys } from './child-sa';
 import { Chosen } from '../policy/proposals';
@@ -101,7 +102,7 @@ export class IkeSa {
   /** The policy's `tag` expanded for this SA (src/ikev2/sa/sa-tag.ts). */
   tag: string | null = null;
   /** Configuration assigned by CP: to the peer (responder) or to us (initiator); src/ikev2/exchange/config-payload.ts. */
-  assignedConfig: import('../exchange/config-payload').AssignedConfig | null = null;
+  assignedConfig: AssignedConfig | null = null;
 
   constructor(
     readonly initiator: boolean,
