@@ -19,7 +19,8 @@ apt-get install -y -qq --no-install-recommends \
   strongswan-charon strongswan-swanctl libcharon-extra-plugins libcharon-extauth-plugins \
   libstrongswan-standard-plugins strongswan-pki \
   tcpdump nftables iproute2 iputils-ping util-linux procps \
-  freeradius freeradius-utils mandoc
+  freeradius freeradius-utils mandoc \
+  lintian debootstrap dpkg-dev fakeroot
 
 # iked's unprivileged user for the privilege-separated engine (as OpenBSD's _iked), and its chroot
 id _iked >/dev/null 2>&1 || useradd -r -M -d /var/empty -s /usr/sbin/nologin _iked

@@ -52,7 +52,7 @@ mkdir -p "$SRC"
 git ls-files -z --cached --others --exclude-standard | while IFS= read -r -d '' f; do
   [ -e "$f" ] && printf '%s\0' "$f"
 done | tar -C "$REPO" --null -T - -cf - | tar -C "$SRC" -xf -
-ln -s "$REPO/node_modules" "$SRC/node_modules"
+rm -rf "$SRC/node_modules"; ln -s "$REPO/node_modules" "$SRC/node_modules"
 
 echo "== tsc"
 (cd "$SRC" && node_modules/.bin/tsc -p .)
