@@ -6,6 +6,7 @@
  */
 import type { Logger } from '../log/logger';
 import type { KernelAdapter } from '../platform/types';
+import type { ClientConfigSystem } from '../platform/client-config';
 import type { GlobalOptions } from '../conf/types';
 import type { Endpoint } from '../wire/endpoint';
 import type { IkeHeader } from '../wire/ike-header';
@@ -18,6 +19,7 @@ import type { EngineStats } from './sa/stats';
 import type { ReqidTable } from './sa/reqid-table';
 import type { Policy } from './policy/policy';
 import type { AuthProvider } from './policy/auth-provider';
+import type { AddressPools } from './policy/address-pool';
 import type { EapContext } from './exchange/eap-context';
 
 export interface Transport {
@@ -69,6 +71,12 @@ export interface EngineContext {
   /** EAP methods and credentials (src/eap/daemon-eap.ts); null: `eap` policies fail. */
   eap: EapContext | null;
   readonly removalListeners: RemovalListener[];
+  /** Address pools of `config address` policies (leases released when an IKE SA goes). */
+  readonly pools: AddressPools;
+  /** The SA timers' functions, one per engine (the SA is the timer's argument: no closure per SA). */
+  readonly timerFns: { readonly ikeRekey: (sa: IkeSa) => void; readonly dpd: (sa: IkeSa) => void };
+  /** Who applies a CFG_REPLY on an `iface` (this host, or under privsep the parent). */
+  clientConfig: ClientConfigSystem;
 
   spiTag(sa: IkeSa): string;
   event(kind: string, message: string, sa?: IkeSa): void;

@@ -6,6 +6,7 @@
  */
 import type { EapContext } from './exchange/eap-context';
 import { ZERO8 } from '../wire/empty-bytes';
+import { LOCAL_CONFIG_SYSTEM, type ClientConfigSystem } from '../platform/client-config';
 import { ReqidTable } from './sa/reqid-table';
 import { EXCHANGE, FLAG, NOTIFY, ExchangeType, NATT_PORT } from '../wire/iana';
 import { IkeMessage, Payload, IkeHeader } from './payloads/payload-types';
@@ -32,7 +33,11 @@ import { handleCreateChildRequest, rekeyChild, rekeyIke } from './exchange/creat
 import type { ChildSa } from './sa/child-sa';
 import { defaultTiming as defaults, type EngineContext, type EngineTiming, type RemovalListener, type Transport } from './engine-context';
 import { handleInformationalRequest, sendDeleteIke, removeChildren } from './exchange/informational';
-import { scheduleLiveness } from './exchange/liveness';
+import { scheduleLiveness, dpdDue } from './exchange/liveness';
+import { ikeRekeyDue } from './exchange/lifetimes';
+import { leaseOwner } from './exchange/config-payload';
+import { eapSaRemoved } from './exchange/eap';
+import { AddressPools } from './policy/address-pool';
 import { sealForPeer, isFragment, receiveFragment } from './exchange/fragmentation';
 import { isAddressUpdate, handleUpdateSaAddresses } from './exchange/mobike';
 
@@ -76,6 +81,9 @@ export class Engine implements EngineContext {
   readonly reqids = new ReqidTable(() => this.nextReqid());
   private monitorSink: MonitorSink;
   readonly removalListeners: RemovalListener[] = [];
+  clientConfig: ClientConfigSystem = LOCAL_CONFIG_SYSTEM;
+  readonly pools = new AddressPools();
+  readonly timerFns = { ikeRekey: (sa: IkeSa): void => ikeRekeyDue(this, sa), dpd: (sa: IkeSa): void => dpdDue(this, sa) };
   passive = false;
   /** EAP methods and credentials (src/eap/daemon-eap.ts); null: `eap` policies fail. */
   eap: EapContext | null = null;
@@ -91,6 +99,8 @@ export class Engine implements EngineContext {
     this.natt = o.natt ?? 'auto';
     this.nattPort = o.nattPort ?? NATT_PORT;
     this.monitorSink = o.monitor ?? (() => undefined);
+    // what an IKE SA leaves behind when it goes: its address leases, an EAP conversation, client configuration
+    this.removalListeners.push((sa) => this.pools.releaseAll(leaseOwner(sa)), (sa) => eapSaRemoved(this, sa));
     if (o.onRemoved) this.removalListeners.push(o.onRemoved);
   }
 

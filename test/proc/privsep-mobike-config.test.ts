@@ -15,7 +15,8 @@ import { FrameChannel } from '../../src/proc/privsep/frame-channel';
 import { IpcCheckError } from '../../src/proc/privsep/check';
 import { M, MAX_ADDRESSES, MAX_CFG_ROUTES, addressChangeCheck, cidr, clientConfigPlanCheck, configReportCheck, ifaceName } from '../../src/proc/privsep/messages';
 import { ClientConfigService, parentConfigSystem } from '../../src/proc/privsep/client-config-service';
-import { applyPlan, ipApplyCommands, ipRemoveCommands, ClientConfigPlan, ClientConfigSystem, ConfigReport } from '../../src/ikev2/exchange/config-apply';
+import { applyPlan } from '../../src/ikev2/exchange/config-apply';
+import { ipApplyCommands, ipRemoveCommands, ClientConfigPlan, ClientConfigSystem, ConfigReport } from '../../src/platform/client-config';
 import { createLogger } from '../../src/log/logger';
 
 const rejects = (f: () => unknown, re: RegExp): void => assert.throws(f, (e: unknown) => e instanceof IpcCheckError && re.test(e.message));

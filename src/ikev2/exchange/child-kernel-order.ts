@@ -11,19 +11,17 @@
  */
 import type { IkeSa } from '../sa/ike-sa';
 
-const tails = new WeakMap<IkeSa, Promise<void>>();
-
 /** Run `work` after every kernel change queued earlier for `sa`. */
 export function inKernelOrder<T>(sa: IkeSa, work: () => Promise<T>): Promise<T> {
-  const prev = tails.get(sa);
+  const prev = sa.kernelQueue;
   const run = prev ? prev.then(work) : work();
   const tail = run.then(
     () => undefined,
     () => undefined,
   );
-  tails.set(sa, tail);
+  sa.kernelQueue = tail;
   void tail.then(() => {
-    if (tails.get(sa) === tail) tails.delete(sa);
+    if (sa.kernelQueue === tail) sa.kernelQueue = null;
   });
   return run;
 }

@@ -131,18 +131,9 @@ export function configReply(inner: Payload[]): AssignedConfig | null {
 
 // ------------------------------------------------------------------ responder
 
-const poolsByEngine = new WeakMap<EngineContext, AddressPools>();
-
-/** The engine's address pools; leases are released when an IKE SA is removed. */
+/** The engine's address pools (leases are released when an IKE SA is removed: a removal listener of the engine). */
 export function enginePools(e: EngineContext): AddressPools {
-  let p = poolsByEngine.get(e);
-  if (!p) {
-    const pools = new AddressPools();
-    poolsByEngine.set(e, pools);
-    e.removalListeners.push((sa) => pools.releaseAll(leaseOwner(sa)));
-    p = pools;
-  }
-  return p;
+  return e.pools;
 }
 
 export const leaseOwner = (sa: IkeSa): string => sa.spiI.toString('hex') + sa.spiR.toString('hex');
@@ -255,6 +246,6 @@ function answerFromAaa(e: EngineContext, sa: IkeSa, inner: Payload[], fromAaa: C
 
 /** Give back what answerConfig leased for this SA (e.g. when the exchange fails). */
 export function releaseConfig(e: EngineContext, sa: IkeSa): void {
-  poolsByEngine.get(e)?.releaseAll(leaseOwner(sa));
+  e.pools.releaseAll(leaseOwner(sa));
 }
 

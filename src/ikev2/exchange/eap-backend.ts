@@ -10,7 +10,7 @@
  * Identifier, Length, Data), exactly as carried in the IKEv2 EAP payload.
  */
 
-import type { CfgAttribute } from '../payloads/payload-types';
+import type { CfgAttribute, IdPayload, Payload } from '../payloads/payload-types';
 
 export type EapStep =
   /** Send `message` (an EAP Request) to the peer and wait for its response. */
@@ -77,4 +77,17 @@ export function configAttributesFromEap(attributes: Record<string, Buffer[]> | u
     for (const value of values) out.push({ type, value });
   }
   return out;
+}
+
+/** Responder's EAP conversation with one initiator. */
+export interface ResponderEap {
+  backend: EapServerBackend;
+  /** The first IKE_AUTH request's payloads (SA, TSi, TSr, CP...), answered at the end. */
+  first: Payload[];
+  /** The initiator's ID payload, for its MSK AUTH. */
+  idI: IdPayload;
+  msk: Buffer | null;
+  identity: string;
+  attributes?: Record<string, Buffer[]>;
+  done: boolean;
 }

@@ -21,29 +21,15 @@ import { mobikeNotifies, noteMobikeSupport } from './mobike';
 import { verifyPeer, localAuth, idPayload, toIdentity, establishAndAnswer } from './authentication';
 import type { EngineContext } from '../engine-context';
 import type { EapServerBackend, EapStep } from './eap-backend';
-import { configAttributesFromEap, type EapClient } from './eap-backend';
+import { configAttributesFromEap, type EapClient, type ResponderEap } from './eap-backend';
 import { describeEap } from '../payloads/eap-message';
 import { idPayloadBody, formatIdentity } from '../../crypto/identity';
 import { signedOctets, pskAuth, checkPskAuth, forgetPskPad } from '../../crypto/auth-psk';
 
-/** Responder's EAP conversation with one initiator. */
-interface ResponderEap {
-  backend: EapServerBackend;
-  /** The first IKE_AUTH request's payloads (SA, TSi, TSr, CP...), answered at the end. */
-  first: Payload[];
-  /** The initiator's ID payload, for its MSK AUTH. */
-  idI: IdPayload;
-  msk: Buffer | null;
-  identity: string;
-  attributes?: Record<string, Buffer[]>;
-  done: boolean;
-}
-
-const responders = new WeakMap<IkeSa, ResponderEap>();
 
 /** Is an EAP conversation under way on this (responder) SA? */
 export function eapInProgress(sa: IkeSa): boolean {
-  const r = responders.get(sa);
+  const r = sa.eapResponder;
   return !!r && !r.done;
 }
 
@@ -53,7 +39,7 @@ export function wantsEap(policy: Policy, inner: Payload[]): boolean {
 }
 
 function stopEap(sa: IkeSa, reason: 'done' | 'aborted'): void {
-  const r = responders.get(sa);
+  const r = sa.eapResponder;
   if (!r || (r.done && !r.msk)) return;
   r.done = true;
   r.backend.close(reason);
@@ -107,9 +93,8 @@ export async function startEapResponder(e: EngineContext, sa: IkeSa, m: IkeMessa
     return;
   }
   const backend = factory.create(policy.name, sa.localSpi.toString('hex'));
-  watchRemoval(e);
   const st: ResponderEap = { backend, first: inner, idI: idP, msk: null, identity: '', done: false };
-  responders.set(sa, st);
+  sa.eapResponder = st;
   let step: EapStep;
   try {
     step = await backend.start(formatIdentity(id));
@@ -145,7 +130,7 @@ function failAuthPlain(e: EngineContext, sa: IkeSa, m: IkeMessage, reason: strin
 
 /** Later IKE_AUTH requests of an EAP conversation. */
 export async function handleEapRound(e: EngineContext, sa: IkeSa, m: IkeMessage, inner: Payload[]): Promise<void> {
-  const st = responders.get(sa)!;
+  const st = sa.eapResponder!;
   const eap = find<EapPayload>(inner, PAYLOAD.EAP);
   const auth = find<AuthPayload>(inner, PAYLOAD.AUTH);
   if (st.msk && auth) return finishResponder(e, sa, m, inner, st, auth);
@@ -366,19 +351,11 @@ export function noteConfigReply(e: EngineContext, sa: IkeSa, inner: Payload[]): 
 /** Initiator: apply the received configuration on the policy's iface (once the Child SA exists). */
 export async function applyAssignedConfig(e: EngineContext, sa: IkeSa): Promise<void> {
   if (!sa.assignedConfig || !sa.policy.conf.iface) return;
-  watchRemoval(e);
   await applyClientConfig(e, sa);
 }
 
-const watched = new WeakSet<EngineContext>();
-
-/** When an IKE SA goes: close an unfinished EAP conversation, undo client configuration. */
-function watchRemoval(e: EngineContext): void {
-  if (watched.has(e)) return;
-  watched.add(e);
-  e.removalListeners.push((sa) => {
-    stopEap(sa, 'aborted');
-    void removeClientConfig(e, sa);
-  });
+/** An IKE SA is gone: close an unfinished EAP conversation, undo client configuration (a removal listener of the engine). */
+export function eapSaRemoved(e: EngineContext, sa: IkeSa): void {
+  stopEap(sa, 'aborted');
+  void removeClientConfig(e, sa);
 }
-

@@ -14,6 +14,8 @@ import { sealMessage } from '../payloads/message-protect';
 import { skBodyLength, skSeal, skOpen, SkSuite } from '../../crypto/sk-seal';
 import { IntegrityError } from '../../crypto/errors';
 import type { IkeSa } from '../sa/ike-sa';
+import { FragmentReassembler, type Reassembly } from '../payloads/fragment-reassembler';
+export { FragmentReassembler, defaultFragmentLimits, type FragmentLimits } from '../payloads/fragment-reassembler';
 import type { EngineContext } from '../engine-context';
 import { endpointText, Endpoint } from '../../wire/endpoint';
 
@@ -31,21 +33,6 @@ const IPV6_OVERHEAD = 40 + 8 + 4;
 export function fragmentThreshold(remoteAddress: string): number {
   return isIPv6(remoteAddress) ? 1280 - IPV6_OVERHEAD : 576 - IPV4_OVERHEAD;
 }
-
-export interface FragmentLimits {
-  /** Most fragments one message may have. */
-  maxFragments: number;
-  /** Most decrypted bytes one reassembled message may have. */
-  maxTotalBytes: number;
-  /** A message whose fragments do not all arrive in this time is dropped. */
-  timeoutMs: number;
-}
-
-export const defaultFragmentLimits: FragmentLimits = {
-  maxFragments: 64,
-  maxTotalBytes: 0xffff,
-  timeoutMs: 30_000,
-};
 
 /** Largest inner-payload chunk whose sealed SKF payload fits a message of `maxMessage` bytes. */
 export function fragmentChunkSize(suite: SkSuite, maxMessage: number): number {
@@ -122,109 +109,8 @@ export function isFragment(m: IkeMessage): boolean {
   return !!last && last.type === PAYLOAD.SKF;
 }
 
-// ----------------------------------------------------------------- reassembly
-
-interface Collecting {
-  messageId: number;
-  total: number;
-  innerFirst: number;
-  parts: Array<Buffer | undefined>;
-  received: number;
-  bytes: number;
-  startedAt: number;
-}
-
-export type FragmentResult =
-  | { kind: 'complete'; inner: Payload[] }
-  | { kind: 'incomplete' }
-  | { kind: 'dropped'; reason: string };
-
-/**
- * Collects the fragments of one direction (requests or responses) of one IKE SA.
- * Every fragment is authenticated and decrypted before it is kept; duplicates are
- * ignored; a larger Total Fragments restarts the collection (the sender
- * re-fragmented with a smaller size, RFC 7383 2.6.1), a smaller one is dropped.
- */
-export class FragmentReassembler {
-  private cur: Collecting | null = null;
-
-  constructor(private readonly limits: FragmentLimits = defaultFragmentLimits) {}
-
-  /** Fragments collected so far for the message being reassembled (for tests and logs). */
-  get pending(): { messageId: number; received: number; total: number } | null {
-    return this.cur ? { messageId: this.cur.messageId, received: this.cur.received, total: this.cur.total } : null;
-  }
-
-  clear(): void {
-    if (this.cur) for (const p of this.cur.parts) p?.fill(0);
-    this.cur = null;
-  }
-
-  /**
-   * Add the fragment `m` (decoded from `raw`) of message `m.header.messageId`,
-   * opened with `suite` and the peer's keys.
-   */
-  add(suite: SkSuite, keys: { enc: Buffer; integ: Buffer | null }, m: IkeMessage, raw: Buffer, now = Date.now()): FragmentResult {
-    const skf = m.payloads[m.payloads.length - 1] as SkfPayload;
-    const id = m.header.messageId;
-    const { fragmentNumber: n, totalFragments: total } = skf;
-    if (n < 1 || n > total) return { kind: 'dropped', reason: `fragment ${n} of ${total}` };
-    if (total > this.limits.maxFragments) {
-      return { kind: 'dropped', reason: `${total} fragments exceed the limit of ${this.limits.maxFragments}` };
-    }
-    // a collection for another message ID or a timed-out one is replaced, but only by an authentic fragment
-    const stale = !!this.cur && (this.cur.messageId !== id || now - this.cur.startedAt > this.limits.timeoutMs);
-    let c = stale ? null : this.cur;
-    if (c && c.parts[n - 1] && total === c.total) return { kind: 'dropped', reason: `duplicate fragment ${n} of ${total}` };
-    if (c && total < c.total) return { kind: 'dropped', reason: `fragment ${n} says ${total} fragments, earlier ones said ${c.total}` };
-    // authenticate before the fragment may change any state (RFC 7383 2.6.1)
-    let plain: Buffer;
-    try {
-      plain = skOpen(suite, keys.enc, keys.integ, raw.subarray(0, raw.length - skf.data.length), skf.data);
-    } catch (e) {
-      return { kind: 'dropped', reason: e instanceof IntegrityError ? `fragment ${n} of ${total}: integrity check failed` : `fragment ${n} of ${total}: ${e instanceof Error ? e.message : String(e)}` };
-    }
-    if (stale || (c && total > c.total)) {
-      this.clear();
-      c = null;
-    }
-    if (!c) {
-      c = { messageId: id, total, innerFirst: PAYLOAD.NONE, parts: new Array<Buffer | undefined>(total), received: 0, bytes: 0, startedAt: now };
-      this.cur = c;
-    }
-    if (c.bytes + plain.length > this.limits.maxTotalBytes) {
-      plain.fill(0);
-      this.clear();
-      return { kind: 'dropped', reason: `reassembled message would exceed ${this.limits.maxTotalBytes} bytes` };
-    }
-    c.parts[n - 1] = Buffer.from(plain);
-    plain.fill(0);
-    if (n === 1) c.innerFirst = skf.innerFirst;
-    c.received++;
-    c.bytes += c.parts[n - 1]!.length;
-    if (c.received < c.total) return { kind: 'incomplete' };
-    const whole = Buffer.concat(c.parts as Buffer[]);
-    const first = c.innerFirst;
-    this.clear();
-    try {
-      return { kind: 'complete', inner: decodeInner(first, whole) };
-    } catch (e) {
-      whole.fill(0);
-      return { kind: 'dropped', reason: `reassembled message does not decode: ${e instanceof Error ? e.message : String(e)}` };
-    }
-  }
-}
-
-/** Per IKE SA: requests of the peer and responses to our requests. */
-const reassemblers = new WeakMap<IkeSa, { requests: FragmentReassembler; responses: FragmentReassembler }>();
-
-function reassemblersOf(sa: IkeSa): { requests: FragmentReassembler; responses: FragmentReassembler } {
-  let r = reassemblers.get(sa);
-  if (!r) {
-    r = { requests: new FragmentReassembler(), responses: new FragmentReassembler() };
-    reassemblers.set(sa, r);
-  }
-  return r;
+function reassemblersOf(sa: IkeSa): Reassembly {
+  return (sa.reassembly ??= { requests: new FragmentReassembler(), responses: new FragmentReassembler() });
 }
 
 /**

@@ -22,19 +22,10 @@ function rekeyDelay(lifetimeMs: number, initiator: boolean): number {
  * hard backstop) when it fires. Half the timer entries per SA of arming both at once.
  */
 
-/** The IKE SA rekey timer's function, one per engine (the SA is the timer's argument: no closure per SA). */
-const ikeRekeyFns = new WeakMap<EngineContext, (sa: IkeSa) => void>();
-
-function ikeRekeyFn(e: EngineContext): (sa: IkeSa) => void {
-  let f = ikeRekeyFns.get(e);
-  if (!f) {
-    f = (sa: IkeSa): void => {
-      keepIkeExpiry(e, sa);
-      if (sa.state === 'ESTABLISHED') e.rekeyIkeSa(sa);
-    };
-    ikeRekeyFns.set(e, f);
-  }
-  return f;
+/** The IKE SA rekey timer fired (EngineContext.timerFns.ikeRekey: one function per engine, the SA is its argument). */
+export function ikeRekeyDue(e: EngineContext, sa: IkeSa): void {
+  keepIkeExpiry(e, sa);
+  if (sa.state === 'ESTABLISHED') e.rekeyIkeSa(sa);
 }
 
 export function scheduleIkeLifetime(e: EngineContext, sa: IkeSa): void {
@@ -42,7 +33,7 @@ export function scheduleIkeLifetime(e: EngineContext, sa: IkeSa): void {
   if (!life) return;
   const at = rekeyDelay(life, sa.initiator);
   sa.rekeyAt = Date.now() + at;
-  sa.setTimer('ike-rekey', at, ikeRekeyFn(e), sa);
+  sa.setTimer('ike-rekey', at, e.timerFns.ikeRekey, sa);
 }
 
 /** Arm the IKE SA's expiry (lifetime + 30 s after it was established) unless it is armed. */

@@ -9,29 +9,20 @@ import type { EngineContext } from '../engine-context';
 /** iked and strongSwan send a keepalive every 20 s. */
 export const NAT_KEEPALIVE_MS = 20_000;
 
-/** The DPD timer's function, one per engine (the SA is the timer's argument: no closure per SA). */
-const dpdFns = new WeakMap<EngineContext, (sa: IkeSa) => void>();
-
-function dpdFn(e: EngineContext): (sa: IkeSa) => void {
-  let f = dpdFns.get(e);
-  if (!f) {
-    f = (sa: IkeSa): void => {
-      if (sa.state !== 'ESTABLISHED') return;
-      const intervalMs = (e.options.dpdCheckInterval || 0) * 1000;
-      const idle = Date.now() - sa.lastInbound;
-      if (intervalMs > 0 && idle >= intervalMs && !sa.pending && sa.queue.length === 0) sendLivenessCheck(e, sa);
-      scheduleLiveness(e, sa);
-    };
-    dpdFns.set(e, f);
-  }
-  return f;
+/** The DPD timer fired (EngineContext.timerFns.dpd: one function per engine, the SA is its argument). */
+export function dpdDue(e: EngineContext, sa: IkeSa): void {
+  if (sa.state !== 'ESTABLISHED') return;
+  const intervalMs = (e.options.dpdCheckInterval || 0) * 1000;
+  const idle = Date.now() - sa.lastInbound;
+  if (intervalMs > 0 && idle >= intervalMs && !sa.pending && sa.queue.length === 0) sendLivenessCheck(e, sa);
+  scheduleLiveness(e, sa);
 }
 
 export function scheduleLiveness(e: EngineContext, sa: IkeSa): void {
   scheduleKeepalive(e, sa);
   const intervalMs = (e.options.dpdCheckInterval || 0) * 1000;
   if (intervalMs <= 0) return;
-  sa.setTimer('dpd', intervalMs, dpdFn(e), sa);
+  sa.setTimer('dpd', intervalMs, e.timerFns.dpd, sa);
 }
 
 /** The side behind a NAT keeps the mapping open with one-byte 0xFF datagrams. */

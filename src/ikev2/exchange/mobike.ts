@@ -17,9 +17,6 @@ import { scheduleKeepalive } from './liveness';
 import type { IkeSa } from '../sa/ike-sa';
 import type { EngineContext } from '../engine-context';
 
-/** IKE SAs whose peer sent MOBIKE_SUPPORTED while we had it enabled. */
-const mobikeSas = new WeakSet<IkeSa>();
-
 /** MOBIKE_SUPPORTED for our IKE_AUTH message when `set mobike` is on (iked's default). */
 export function mobikeNotifies(e: EngineContext): NotifyPayload[] {
   return e.options.mobike ? [notify(NOTIFY.MOBIKE_SUPPORTED)] : [];
@@ -28,13 +25,13 @@ export function mobikeNotifies(e: EngineContext): NotifyPayload[] {
 /** Remember whether MOBIKE is in use for `sa`: both sides sent MOBIKE_SUPPORTED. */
 export function noteMobikeSupport(e: EngineContext, sa: IkeSa, inner: Payload[]): void {
   if (e.options.mobike && findNotify(inner, NOTIFY.MOBIKE_SUPPORTED)) {
-    mobikeSas.add(sa);
+    sa.mobike = true;
     e.log.debug(`${e.spiTag(sa)}: MOBIKE supported by both sides`);
   }
 }
 
 export function mobikeActive(sa: IkeSa): boolean {
-  return mobikeSas.has(sa);
+  return sa.mobike;
 }
 
 /** An INFORMATIONAL request carrying UPDATE_SA_ADDRESSES. */

@@ -1,5 +1,8 @@
 /** The IKE SA: state, keys, message-ID windows and its Child SAs. */
 import type { AssignedConfig } from './assigned-config';
+import type { Reassembly } from '../payloads/fragment-reassembler';
+import type { ResponderEap } from '../exchange/eap-backend';
+import type { ClientConfigPlan } from '../../platform/client-config';
 import { Endpoint } from '../../wire/endpoint';
 import { ChildSa, wipeChildKeys } from './child-sa';
 import { Chosen } from '../policy/proposals';
@@ -103,6 +106,16 @@ export class IkeSa {
   tag: string | null = null;
   /** Configuration assigned by CP: to the peer (responder) or to us (initiator); src/ikev2/exchange/config-payload.ts. */
   assignedConfig: AssignedConfig | null = null;
+  /** What was applied on the policy's `iface` from assignedConfig (undone when the SA goes). */
+  appliedConfig: ClientConfigPlan | null = null;
+  /** Fragments being collected (RFC 7383), made on the first fragment. */
+  reassembly: Reassembly | null = null;
+  /** Both sides sent MOBIKE_SUPPORTED while we had it enabled (RFC 4555). */
+  mobike = false;
+  /** The tail of this SA's kernel changes, run one after another (exchange/child-kernel-order.ts). */
+  kernelQueue: Promise<void> | null = null;
+  /** The responder's EAP conversation (exchange/eap.ts). */
+  eapResponder: ResponderEap | null = null;
 
   constructor(
     readonly initiator: boolean,

@@ -7,7 +7,7 @@
  * what was applied can be removed.
  */
 import type { Logger } from '../../log/logger';
-import { LOCAL_CONFIG_SYSTEM, ClientConfigPlan, ClientConfigSystem, ConfigReport } from '../../ikev2/exchange/config-apply';
+import { LOCAL_CONFIG_SYSTEM, ClientConfigPlan, ClientConfigSystem, ConfigReport } from '../../platform/client-config';
 import type { FrameChannel } from './frame-channel';
 import { M, clientConfigPlanCheck, configReportCheck } from './messages';
 

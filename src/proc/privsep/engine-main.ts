@@ -21,7 +21,6 @@ import { chrootAndDrop } from './privileges';
 import { KernelProxy } from './kernel-proxy';
 import { AuthProxy } from './auth-proxy';
 import { SocketInbox } from './ike-sockets';
-import { useConfigSystem } from '../../ikev2/exchange/config-apply';
 import { parentConfigSystem } from './client-config-service';
 import { handleAddressChanges } from './engine-addresses';
 import { EngineInit, M, MAX_FRAME, empty, engineConfigCheck, engineInitCheck, modeCheck, monitorOnCheck, resetCheck, verboseCheck } from './messages';
@@ -98,7 +97,7 @@ function main(): void {
     const k = assembled.keeper;
     control = assembled.control;
     transport = t;
-    useConfigSystem(assembledEngine, parentConfigSystem(parent)); // `iface`: the parent runs the commands
+    assembledEngine.clientConfig = parentConfigSystem(parent); // `iface`: the parent runs the commands
     engine = assembledEngine;
     keeper = k;
     k.start();

@@ -8,7 +8,7 @@ import type { Identity } from '../../crypto/identity';
 import type { LocalAuth, PeerCert, SignArgs, VerifiedAndSigned, VerifyArgs, VerifyResult } from '../../ikev2/policy/auth-provider';
 import type { IkedConfig, OcspConf, PolicyConf } from '../../conf/types';
 import type { IkedOptions } from '../daemon-options';
-import type { ClientConfigPlan, ConfigReport } from '../../ikev2/exchange/config-apply';
+import type { ClientConfigPlan, ConfigReport } from '../../platform/client-config';
 import { isIP } from 'node:net';
 import type { CertstoreEntry, FlowView, IkeSaView, MonitorEvent, ResetTarget } from '../control-api';
 import { RESET_TARGETS } from '../control-api';
