@@ -20,7 +20,9 @@ rm -rf "$TMP/src/node_modules"; ln -s "$REPO/node_modules" "$TMP/src/node_module
 (cd "$TMP/src" && npm pack --pack-destination "$TMP/pack" --loglevel=error >"$TMP/pack.log" 2>&1) || { cat "$TMP/pack.log" >&2; fail "npm pack"; }
 TGZ=$TMP/pack/iked-$VERSION.tgz
 [ -f "$TGZ" ] || fail "npm pack made no $TGZ"
-tar -tzf "$TGZ" | grep -qx 'package/dist/src/cli/iked.js' || fail "the tarball has no dist/src/cli/iked.js"
+# (a listing file, not a pipe: grep -q leaving early would kill tar with SIGPIPE under pipefail)
+tar -tzf "$TGZ" >"$TMP/tgz.list" || fail "cannot list $TGZ"
+grep -qx 'package/dist/src/cli/iked.js' "$TMP/tgz.list" || fail "the tarball has no dist/src/cli/iked.js"
 
 (cd "$TMP" && npm install -g --prefix "$TMP/prefix" --no-audit --no-fund --loglevel=error "$TGZ" >"$TMP/install.log" 2>&1) \
   || { cat "$TMP/install.log" >&2; fail "npm install -g --prefix $TMP/prefix $TGZ"; }
@@ -41,8 +43,8 @@ ikev2 "global" active esp from 10.1.0.0/24 to 10.2.0.0/24 local 192.0.2.1 peer 1
 CONF
 chmod 0600 "$TMP/ok.conf"
 out=$(iked -n -v -f "$TMP/ok.conf" 2>&1) || { echo "$out" >&2; fail "iked -n rejected a valid configuration"; }
-echo "$out" | grep -qx 'configuration OK' || fail "iked -n did not say 'configuration OK': $out"
-echo "$out" | grep -q 'ikev2 "global" active' || fail "iked -n -v did not print the policy: $out"
+grep -qx 'configuration OK' <<<"$out" || fail "iked -n did not say 'configuration OK': $out"
+grep -q 'ikev2 "global" active' <<<"$out" || fail "iked -n -v did not print the policy: $out"
 printf 'ikev2 "x" active esp from 10.0.0.0/24 to bogus-net\n' >"$TMP/bad.conf"; chmod 0600 "$TMP/bad.conf"
 iked -n -f "$TMP/bad.conf" >"$TMP/bad.out" 2>&1 && fail "iked -n accepted a broken configuration"
 grep -q 'bad.conf:1:' "$TMP/bad.out" || fail "iked -n did not report bad.conf:1: $(cat "$TMP/bad.out")"

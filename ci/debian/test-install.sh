@@ -112,7 +112,7 @@ cp "$DEB" "$ROOT/tmp/"
 PKGFILE=/tmp/$(basename "$DEB")
 sim=$(in_root apt-get install -s --no-install-recommends "$PKGFILE") || { echo "$sim" >&2; fail "apt cannot resolve the package's dependencies on $SUITE"; }
 deps=$(echo "$sim" | awk '/^Inst / && $2 != "iked" {print $2}')
-echo "$deps" | grep -qx nodejs || echo "$deps" | grep -qx 'nodejs:[a-z0-9]*' || in_root dpkg -s nodejs >/dev/null 2>&1 || fail "apt did not pick nodejs for the package:\n$sim"
+grep -qx nodejs <<<"$deps" || grep -qx 'nodejs:[a-z0-9]*' <<<"$deps" || in_root dpkg -s nodejs >/dev/null 2>&1 || fail "apt did not pick nodejs for the package:\n$sim"
 say "dependencies apt resolves for $(basename "$DEB"): $(echo $deps)"
 in_root apt-get install -y -qq --no-install-recommends $deps >"$WORK/deps.log" 2>&1 || { tail -30 "$WORK/deps.log" >&2; fail "installing the dependencies"; }
 nodever=$(in_root dpkg-query -W -f '${Version}' nodejs)
@@ -125,8 +125,8 @@ snapshot "$WORK/before"
 
 say "apt-get install ./$(basename "$DEB") (nodejs $nodever)"
 out=$(in_root apt-get install -y --no-install-recommends "$PKGFILE" 2>&1) || { echo "$out" >&2; fail "apt-get install of the package"; }
-echo "$out" | grep -q "^Setting up iked " || { echo "$out" >&2; fail "apt-get did not set up iked"; }
-in_root dpkg -s iked | grep -q '^Status: install ok installed' || fail "dpkg does not list iked as installed"
+grep -q "^Setting up iked " <<<"$out" || { echo "$out" >&2; fail "apt-get did not set up iked"; }
+grep -q '^Status: install ok installed' <<<"$(in_root dpkg -s iked)" || fail "dpkg does not list iked as installed"
 u=$(getent_root passwd _iked) || fail "postinst did not create the _iked user"
 case "$u" in *:/var/empty:/usr/sbin/nologin) ;; *) fail "_iked user: '$u' (want home /var/empty, shell /usr/sbin/nologin)" ;; esac
 [ "$(stat -c '%U:%G %a' "$ROOT/var/empty")" = "root:root 755" ] || fail "/var/empty is $(stat -c '%U:%G %a' "$ROOT/var/empty")"
@@ -137,7 +137,7 @@ for f in /usr/share/man/man8/iked.8.gz /usr/share/man/man8/ikectl.8.gz /usr/shar
          /usr/lib/systemd/system/iked.service /usr/share/doc/iked/copyright; do
   [ -f "$ROOT$f" ] || fail "$f is missing"
 done
-in_root dpkg-query -W -f '${Conffiles}\n' iked | grep -q '^ /etc/iked.conf ' || fail "/etc/iked.conf is not a conffile"
+grep -q '^ /etc/iked.conf ' <<<"$(in_root dpkg-query -W -f '${Conffiles}\n' iked)" || fail "/etc/iked.conf is not a conffile"
 v=$(in_root iked -V) || fail "iked -V failed"
 [ "$v" = "iked $(node -p "require('$REPO/package.json').version")" ] || fail "iked -V printed '$v'"
 in_root ikectl >"$WORK/ikectl.out" 2>&1 && fail "ikectl without a command exited 0"
@@ -148,7 +148,7 @@ say "iked -n -f /etc/iked.conf (the shipped example, every policy commented out)
 grep -v '^[[:space:]]*\(#\|$\)' "$ROOT/etc/iked.conf" && fail "the shipped /etc/iked.conf has uncommented lines (above)"
 out=$(in_root iked -n -f /etc/iked.conf 2>&1) || { echo "$out" >&2; fail "iked -n rejected the shipped /etc/iked.conf"; }
 echo "$out" | sed 's/^/  | /'
-echo "$out" | grep -qx 'configuration OK' || fail "iked -n did not say 'configuration OK'"
+grep -qx 'configuration OK' <<<"$out" || fail "iked -n did not say 'configuration OK'"
 # and a broken file is refused (the check above can fail)
 printf 'ikev2 "x" active esp from 10.0.0.0/24 to bogus-net\n' >"$ROOT/tmp/bad.conf"; chmod 600 "$ROOT/tmp/bad.conf"
 in_root iked -n -f /tmp/bad.conf >/dev/null 2>&1 && fail "iked -n accepted a broken configuration"
@@ -168,7 +168,7 @@ sum=$(md5sum <"$ROOT/etc/iked.conf")
 grep -q '^ikev2 "pkg"' "$ROOT/etc/iked.conf" || fail "the tunnel test did not leave its policy in /etc/iked.conf"
 out=$(in_root apt-get install -y --reinstall -o Dpkg::Options::=--force-confdef -o Dpkg::Options::=--force-confold "$PKGFILE" 2>&1) \
   || { echo "$out" >&2; fail "apt-get install --reinstall"; }
-echo "$out" | grep -q "^Setting up iked " || { echo "$out" >&2; fail "the reinstall did not set up iked"; }
+grep -q "^Setting up iked " <<<"$out" || { echo "$out" >&2; fail "the reinstall did not set up iked"; }
 [ "$(md5sum <"$ROOT/etc/iked.conf")" = "$sum" ] || fail "the reinstall replaced the changed /etc/iked.conf"
 [ ! -e "$ROOT/etc/iked.conf.dpkg-new" ] || fail "the reinstall left /etc/iked.conf.dpkg-new (the conffile did not change)"
 # dpkg -i too, with no --force-conf* option (non-interactive: dpkg would prompt if it were going to ask)

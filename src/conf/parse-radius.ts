@@ -12,7 +12,7 @@ import { RADIUS_ACCT_PORT, RADIUS_DAE_PORT, RADIUS_PORT } from './defaults';
 import type { Token } from './lexer';
 import type { ParseContext } from './parse-context';
 import { parsePort } from './parse-values';
-import { CP_XFS, lookupCp } from './transforms';
+import { lookupCp } from './transforms';
 import { CFG_ATTR } from '../wire/iana';
 import type { AddrSpec } from './types';
 
@@ -115,4 +115,3 @@ export function parseRadius(ctx: ParseContext): void {
 }
 
 /** Names accepted by `radius config` (for documentation and tests). */
-export const RADIUS_CONFIG_OPTIONS = ['none', ...new Set(CP_XFS.filter((e) => e.name !== 'protected-subnet').map((e) => e.name))];

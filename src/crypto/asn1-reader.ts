@@ -170,11 +170,6 @@ export class DerReader {
   }
 }
 
-/** Convenience: a reader over a whole buffer. */
-export function derReader(buf: Buffer, what: string): DerReader {
-  return new DerReader(buf, what);
-}
-
 /** Decodes OBJECT IDENTIFIER contents to dotted text. */
 export function decodeOid(value: Buffer, what = 'OID'): string {
   if (value.length === 0) throw new Asn1Error(`${what}: empty OBJECT IDENTIFIER`);

@@ -217,10 +217,3 @@ export function encrById(id: number, keyBits?: number): EncrAlg {
   }
   return alg;
 }
-
-/** True when a transform id uses the key length attribute (RFC 7296 3.3.5). */
-export function encrNeedsKeyLength(id: number): boolean {
-  return (
-    id === ENCR.AES_CBC || id === ENCR.AES_CTR || id === ENCR.AES_GCM_8 || id === ENCR.AES_GCM_12 || id === ENCR.AES_GCM_16
-  );
-}

@@ -59,8 +59,3 @@ export function integById(id: number): IntegAlg {
   if (!a) throw new UnsupportedTransformError(`unsupported INTEG transform ${IntegId.name(id)} (${id})`);
   return a;
 }
-
-/** Ids of all integrity algorithms this build supports. */
-export function supportedIntegIds(): number[] {
-  return [...TABLE.keys()];
-}

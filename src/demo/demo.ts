@@ -57,7 +57,7 @@ async function main(): Promise<number> {
     const iked = join(ROOT, 'dist', 'src', 'cli', 'iked.js');
     const ikectl = join(ROOT, 'dist', 'src', 'cli', 'ikectl.js');
     const socks: string[] = [];
-    for (const [i, side] of ['b', 'a'].entries()) {
+    for (const side of ['b', 'a']) {
       const conf = join(dir, `demo-${side}.conf`);
       copyFileSync(join(ROOT, 'examples', `demo-${side}.conf`), conf);
       chmodSync(conf, 0o600);
@@ -68,7 +68,6 @@ async function main(): Promise<number> {
       const p = spawn('ip', ['netns', 'exec', ns, process.execPath, iked, '-d', '-f', conf, '-s', sock], { stdio: ['ignore', 'inherit', 'inherit'] });
       procs.push(p);
       await waitFor(`the control socket of ${side}`, 10_000, () => existsSync(sock));
-      void i;
     }
     const sockA = socks[1];
     await waitFor('the SA to be established', 15_000, () => {

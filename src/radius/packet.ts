@@ -84,10 +84,6 @@ export function decodeRadiusPacket(buf: Buffer): RadiusPacket {
 
 // ------------------------------------------------------------ attribute values
 
-export function attrBytes(type: number, value: Buffer): RadiusAttribute {
-  return { type, value };
-}
-
 export function attrString(type: number, text: string): RadiusAttribute {
   return { type, value: Buffer.from(text, 'utf8') };
 }

@@ -164,16 +164,16 @@ echo $! >"$DIR/iked.pid"
 ok=
 for _ in $(seq 150); do
   kill -0 "$(cat "$DIR/iked.pid")" 2>/dev/null || fail "iked exited"
-  if sa=$(chroot "$ROOT" ikectl show sa 2>&1) && echo "$sa" | grep -q "pol 'pkg'" && echo "$sa" | grep -q ESTABLISHED \
-     && echo "$sa" | grep -q 'sa_childsas: ESP .* out 192.0.2.1 -> 192.0.2.2'; then ok=1; break; fi
+  if sa=$(chroot "$ROOT" ikectl show sa 2>&1) && grep -q "pol 'pkg'" <<<"$sa" && echo "$sa" | grep -q ESTABLISHED \
+     && grep -q 'sa_childsas: ESP .* out 192.0.2.1 -> 192.0.2.2' <<<"$sa"; then ok=1; break; fi
   sleep 0.2
 done
 echo "$sa" | sed 's/^/  ikectl show sa | /'
 [ -n "$ok" ] || fail "ikectl show sa did not show the IKE SA of policy 'pkg' ESTABLISHED with a Child SA"
-echo "$sa" | grep -q "^iked_sas: .*192.0.2.1.*->192.0.2.2.*<b.pkg.test>\[a.pkg.test\] ESTABLISHED i pol 'pkg'" || fail "the IKE SA line is not 192.0.2.1->192.0.2.2 <b.pkg.test>[a.pkg.test] ESTABLISHED i pol 'pkg'"
+grep -q "^iked_sas: .*192.0.2.1.*->192.0.2.2.*<b.pkg.test>\[a.pkg.test\] ESTABLISHED i pol 'pkg'" <<<"$sa" || fail "the IKE SA line is not 192.0.2.1->192.0.2.2 <b.pkg.test>[a.pkg.test] ESTABLISHED i pol 'pkg'"
 sw=$(swanctl --list-sas --raw 2>&1) || fail "swanctl --list-sas: $sw"
-echo "$sw" | grep -q 'state=ESTABLISHED' || fail "charon does not list the IKE SA as ESTABLISHED: $sw"
-echo "$sw" | grep -q 'state=INSTALLED' || fail "charon has no INSTALLED Child SA: $sw"
+grep -q 'state=ESTABLISHED' <<<"$sw" || fail "charon does not list the IKE SA as ESTABLISHED: $sw"
+grep -q 'state=INSTALLED' <<<"$sw" || fail "charon has no INSTALLED Child SA: $sw"
 # iked runs privilege-separated as installed: a process of the daemon runs as _iked
 uid=$(chroot "$ROOT" id -u _iked)
 found=

@@ -30,7 +30,7 @@ export function deriveKeysForChild(sa: IkeSa, c: ChildSa, ni: Buffer, nr: Buffer
 }
 
 /** The kernel SA of one direction of a Child SA, between the IKE SA's current endpoints. */
-export function saSpec(e: EngineContext, sa: IkeSa, c: ChildSa, inbound: boolean): KernelSaSpec {
+export function saSpec(sa: IkeSa, c: ChildSa, inbound: boolean): KernelSaSpec {
   const keys = c.keys!;
   const lifetime = sa.policy.conf.lifetime;
   const hardSeconds = lifetime.seconds;
@@ -59,7 +59,6 @@ export function saSpec(e: EngineContext, sa: IkeSa, c: ChildSa, inbound: boolean
   if (c.encap) {
     spec.encap = inbound ? { sport: sa.remote.port, dport: sa.local.port } : { sport: sa.local.port, dport: sa.remote.port };
   }
-  void e;
   return spec;
 }
 
@@ -113,7 +112,7 @@ export function installChild(e: EngineContext, sa: IkeSa, c: ChildSa, withFlows:
     // the SAs, then the flows, asked for in one go: adapters apply calls in the order they
     // were made, and under privsep they travel as one batch (one IPC round trip)
     const flows = withFlows ? ownFlows(sa, c) : [];
-    const sas = [saSpec(e, sa, c, true), saSpec(e, sa, c, false)];
+    const sas = [saSpec(sa, c, true), saSpec(sa, c, false)];
     const results = await Promise.allSettled([...sas.map((x) => e.kernel.addSa(x)), ...flows.map((f) => e.kernel.addFlow(f))]);
     const failed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
     if (failed) {

@@ -78,14 +78,12 @@ export function sendDeleteIke(e: EngineContext, sa: IkeSa, done: () => void): vo
     if (sa.pending.timer) clearTimeout(sa.pending.timer);
     sa.pending = null;
   }
-  const savedTries = e.timing.retransmitTries;
   e.request(sa, {
     exchange: EXCHANGE.INFORMATIONAL,
     build: () => [d],
     onResponse: () => done(),
     onGiveUp: () => done(),
   });
-  void savedTries;
 }
 
 /** Delete one Child SA at the peer and here. */

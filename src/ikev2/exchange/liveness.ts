@@ -6,9 +6,6 @@ import { IkeSa } from '../sa/ike-sa';
 import { sendLivenessCheck } from './informational';
 import type { EngineContext } from '../engine-context';
 
-/** iked and strongSwan send a keepalive every 20 s. */
-export const NAT_KEEPALIVE_MS = 20_000;
-
 /** The DPD timer fired (EngineContext.timerFns.dpd: one function per engine, the SA is its argument). */
 export function dpdDue(e: EngineContext, sa: IkeSa): void {
   if (sa.state !== 'ESTABLISHED') return;

@@ -195,13 +195,13 @@ export function moveChildren(e: EngineContext, sa: IkeSa): Promise<void> {
         if (addrsChanged) {
           await e.kernel.deleteSa(c.protocol, before.local.address, c.spiIn);
           await e.kernel.deleteSa(c.protocol, before.remote.address, c.spiOut);
-          await e.kernel.addSa(saSpec(e, sa, c, true));
-          await e.kernel.addSa(saSpec(e, sa, c, false));
+          await e.kernel.addSa(saSpec(sa, c, true));
+          await e.kernel.addSa(saSpec(sa, c, false));
           for (const f of ownFlowsOf(sa, flowSpecsFor(before.local.address, before.remote.address, c))) await e.kernel.deleteFlow(f);
           for (const f of ownFlowsOf(sa, flowSpecs(sa, c))) await e.kernel.addFlow(f);
         } else {
-          await e.kernel.updateSa(saSpec(e, sa, c, true));
-          await e.kernel.updateSa(saSpec(e, sa, c, false));
+          await e.kernel.updateSa(saSpec(sa, c, true));
+          await e.kernel.updateSa(saSpec(sa, c, false));
         }
         e.log.info(`${e.spiTag(sa)}: Child SA spi in 0x${spiHex(c.spiIn)} out 0x${spiHex(c.spiOut)} moved to ${sa.local.address} === ${sa.remote.address}${c.encap ? ' udpencap' : ''}`);
       } catch (err) {
