@@ -200,3 +200,23 @@ void nu_export(napi_env env, napi_value exports, const char *name, napi_callback
   napi_create_function(env, name, NAPI_AUTO_LENGTH, cb, NULL, &fn);
   napi_set_named_property(env, exports, name, fn);
 }
+
+/* The (fd, family?) arguments of a socket-option call: family 4 or 6 (default 4); NULL family: fd only. */
+int nu_socket_args(napi_env env, napi_callback_info info, int32_t *fd, int32_t *family) {
+  size_t argc = 2;
+  napi_value argv[2];
+  if (napi_get_cb_info(env, info, &argc, argv, NULL, NULL) != napi_ok || argc < 1 ||
+      napi_get_value_int32(env, argv[0], fd) != napi_ok || *fd < 0) {
+    nu_throw(env, "expected a socket file descriptor (number)");
+    return -1;
+  }
+  if (family) {
+    *family = 4;
+    if (argc >= 2) napi_get_value_int32(env, argv[1], family);
+    if (*family != 4 && *family != 6) {
+      nu_throw(env, "family must be 4 or 6");
+      return -1;
+    }
+  }
+  return 0;
+}

@@ -26,6 +26,8 @@ napi_value nu_make_errno_error(napi_env env, const char *op, int err);
 napi_value nu_make_error(napi_env env, const char *msg);
 
 /* property getters: return 1 if present (not undefined/null), 0 if absent, -1 on error (JS exception set) */
+/* (fd, family?) of a socket-option call; -1 with a JS exception pending on bad arguments */
+int nu_socket_args(napi_env env, napi_callback_info info, int32_t *fd, int32_t *family);
 int nu_get_prop(napi_env env, napi_value obj, const char *key, napi_value *out);
 int nu_get_u32(napi_env env, napi_value obj, const char *key, uint32_t *out, int required);
 int nu_get_u64(napi_env env, napi_value obj, const char *key, uint64_t *out, int required);

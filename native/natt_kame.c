@@ -20,20 +20,9 @@
 #define IPSEC_POLICY_BYPASS 4
 #endif
 
-static int get_fd(napi_env env, napi_callback_info info, int32_t *fd, int32_t *family) {
-  size_t argc = 2;
-  napi_value argv[2];
-  *family = 4;
-  if (napi_get_cb_info(env, info, &argc, argv, NULL, NULL) != napi_ok || argc < 1 ||
-      napi_get_value_int32(env, argv[0], fd) != napi_ok || *fd < 0)
-    return nu_throw(env, "expected a socket file descriptor (number)"), -1;
-  if (argc >= 2) napi_get_value_int32(env, argv[1], family);
-  return 0;
-}
-
 static napi_value n_udp_encap(napi_env env, napi_callback_info info) {
   int32_t fd, family;
-  if (get_fd(env, info, &fd, &family) < 0) return NULL;
+  if (nu_socket_args(env, info, &fd, &family) < 0) return NULL;
   int type = UDP_ENCAP_ESPINUDP;
   if (setsockopt(fd, IPPROTO_UDP, UDP_ENCAP, &type, sizeof type) < 0)
     return napi_throw(env, nu_make_errno_error(env, "setsockopt(UDP_ENCAP, UDP_ENCAP_ESPINUDP)", errno)), NULL;
@@ -42,7 +31,7 @@ static napi_value n_udp_encap(napi_env env, napi_callback_info info) {
 
 static napi_value n_bypass(napi_env env, napi_callback_info info) {
   int32_t fd, family;
-  if (get_fd(env, info, &fd, &family) < 0) return NULL;
+  if (nu_socket_args(env, info, &fd, &family) < 0) return NULL;
   for (int dir = IPSEC_DIR_INBOUND; dir <= IPSEC_DIR_OUTBOUND; dir++) {
     struct sadb_x_policy p;
     memset(&p, 0, sizeof p);

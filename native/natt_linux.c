@@ -30,28 +30,9 @@
 #define IPV6_XFRM_POLICY 35
 #endif
 
-static int get_fd(napi_env env, napi_callback_info info, int32_t *fd, int32_t *family) {
-  size_t argc = 2;
-  napi_value argv[2];
-  if (napi_get_cb_info(env, info, &argc, argv, NULL, NULL) != napi_ok || argc < 1 ||
-      napi_get_value_int32(env, argv[0], fd) != napi_ok || *fd < 0) {
-    nu_throw(env, "expected a socket file descriptor (number)");
-    return -1;
-  }
-  if (family) {
-    *family = 4;
-    if (argc >= 2) napi_get_value_int32(env, argv[1], family);
-    if (*family != 4 && *family != 6) {
-      nu_throw(env, "family must be 4 or 6");
-      return -1;
-    }
-  }
-  return 0;
-}
-
 static napi_value n_udp_encap(napi_env env, napi_callback_info info) {
   int32_t fd;
-  if (get_fd(env, info, &fd, NULL) < 0) return NULL;
+  if (nu_socket_args(env, info, &fd, NULL) < 0) return NULL;
   int type = UDP_ENCAP_ESPINUDP;
   if (setsockopt(fd, IPPROTO_UDP, UDP_ENCAP, &type, sizeof type) < 0) {
     napi_throw(env, nu_make_errno_error(env, "setsockopt(UDP_ENCAP, UDP_ENCAP_ESPINUDP)", errno));
@@ -62,7 +43,7 @@ static napi_value n_udp_encap(napi_env env, napi_callback_info info) {
 
 static napi_value n_bypass(napi_env env, napi_callback_info info) {
   int32_t fd, family;
-  if (get_fd(env, info, &fd, &family) < 0) return NULL;
+  if (nu_socket_args(env, info, &fd, &family) < 0) return NULL;
   for (int dir = XFRM_POLICY_IN; dir <= XFRM_POLICY_OUT; dir++) {
     struct xfrm_userpolicy_info p;
     memset(&p, 0, sizeof p);

@@ -22,20 +22,9 @@
 #define IPSEC_LEVEL_BYPASS 0x00
 #endif
 
-static int get_fd(napi_env env, napi_callback_info info, int32_t *fd, int32_t *family) {
-  size_t argc = 2;
-  napi_value argv[2];
-  *family = 4;
-  if (napi_get_cb_info(env, info, &argc, argv, NULL, NULL) != napi_ok || argc < 1 ||
-      napi_get_value_int32(env, argv[0], fd) != napi_ok || *fd < 0)
-    return nu_throw(env, "expected a socket file descriptor (number)"), -1;
-  if (argc >= 2) napi_get_value_int32(env, argv[1], family);
-  return 0;
-}
-
 static napi_value n_udp_encap(napi_env env, napi_callback_info info) {
   int32_t fd, family;
-  if (get_fd(env, info, &fd, &family) < 0) return NULL;
+  if (nu_socket_args(env, info, &fd, &family) < 0) return NULL;
   int type;
   socklen_t l = sizeof type;
   if (getsockopt(fd, SOL_SOCKET, SO_TYPE, &type, &l) < 0)
@@ -45,7 +34,7 @@ static napi_value n_udp_encap(napi_env env, napi_callback_info info) {
 
 static napi_value n_bypass(napi_env env, napi_callback_info info) {
   int32_t fd, family;
-  if (get_fd(env, info, &fd, &family) < 0) return NULL;
+  if (nu_socket_args(env, info, &fd, &family) < 0) return NULL;
   int level = IPSEC_LEVEL_BYPASS;
   int opts4[] = {IP_AUTH_LEVEL, IP_ESP_TRANS_LEVEL, IP_ESP_NETWORK_LEVEL};
   int opts6[] = {IPV6_AUTH_LEVEL, IPV6_ESP_TRANS_LEVEL, IPV6_ESP_NETWORK_LEVEL};

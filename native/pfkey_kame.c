@@ -56,29 +56,15 @@ static size_t k_sa(uint8_t *buf, size_t cap, const struct ik_sa_spec *sa, int up
     *err = "extended sequence numbers (ESN) are not supported by KAME PF_KEY";
     return 0;
   }
-  if (sa->proto == IK_ESP && !sa->enc.present) {
-    *err = "an ESP SA needs a cipher";
-    return 0;
-  }
+  if ((*err = pk_sa_refused(sa)) != NULL) return 0;
   pk_hdr(&w, update ? SADB_UPDATE : SADB_ADD, pk_satype(sa->proto), seq, pid);
-  struct sadb_sa *s = pw_ext(&w, sizeof *s);
-  if (s) {
-    uint32_t r = (sa->replay + IKC_REPLAY_UNIT - 1) / IKC_REPLAY_UNIT;
-    s->sadb_sa_len = sizeof *s / 8;
-    s->sadb_sa_exttype = SADB_EXT_SA;
-    s->sadb_sa_spi = htonl(sa->spi);
-    s->sadb_sa_replay = (uint8_t)(r > 255 ? 255 : r);
-    s->sadb_sa_state = SADB_SASTATE_MATURE;
-    s->sadb_sa_auth = (uint8_t)(sa->auth.present ? sa->auth.id : 0);
-    s->sadb_sa_encrypt = (uint8_t)(sa->enc.present ? sa->enc.id : 0);
-  }
+  uint32_t r = (sa->replay + IKC_REPLAY_UNIT - 1) / IKC_REPLAY_UNIT; /* RFC 2367 counts the window in bytes */
+  pk_sa_mature(&w, sa, (uint8_t)(r > 255 ? 255 : r));
   sa2(&w, sa->tunnel, sa->reqid);
-  if (sa->hard_b || sa->hard_s) pk_lifetime(&w, SADB_EXT_LIFETIME_HARD, sa->hard_b, sa->hard_s);
-  if (sa->soft_b || sa->soft_s) pk_lifetime(&w, SADB_EXT_LIFETIME_SOFT, sa->soft_b, sa->soft_s);
+  pk_lifetimes(&w, sa);
   address(&w, SADB_EXT_ADDRESS_SRC, &sa->src, IPSEC_ULPROTO_ANY, sa->src.family == AF_INET6 ? 128 : 32, 0);
   address(&w, SADB_EXT_ADDRESS_DST, &sa->dst, IPSEC_ULPROTO_ANY, sa->dst.family == AF_INET6 ? 128 : 32, 0);
-  if (sa->auth.present && sa->auth.keylen) pk_key(&w, SADB_EXT_KEY_AUTH, &sa->auth);
-  if (sa->enc.present && sa->enc.keylen) pk_key(&w, SADB_EXT_KEY_ENCRYPT, &sa->enc);
+  pk_keys(&w, sa);
   if (sa->encap) {
     struct sadb_x_nat_t_type *t = pw_ext(&w, sizeof *t);
     if (t) {
@@ -104,12 +90,7 @@ static size_t k_said(uint8_t *buf, size_t cap, int type, const struct ik_sa_spec
   struct pw w = {buf, cap, 0, 0};
   *err = NULL;
   pk_hdr(&w, type, pk_satype(sa->proto), seq, pid);
-  struct sadb_sa *s = pw_ext(&w, sizeof *s);
-  if (s) {
-    s->sadb_sa_len = sizeof *s / 8;
-    s->sadb_sa_exttype = SADB_EXT_SA;
-    s->sadb_sa_spi = htonl(sa->spi);
-  }
+  pk_sa_ext(&w, sa->spi);
   /* the kernel looks SAs up by (dst, spi, proto); src only has to be of the same family */
   struct ik_addr any = sa->src;
   if (!any.family) {

@@ -44,30 +44,18 @@ static size_t o_sa(uint8_t *buf, size_t cap, const struct ik_sa_spec *sa, int up
     *err = "OpenBSD PF_KEY takes AEAD as cipher + GMAC ids (pass enc/auth)";
     return 0;
   }
-  if (sa->proto == IK_ESP && !sa->enc.present) {
-    *err = "an ESP SA needs a cipher";
-    return 0;
-  }
+  if ((*err = pk_sa_refused(sa)) != NULL) return 0;
   pk_hdr(&w, update ? SADB_UPDATE : SADB_ADD, pk_satype(sa->proto), seq, pid);
-  struct sadb_sa *s = pw_ext(&w, sizeof *s);
+  struct sadb_sa *s = pk_sa_mature(&w, sa, (uint8_t)(sa->replay > 64 ? 64 : sa->replay)); /* packets, max 64 */
   if (s) {
-    s->sadb_sa_len = sizeof *s / 8;
-    s->sadb_sa_exttype = SADB_EXT_SA;
-    s->sadb_sa_spi = htonl(sa->spi);
-    s->sadb_sa_replay = (uint8_t)(sa->replay > 64 ? 64 : sa->replay); /* packets, max 64 */
-    s->sadb_sa_state = SADB_SASTATE_MATURE;
-    s->sadb_sa_auth = (uint8_t)(sa->auth.present ? sa->auth.id : 0);
-    s->sadb_sa_encrypt = (uint8_t)(sa->enc.present ? sa->enc.id : 0);
     if (sa->tunnel) s->sadb_sa_flags |= SADB_X_SAFLAGS_TUNNEL;
     if (sa->esn) s->sadb_sa_flags |= SADB_X_SAFLAGS_ESN;
     if (sa->encap) s->sadb_sa_flags |= SADB_X_SAFLAGS_UDPENCAP;
   }
-  if (sa->hard_b || sa->hard_s) pk_lifetime(&w, SADB_EXT_LIFETIME_HARD, sa->hard_b, sa->hard_s);
-  if (sa->soft_b || sa->soft_s) pk_lifetime(&w, SADB_EXT_LIFETIME_SOFT, sa->soft_b, sa->soft_s);
+  pk_lifetimes(&w, sa);
   address(&w, SADB_EXT_ADDRESS_SRC, &sa->src, 0);
   address(&w, SADB_EXT_ADDRESS_DST, &sa->dst, 0);
-  if (sa->auth.present && sa->auth.keylen) pk_key(&w, SADB_EXT_KEY_AUTH, &sa->auth);
-  if (sa->enc.present && sa->enc.keylen) pk_key(&w, SADB_EXT_KEY_ENCRYPT, &sa->enc);
+  pk_keys(&w, sa);
   if (sa->encap) {
     struct sadb_x_udpencap *u = pw_ext(&w, sizeof *u);
     if (u) {
@@ -84,12 +72,7 @@ static size_t o_said(uint8_t *buf, size_t cap, int type, const struct ik_sa_spec
   struct pw w = {buf, cap, 0, 0};
   *err = NULL;
   pk_hdr(&w, type, pk_satype(sa->proto), seq, pid);
-  struct sadb_sa *s = pw_ext(&w, sizeof *s);
-  if (s) {
-    s->sadb_sa_len = sizeof *s / 8;
-    s->sadb_sa_exttype = SADB_EXT_SA;
-    s->sadb_sa_spi = htonl(sa->spi);
-  }
+  pk_sa_ext(&w, sa->spi);
   if (sa->src.family) address(&w, SADB_EXT_ADDRESS_SRC, &sa->src, 0);
   address(&w, SADB_EXT_ADDRESS_DST, &sa->dst, 0);
   return pk_finish(&w);
