@@ -9,7 +9,9 @@ import { IkeMessage, Payload, IdPayload, AuthPayload, CertPayload } from '../pay
 import { IkeSa } from '../sa/ike-sa';
 import { find, findAll, notify } from '../payloads/payload-find';
 import { Policy } from '../policy/policy';
-import { answerChild } from './child-negotiate';
+import { answerChild, offerPayloads, tsPayloads, type ChildOffer } from './child-negotiate';
+import { configRequest } from './config-payload';
+import { mobikeNotifies } from './mobike';
 import { scheduleChildLifetime, scheduleIkeLifetime } from './lifetimes';
 import { removeChildren } from './informational';
 import type { EngineContext } from '../engine-context';
@@ -147,4 +149,16 @@ export async function dropOlderSas(e: EngineContext, sa: IkeSa): Promise<void> {
       e.deleteIkeSa(other, 'INITIAL_CONTACT from peer', false);
     }
   }
+}
+
+/** The end of the initiator's first IKE_AUTH request (PSK, signature or EAP): CP request, INITIAL_CONTACT, MOBIKE, the Child SA offer. */
+export function initiatorAuthTail(e: EngineContext, policy: Policy, offer: ChildOffer): Payload[] {
+  const out: Payload[] = [];
+  const cp = configRequest(policy.conf.request);
+  if (cp) out.push(cp);
+  out.push(notify(NOTIFY.INITIAL_CONTACT));
+  out.push(...mobikeNotifies(e));
+  out.push(...offerPayloads(offer));
+  out.push(...tsPayloads(offer.tsi, offer.tsr));
+  return out;
 }

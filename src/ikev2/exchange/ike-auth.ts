@@ -7,16 +7,16 @@ import { IkeMessage, Payload, IdPayload, CertReqPayload } from '../payloads/payl
 import { IkeSa } from '../sa/ike-sa';
 import { find, findNotify, findErrorNotify, notify } from '../payloads/payload-find';
 import { findPolicyForPeer, localIdentity } from '../policy/policy';
-import { makeChildOffer, offerPayloads, tsPayloads, completeChild, ChildOffer } from './child-negotiate';
+import { makeChildOffer, completeChild, ChildOffer } from './child-negotiate';
 import { scheduleChildLifetime, scheduleIkeLifetime } from './lifetimes';
 import { endpointText } from '../../wire/endpoint';
 import { mobikeNotifies, noteMobikeSupport } from './mobike';
 import { eapInProgress, wantsEap, startEapResponder, handleEapRound, startEapInitiator, noteConfigReply, applyAssignedConfig, setTag } from './eap';
-import { answerConfig, configRequest, describeAssigned } from './config-payload';
+import { answerConfig, describeAssigned } from './config-payload';
 import type { EngineContext } from '../engine-context';
 import { formatIdentity } from '../../crypto/identity';
 import { settleEstablished } from '../sa/sa-settle';
-import { idPayload, localAuth, verifyPeer, toIdentity, authenticatePeerAndUs, establishAndAnswer } from './authentication';
+import { idPayload, localAuth, verifyPeer, toIdentity, authenticatePeerAndUs, establishAndAnswer, initiatorAuthTail } from './authentication';
 
 export async function startAuth(e: EngineContext, sa: IkeSa): Promise<void> {
   if (sa.policy.conf.auth.method === 'eap') return startEapInitiator(e, sa);
@@ -34,12 +34,7 @@ export async function startAuth(e: EngineContext, sa: IkeSa): Promise<void> {
   }
   if (policy.remoteId) payloads.push(idPayload(PAYLOAD.IDr, policy.remoteId));
   payloads.push(...authPayloads.filter((p) => p.type === PAYLOAD.AUTH));
-  const cp = configRequest(policy.conf.request);
-  if (cp) payloads.push(cp);
-  payloads.push(notify(NOTIFY.INITIAL_CONTACT));
-  payloads.push(...mobikeNotifies(e));
-  payloads.push(...offerPayloads(offer));
-  payloads.push(...tsPayloads(offer.tsi, offer.tsr));
+  payloads.push(...initiatorAuthTail(e, policy, offer));
   sa.state = 'AUTH_SENT';
   e.request(sa, {
     exchange: EXCHANGE.IKE_AUTH,
