@@ -48,7 +48,8 @@ function run(ctx: ParseContext, text: string, file: string): LoadResult {
     ctx.errors.push({ file: ctx.last.file || file, line: ctx.last.line, message: `internal error: ${(e as Error).message}` });
   }
   if (ctx.rules === 0 && ctx.errors.length === 0) {
-    ctx.warnings.push({ file, line: 1, message: 'no valid configuration rules found' });
+    // as iked: about the whole file, no line number
+    ctx.warnings.push({ file, line: 0, message: 'no valid configuration rules found' });
   }
   return { config: ctx.errors.length ? null : ctx.config, errors: ctx.errors, warnings: ctx.warnings };
 }

@@ -86,7 +86,8 @@ export function buildPolicy(ctx: ParseContext, raw: RawPolicy, at: Token): void 
   }
   // A default policy needs none (print_policy omits local/peer for it, so its output parses back).
   if (!local && !peer && !raw.isDefault) return fail('could not get local/peer specification');
-  if (raw.mode === 'active') {
+  // as iked: a default policy may be active without local/peer (it answers any peer; with no peer it starts nothing)
+  if (raw.mode === 'active' && !(raw.isDefault && !local && !peer)) {
     // `local any` is accepted (iked refuses it): print_policy shows an unset local as "any".
     if (!peer || isNetworkish(peer) || (local && local.kind !== 'any' && isNetworkish(local))) {
       return fail('active mode requires local/peer address');

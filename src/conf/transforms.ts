@@ -121,6 +121,9 @@ export const GROUP_XFS: readonly XfEntry[] = [
   // Not in OpenBSD iked (RFC 8031 group 32), accepted here since OpenSSL has X448.
   xf('curve448', DH.CURVE448),
   xf('grp32', DH.CURVE448),
+  // OpenIKED's Streamlined NTRU Prime + X25519 hybrid (private-use 1035): accepted and printed as
+  // OpenIKED does; the key exchange itself is not implemented yet, so proposals skip it when choosing.
+  xf('sntrup761x25519', DH.SNTRUP761X25519),
 ];
 
 export const ESN_XFS: readonly XfEntry[] = [xf('esn', ESN.YES), xf('noesn', ESN.NO)];

@@ -7,6 +7,7 @@
 /** One configuration error or warning, with exact location. */
 export interface ConfError {
   file: string;
+  /** 1-based; 0 when it is about the whole file (as iked: "no valid configuration rules found") */
   line: number;
   message: string;
 }

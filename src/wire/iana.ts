@@ -147,6 +147,8 @@ export const DH = {
   BRAINPOOL_P512: 30,
   CURVE25519: 31,
   CURVE448: 32,
+  /** OpenIKED's hybrid post-quantum group (private-use number) */
+  SNTRUP761X25519: 1035,
 } as const;
 export const DhGroup = registry('DH', DH);
 
