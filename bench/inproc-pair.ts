@@ -24,8 +24,10 @@ export function clientAddr(k: number): string {
 export class LoopNetwork {
   private readonly nodes = new Map<string, Engine>();
   delivered = 0;
+  /** An engine listens on the IKE port and the NAT-T port (with MOBIKE it moves there for IKE_AUTH). */
   register(address: string, port: number, e: Engine): void {
     this.nodes.set(`${address}:${port}`, e);
+    this.nodes.set(`${address}:4500`, e);
   }
   transportFor(): Transport {
     return {

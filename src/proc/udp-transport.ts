@@ -111,6 +111,8 @@ export class UdpTransport implements Transport {
         return;
       }
       msg = msg.subarray(4);
+    } else if (hasNonEspMarker(msg)) {
+      msg = msg.subarray(4); // a peer that moved to the NAT-T framing early (robustness: OpenIKED does after MOBIKE)
     }
     this.o.onPacket(msg, local, remote);
   }
@@ -198,4 +200,12 @@ export class UdpTransport implements Transport {
     for (const b of this.sockets.values()) b.socket.close();
     this.sockets.clear();
   }
+}
+
+/**
+ * A non-ESP marker in front of an IKE message on port 500: four zero bytes, then a header
+ * whose version byte (offset 17) is 2.0 where the unmarked reading's is not.
+ */
+export function hasNonEspMarker(msg: Buffer): boolean {
+  return msg.length >= 4 + 28 && msg.readUInt32BE(0) === 0 && msg[4 + 17] === 0x20 && msg[17] !== 0x20;
 }

@@ -1,7 +1,9 @@
 /** NAT traversal (RFC 7296 2.23, RFC 3948): detection, the move to port 4500, UDP-encapsulated Child SAs. */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { makePair, establish, assertChildKeysMatch, shutdownAll, installedChildren, waitFor, settle, tail } from '../helpers/engine-pair';
+import { makePair, makeNode, pskConf, establish, established, assertChildKeysMatch, shutdownAll, installedChildren, waitFor, settle, tail, A_ADDR, B_ADDR } from '../helpers/engine-pair';
+import { FakeNet } from '../helpers/fake-net';
+import { mobikeActive } from '../../src/ikev2/exchange/mobike';
 import { sendLivenessCheck } from '../../src/ikev2/exchange/informational';
 import { rekeyChild } from '../../src/ikev2/exchange/create-child-sa';
 import { EXCHANGE } from '../../src/wire/iana';
@@ -63,18 +65,41 @@ test('initiator behind a NAT: both detect it, IKE moves to 4500, Child SAs are U
   }
 });
 
-test('no NAT: no detection, IKE stays on port 500, no encapsulation', async () => {
-  const p = makePair({ ikesa: IKESA, childsa: CHILDSA });
+test('no NAT: no detection, no encapsulation; IKE moves to 4500 for IKE_AUTH with MOBIKE (RFC 4555 3.3), stays on 500 without', async () => {
+  for (const mobike of [true, false]) {
+    const net = new FakeNet();
+    const conf = (mode: 'active' | 'passive', self: string, peer: string, from: string, to: string): string =>
+      (mobike ? '' : 'set nomobike\n') + pskConf({ mode, from, to, local: self, peer, ikesa: IKESA, childsa: CHILDSA });
+    const a = makeNode(net, 'a', A_ADDR, conf('active', A_ADDR, B_ADDR, '10.1.0.0/24', '10.2.0.0/24'));
+    const b = makeNode(net, 'b', B_ADDR, conf('passive', B_ADDR, A_ADDR, '10.2.0.0/24', '10.1.0.0/24'));
+    try {
+      const { ia, ib } = await establish({ net, a, b });
+      assert.equal(ia.natDetected, false);
+      assert.equal(ib.natDetected, false);
+      const port = mobike ? 4500 : 500;
+      assert.equal(ia.local.port, port, `mobike ${mobike}`);
+      assert.equal(ib.local.port, port, `mobike ${mobike}`);
+      assert.equal(mobikeActive(ia) && mobikeActive(ib), mobike);
+      assert.ok(installedChildren(a).every((c) => !c.encap));
+      assert.ok(a.kernel.listSas().every((s) => !s.encap), 'no NAT: ESP is not UDP-encapsulated on 4500 either');
+    } finally {
+      await shutdownAll(net, a, b);
+    }
+  }
+});
+
+test('the responder answers MOBIKE_SUPPORTED only when the initiator offered it', async () => {
+  const net = new FakeNet();
+  const a = makeNode(net, 'a', A_ADDR, 'set nomobike\n' + pskConf({ mode: 'active', from: '10.1.0.0/24', to: '10.2.0.0/24', local: A_ADDR, peer: B_ADDR, ikesa: IKESA, childsa: CHILDSA }));
+  const b = makeNode(net, 'b', B_ADDR, pskConf({ mode: 'passive', from: '10.2.0.0/24', to: '10.1.0.0/24', local: B_ADDR, peer: A_ADDR, ikesa: IKESA, childsa: CHILDSA }));
   try {
-    const { ia, ib } = await establish(p);
-    assert.equal(ia.natDetected, false);
-    assert.equal(ib.natDetected, false);
-    assert.equal(ia.local.port, 500);
-    assert.equal(ib.local.port, 500);
-    assert.ok(installedChildren(p.a).every((c) => !c.encap));
-    assert.ok(p.a.kernel.listSas().every((s) => !s.encap));
+    await establish({ net, a, b });
+    const authResponse = b.lines.find((l) => /send IKE_AUTH response/.test(l));
+    assert.ok(authResponse, tail(b));
+    assert.doesNotMatch(authResponse, /MOBIKE_SUP/, 'no MOBIKE_SUPPORTED for an initiator that did not offer it');
+    assert.equal(established(b)[0].local.port, 500);
   } finally {
-    await shutdownAll(p.net, p.a, p.b);
+    await shutdownAll(net, a, b);
   }
 });
 

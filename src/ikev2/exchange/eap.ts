@@ -17,7 +17,7 @@ import { endpointText } from '../../wire/endpoint';
 import { answerConfig, configReply, describeAssigned, releaseConfig } from './config-payload';
 import { applyClientConfig, removeClientConfig } from './config-apply';
 import { expandTag } from '../sa/sa-tag';
-import { mobikeNotifies, noteMobikeSupport } from './mobike';
+import { mobikeAnswer, noteMobikeSupport } from './mobike';
 import { verifyPeer, localAuth, idPayload, toIdentity, establishAndAnswer, initiatorAuthTail } from './authentication';
 import type { EngineContext } from '../engine-context';
 import type { EapServerBackend, EapStep } from './eap-backend';
@@ -192,7 +192,7 @@ async function finishResponder(e: EngineContext, sa: IkeSa, m: IkeMessage, inner
   }
   const out: Payload[] = [{ type: PAYLOAD.AUTH, method: AUTH.SHARED_KEY_MIC, data: ourAuth } as AuthPayload, ...cfg.payloads];
   noteMobikeSupport(e, sa, first);
-  out.push(...mobikeNotifies(e));
+  out.push(...mobikeAnswer(sa));
   sa.assignedConfig = cfg.assigned;
   setTag(sa);
   if (cfg.assigned) e.log.info(`${e.spiTag(sa)}: assigned to '${st.identity}': ${describeAssigned(cfg.assigned)}`);

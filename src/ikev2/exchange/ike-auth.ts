@@ -10,7 +10,7 @@ import { findPolicyForPeer, localIdentity } from '../policy/policy';
 import { makeChildOffer, completeChild, ChildOffer } from './child-negotiate';
 import { scheduleChildLifetime, scheduleIkeLifetime } from './lifetimes';
 import { endpointText } from '../../wire/endpoint';
-import { mobikeNotifies, noteMobikeSupport } from './mobike';
+import { mobikeAnswer, noteMobikeSupport } from './mobike';
 import { eapInProgress, wantsEap, startEapResponder, handleEapRound, startEapInitiator, noteConfigReply, applyAssignedConfig, setTag } from './eap';
 import { answerConfig, describeAssigned } from './config-payload';
 import type { EngineContext } from '../engine-context';
@@ -122,7 +122,7 @@ export async function handleAuthRequest(e: EngineContext, sa: IkeSa, m: IkeMessa
   out.push(...authed.ours);
   out.push(...cfg.payloads);
   noteMobikeSupport(e, sa, inner);
-  out.push(...mobikeNotifies(e));
+  out.push(...mobikeAnswer(sa));
   await establishAndAnswer(e, sa, m, out, cfg.inner, formatIdentity(id));
 }
 

@@ -176,7 +176,10 @@ export function handleInitResponse(e: EngineContext, sa: IkeSa, m: IkeMessage, r
   detectNat(e, sa, p, local, remote);
   sa.peerFragmentation = !!findNotify(p, NOTIFY.IKEV2_FRAGMENTATION_SUPPORTED);
   sa.peerHashAlgs = parseHashAlgs(findNotify(p, NOTIFY.SIGNATURE_HASH_ALGORITHMS));
-  if (sa.natDetected && e.natt !== 'disable') e.switchToNatt(sa);
+  // to the NAT-T port for IKE_AUTH behind a NAT, and also without one when we offer MOBIKE to a peer
+  // that does NAT-T (it sent NAT_DETECTION notifies): RFC 4555 3.3, as strongSwan and OpenIKED move
+  const peerNatt = !!findNotify(p, NOTIFY.NAT_DETECTION_SOURCE_IP);
+  if (e.natt !== 'disable' && (sa.natDetected || (e.options.mobike && peerNatt))) e.switchToNatt(sa);
   void startAuth(e, sa).catch((err) => {
     e.deleteIkeSa(sa, `IKE_AUTH could not start: ${err instanceof Error ? err.message : String(err)}`, false);
   });

@@ -22,6 +22,15 @@ export function mobikeNotifies(e: EngineContext): NotifyPayload[] {
   return e.options.mobike ? [notify(NOTIFY.MOBIKE_SUPPORTED)] : [];
 }
 
+/**
+ * The responder's answer: MOBIKE_SUPPORTED only when the initiator offered it and we have it on
+ * (noteMobikeSupport first). Unasked, a peer such as OpenIKED moves to port 4500 and answers our
+ * later requests there.
+ */
+export function mobikeAnswer(sa: IkeSa): NotifyPayload[] {
+  return sa.mobike ? [notify(NOTIFY.MOBIKE_SUPPORTED)] : [];
+}
+
 /** Remember whether MOBIKE is in use for `sa`: both sides sent MOBIKE_SUPPORTED. */
 export function noteMobikeSupport(e: EngineContext, sa: IkeSa, inner: Payload[]): void {
   if (e.options.mobike && findNotify(inner, NOTIFY.MOBIKE_SUPPORTED)) {
