@@ -3,7 +3,7 @@
  * Cookie = <VersionIDofSecret> | Hash(Ni | IPi | SPIi | <secret>).
  * The secret rotates; the previous one stays valid for one period.
  */
-import { createHash, randomBytes } from 'node:crypto';
+import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import { addressBytes } from '../../wire/endpoint';
 
 export class CookieJar {
@@ -39,9 +39,10 @@ export class CookieJar {
     this.rotateIfDue(now);
     if (cookie.length !== 36) return false;
     const v = cookie.readUInt32BE(0);
-    if (v === this.version) return cookie.equals(this.compute(v, this.secret, ni, ip, spiI));
+    // constant time: the cookie is derived from our secret (both are 36 bytes here)
+    if (v === this.version) return timingSafeEqual(cookie, this.compute(v, this.secret, ni, ip, spiI));
     const prevVersion = (this.version - 1) & 0xffffffff;
-    if (this.previous && v === prevVersion) return cookie.equals(this.compute(v, this.previous, ni, ip, spiI));
+    if (this.previous && v === prevVersion) return timingSafeEqual(cookie, this.compute(v, this.previous, ni, ip, spiI));
     return false;
   }
 }
