@@ -17,6 +17,13 @@ export interface Child {
 
 const ENTRY: Record<Role, string> = { ca: 'ca-main', engine: 'engine-main', control: 'control-main' };
 
+/**
+ * V8 options per child, for idle memory: the control process only relays ikectl's few
+ * requests (no JIT needed, a 1 MB young generation); the ca keeps its JIT (it verifies and
+ * signs per SA) with a small young generation. The engine keeps V8's defaults (its hot path).
+ */
+const V8_OPTIONS: Record<Role, string[]> = { control: ['--jitless', '--max-semi-space-size=1'], ca: ['--max-semi-space-size=1'], engine: [] };
+
 /** The child's entry module next to this one (.js compiled, .ts under tsx). */
 export function entryPoint(role: Role): string {
   return path.join(__dirname, ENTRY[role] + path.extname(__filename));
@@ -34,7 +41,8 @@ export interface SpawnOptions {
 
 export function spawnChild(o: SpawnOptions): Child {
   const stdio: StdioOptions = ['ignore', 'inherit', 'inherit', 'ipc', 'pipe', ...o.extra];
-  const proc = fork(entryPoint(o.args.role), [JSON.stringify(o.args)], { stdio, env: o.env ?? process.env, serialization: 'json' });
+  const execArgv = [...process.execArgv, ...V8_OPTIONS[o.args.role]];
+  const proc = fork(entryPoint(o.args.role), [JSON.stringify(o.args)], { stdio, env: o.env ?? process.env, serialization: 'json', execArgv });
   const sock = proc.stdio[4] as Socket | null;
   if (!sock) throw new Error(`${o.args.role}: no channel to the child process`);
   const channel = new FrameChannel(sock, { name: `${o.args.role}->parent`, maxFrame: o.maxFrame, onFatal: o.onFatal, onClose: o.onClose });
