@@ -50,4 +50,14 @@ iked -n -f "$TMP/bad.conf" >"$TMP/bad.out" 2>&1 && fail "iked -n accepted a brok
 grep -q 'bad.conf:1:' "$TMP/bad.out" || fail "iked -n did not report bad.conf:1: $(cat "$TMP/bad.out")"
 ikectl >"$TMP/ikectl.out" 2>&1 && fail "ikectl without a command exited 0"
 grep -q '^usage: ikectl' "$TMP/ikectl.out" || fail "ikectl printed no usage: $(cat "$TMP/ikectl.out")"
-echo "npm-global-test: OK ($(basename "$TGZ"): $BIN/iked -V = '$v', iked -n, ikectl usage)"
+
+# and straight from the clone (npm links the directory: the clone's own dist/ and build/)
+mkdir -p "$TMP/prefix2"
+(cd "$TMP" && npm install -g --prefix "$TMP/prefix2" --no-audit --no-fund --loglevel=error "$REPO" >"$TMP/install2.log" 2>&1) \
+  || { cat "$TMP/install2.log" >&2; fail "npm install -g --prefix $TMP/prefix2 $REPO"; }
+v2=$("$TMP/prefix2/bin/iked" -V) || fail "iked -V from the clone install"
+[ "$v2" = "iked $VERSION" ] || fail "iked -V (clone install) printed '$v2'"
+"$TMP/prefix2/bin/iked" -n -f "$TMP/ok.conf" >/dev/null 2>&1 || fail "iked -n (clone install) rejected a valid configuration"
+"$TMP/prefix2/bin/ikectl" >"$TMP/ikectl2.out" 2>&1 && fail "ikectl (clone install) without a command exited 0"
+grep -q '^usage: ikectl' "$TMP/ikectl2.out" || fail "ikectl (clone install) printed no usage"
+echo "npm-global-test: OK ($(basename "$TGZ"): $BIN/iked -V = '$v', iked -n, ikectl usage; the same from the clone)"
