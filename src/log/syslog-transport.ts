@@ -11,7 +11,6 @@ export const MESSAGE: unique symbol = Symbol.for('message') as never;
 export const LOG_DAEMON = 3 << 3;
 export const LOG_ERR = 3;
 export const LOG_WARNING = 4;
-export const LOG_NOTICE = 5;
 export const LOG_INFO = 6;
 export const LOG_DEBUG = 7;
 

@@ -5,5 +5,4 @@
 import winston from 'winston';
 import type TransportStream from 'winston-transport';
 
-export type TransportBaseType = TransportStream;
 export const TransportBase = (winston as unknown as { Transport: typeof TransportStream }).Transport;
