@@ -8,7 +8,7 @@ import type { EapContext } from './exchange/eap-context';
 import { ZERO8 } from '../wire/empty-bytes';
 import { LOCAL_CONFIG_SYSTEM, type ClientConfigSystem } from '../platform/client-config';
 import { ReqidTable } from './sa/reqid-table';
-import { EXCHANGE, FLAG, NOTIFY, ExchangeType, NATT_PORT } from '../wire/iana';
+import { EXCHANGE, FLAG, NOTIFY, ExchangeType, IKE_PORT, NATT_PORT } from '../wire/iana';
 import { IkeMessage, Payload, IkeHeader } from './payloads/payload-types';
 import { decodeMessage, encodeMessage } from './payloads/message';
 import { DecodeError } from '../wire/decode-error';
@@ -391,8 +391,8 @@ export class Engine implements EngineContext {
   }
 
   /** The IKE port we listen on and peers listen on (500; tests may move it). */
-  localIkePort = 500;
-  remoteIkePort = 500;
+  localIkePort: number = IKE_PORT;
+  remoteIkePort: number = IKE_PORT;
 
   /** The SA is established: count it, log it, start liveness checks. */
   established(sa: IkeSa, ms: number): void {

@@ -9,7 +9,6 @@ import { ENCR, EncrId, INTEG, IntegId } from '../wire/iana';
 import type { NativeAlg } from './native-binding';
 import type { KernelSaSpec } from './types';
 
-export type AdapterName = 'xfrm' | 'pfkey-linux' | 'pfkey-openbsd' | 'pfkey-kame' | 'decoupled';
 type PfkeyAdapterName = 'pfkey-linux' | 'pfkey-openbsd' | 'pfkey-kame';
 
 interface XfrmCipher {
