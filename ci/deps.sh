@@ -26,6 +26,19 @@ apt-get install -y -qq --no-install-recommends \
 id _iked >/dev/null 2>&1 || useradd -r -M -d /var/empty -s /usr/sbin/nologin _iked
 install -d -m 0755 -o root -g root /var/empty
 
+# OpenIKED 7.2 (Debian's openiked), unpacked, never installed (its maintainer scripts would start it):
+# ci/linux/openiked-smoke.sh runs it in the kernel VM (it needs PF_KEY). Its runtime libraries:
+apt-get install -y -qq --no-install-recommends libevent-2.1-7 libssl3
+OIC=${IKED_INTEROP_CACHE:-${HOME:-/root}/.cache/iked-interop}/openiked
+if [ ! -x "$OIC/root/usr/sbin/iked" ]; then
+  tmp=$(mktemp -d); chmod 0777 "$tmp"
+  (cd "$tmp" && apt-get download -qq openiked)
+  rm -rf "$OIC/root.tmp"; mkdir -p "$OIC"
+  dpkg -x "$tmp"/openiked_*.deb "$OIC/root.tmp"
+  rm -rf "$tmp" "$OIC/root"; mv "$OIC/root.tmp" "$OIC/root"
+fi
+echo "ci/deps.sh: OpenIKED unpacked in $OIC/root"
+
 [ "${IKED_NO_LIBRESWAN:-0}" = 1 ] && exit 0
 
 # libreswan's runtime libraries and certutil (libnss3-tools); no libreswan, no strongSwan removal.
