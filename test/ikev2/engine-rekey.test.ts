@@ -15,7 +15,7 @@ import {
   Pair,
 } from '../helpers/engine-pair';
 import { rekeyChild, rekeyIke } from '../../src/ikev2/exchange/create-child-sa';
-import { sendLivenessCheck } from '../../src/ikev2/exchange/informational';
+import { sendLivenessCheck, deleteChild } from '../../src/ikev2/exchange/informational';
 import type { IkeSa } from '../../src/ikev2/sa/ike-sa';
 import { tsText } from '../../src/ikev2/policy/traffic-selectors';
 
@@ -85,6 +85,11 @@ for (const pfs of [false, true]) {
         sendLivenessCheck(n.engine, sa);
         await waitFor(() => !sa.pending && sa.queue.length === 0, 'liveness after rekey');
         assert.equal(sa.state, 'ESTABLISHED');
+        // the successor took over the flows and the reqid: deleting it leaves nothing behind
+        assert.ok(fresh.flowsHeld, 'the successor holds the flows once its predecessor is gone');
+        deleteChild(n.engine, sa, fresh, 'test');
+        await waitFor(() => [p.a, p.b].every((x) => x.kernel.listSas().length === 0 && x.kernel.listFlows().length === 0), () => `all gone; ${tail(p.a)}; ${tail(p.b)}`);
+        assert.equal(p.a.engine.reqids.size + p.b.engine.reqids.size, 0, 'reqids released');
       } finally {
         await shutdownAll(p.net, p.a, p.b);
       }
