@@ -81,11 +81,20 @@ export interface TransformConf {
   keyBits?: number;
 }
 
+/**
+ * RFC 9370 additional key exchanges: `addke[n - 1]` lists the methods written as `ken`
+ * (n = 1..7), DH.NONE (0) for `none`; a missing or empty entry means that transform
+ * type is not offered.
+ */
+export type AddKeConf = number[][];
+
 export interface IkeProposalConf {
   encr: TransformConf[];
   prf: number[];
   integ: number[];
   dh: number[];
+  /** `ke1` .. `ke7` (RFC 9370); absent when none was written. */
+  addke?: AddKeConf;
 }
 
 export interface ChildProposalConf {
@@ -95,6 +104,18 @@ export interface ChildProposalConf {
   dh: number[];
   /** ESN.* ids. */
   esn: number[];
+  /** `ke1` .. `ke7` (RFC 9370), used with PFS (CREATE_CHILD_SA); absent when none was written. */
+  addke?: AddKeConf;
+}
+
+/** RFC 8784 post-quantum preshared key: `ppk "ID" KEY [required]`. */
+export interface PpkConf {
+  /** PPK_ID (sent as PPK_ID_FIXED, type 2, followed by these bytes). */
+  id: Buffer;
+  /** The PPK itself (a secret: zeroed on reload). */
+  key: Buffer;
+  /** true: refuse the IKE SA unless both sides use the PPK (RFC 8784 mandatory mode). */
+  required: boolean;
 }
 
 export interface IdentityConf {
@@ -186,6 +207,8 @@ export interface PolicyConf {
   ikeLifetimeExplicit: boolean;
   lifetime: { seconds: number; bytes: number };
   auth: AuthConf;
+  /** `ppk ...` (RFC 8784); absent: PPK not used. */
+  ppk?: PpkConf;
   config: ConfigOptionConf[];
   request: ConfigOptionConf[];
   iface?: string;

@@ -28,6 +28,7 @@ export const EXCHANGE = {
   INFORMATIONAL: 37,
   IKE_SESSION_RESUME: 38,
   IKE_INTERMEDIATE: 43,
+  IKE_FOLLOWUP_KE: 44,
 } as const;
 export const ExchangeType = registry('EXCHANGE', EXCHANGE);
 
@@ -60,7 +61,26 @@ export const PayloadType = registry('PAYLOAD', PAYLOAD);
 export const PROTOCOL = { IKE: 1, AH: 2, ESP: 3 } as const;
 export const ProtocolId = registry('PROTO', PROTOCOL);
 
-export const TRANSFORM = { ENCR: 1, PRF: 2, INTEG: 3, DH: 4, ESN: 5 } as const;
+export const TRANSFORM = {
+  ENCR: 1,
+  PRF: 2,
+  INTEG: 3,
+  DH: 4,
+  ESN: 5,
+  /** RFC 9370 Additional Key Exchange 1..7 (transform types 6..12) */
+  ADDKE1: 6,
+  ADDKE2: 7,
+  ADDKE3: 8,
+  ADDKE4: 9,
+  ADDKE5: 10,
+  ADDKE6: 11,
+  ADDKE7: 12,
+} as const;
+
+/** The transform type of RFC 9370 additional key exchange n (1..7). */
+export function addKeTransformType(n: number): number {
+  return TRANSFORM.ADDKE1 + n - 1;
+}
 export const TransformType = registry('TRANSFORM', TRANSFORM);
 
 export const ENCR = {
@@ -147,6 +167,10 @@ export const DH = {
   BRAINPOOL_P512: 30,
   CURVE25519: 31,
   CURVE448: 32,
+  /** FIPS 203 ML-KEM (IANA IKEv2 key exchange methods, RFC 9370 registry) */
+  ML_KEM_512: 35,
+  ML_KEM_768: 36,
+  ML_KEM_1024: 37,
   /** OpenIKED's hybrid post-quantum group (private-use number) */
   SNTRUP761X25519: 1035,
 } as const;
@@ -289,6 +313,9 @@ export const NOTIFY = {
   PPK_IDENTITY: 16436,
   NO_PPK_AUTH: 16437,
   INTERMEDIATE_EXCHANGE_SUPPORTED: 16438,
+  IP4_ALLOWED: 16439,
+  IP6_ALLOWED: 16440,
+  ADDITIONAL_KEY_EXCHANGE: 16441,
 } as const;
 export const NotifyType = registry('NOTIFY', NOTIFY);
 
