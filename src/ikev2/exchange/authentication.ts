@@ -18,7 +18,8 @@ import type { EngineContext } from '../engine-context';
 import { verifyThenSign } from '../policy/auth-provider';
 import type { LocalAuth, PeerCert, VerifyArgs } from '../policy/auth-provider';
 import { Identity, idPayloadBody, identityMatches, formatIdentity } from '../../crypto/identity';
-import { signedOctets, pskAuth, checkPskAuth } from '../../crypto/auth-psk';
+import { pskAuth, checkPskAuth } from '../../crypto/auth-psk';
+import { authOctets } from './auth-octets';
 import { settleEstablished } from '../sa/sa-settle';
 
 export function idPayload(type: 35 | 36, id: Identity): IdPayload {
@@ -29,13 +30,9 @@ export function toIdentity(p: IdPayload): Identity {
   return { type: p.idType, data: Buffer.from(p.data) };
 }
 
-/** The octets we sign or MAC (RFC 7296 2.15): our first message, the peer's nonce, prf(SK_p, our ID). */
+/** The octets we sign or MAC (RFC 7296 2.15, RFC 9242 IntAuth): ./auth-octets.ts. */
 function ourOctets(sa: IkeSa, id: Identity): Buffer {
-  const a = sa.alg!;
-  const realMessage = sa.initiator ? sa.initRequest! : sa.initResponse!;
-  const peerNonce = sa.initiator ? sa.nr : sa.ni;
-  const skP = sa.initiator ? sa.keys!.skPi : sa.keys!.skPr;
-  return signedOctets(a.prf, realMessage, peerNonce, skP, idPayloadBody(id));
+  return authOctets(sa, sa.initiator, idPayloadBody(id));
 }
 
 function signedPayloads(r: LocalAuth): Payload[] {
@@ -64,13 +61,10 @@ function checkPeerLocally(sa: IkeSa, policy: Policy, id: Identity, idP: IdPayloa
     return { done: `peer identity ${formatIdentity(id)} does not match dstid ${formatIdentity(policy.remoteId)}` };
   }
   const a = sa.alg!;
-  const realMessage = sa.initiator ? sa.initResponse! : sa.initRequest!;
-  const ourNonce = sa.initiator ? sa.ni : sa.nr;
-  const skP = sa.initiator ? sa.keys!.skPr : sa.keys!.skPi;
   const body = Buffer.alloc(4 + idP.data.length);
   body[0] = idP.idType;
   idP.data.copy(body, 4);
-  const octets = signedOctets(a.prf, realMessage, ourNonce, skP, body);
+  const octets = authOctets(sa, !sa.initiator, body);
   const auth = policy.conf.auth;
   if (auth.method === 'psk') {
     if (authP.method !== AUTH.SHARED_KEY_MIC) return { done: `peer used ${AuthMethod.name(authP.method)}, policy wants a pre-shared key` };

@@ -24,7 +24,8 @@ import type { EapServerBackend, EapStep } from './eap-backend';
 import { configAttributesFromEap, type EapClient, type ResponderEap } from './eap-backend';
 import { describeEap } from '../payloads/eap-message';
 import { idPayloadBody, formatIdentity } from '../../crypto/identity';
-import { signedOctets, pskAuth, checkPskAuth, forgetPskPad } from '../../crypto/auth-psk';
+import { pskAuth, checkPskAuth, forgetPskPad } from '../../crypto/auth-psk';
+import { authOctets } from './auth-octets';
 
 
 /** Is an EAP conversation under way on this (responder) SA? */
@@ -59,13 +60,9 @@ function failEap(e: EngineContext, sa: IkeSa, m: IkeMessage, reason: string, ext
   e.deleteIkeSa(sa, 'authentication failed', false);
 }
 
-/** The shared-key octets of one side: RealMessage | peer's nonce | prf(SK_p, ID body). */
+/** The shared-key octets of one side (./auth-octets.ts). */
 function mskOctets(sa: IkeSa, ofInitiator: boolean, idBody: Buffer): Buffer {
-  const a = sa.alg!;
-  const msg = ofInitiator ? sa.initRequest! : sa.initResponse!;
-  const nonce = ofInitiator ? sa.nr : sa.ni;
-  const skP = ofInitiator ? sa.keys!.skPi : sa.keys!.skPr;
-  return signedOctets(a.prf, msg, nonce, skP, idBody);
+  return authOctets(sa, ofInitiator, idBody);
 }
 
 function idBodyOf(p: IdPayload): Buffer {

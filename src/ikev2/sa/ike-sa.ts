@@ -36,6 +36,22 @@ export interface IkeAlgorithms {
   suite: SkSuite;
 }
 
+/**
+ * RFC 9242 / RFC 9370: the IKE_INTERMEDIATE exchanges between IKE_SA_INIT and IKE_AUTH
+ * that carry the additional key exchanges, and the IntAuth chain they leave for AUTH.
+ */
+export interface IntermediateState {
+  /** Methods of the additional key exchanges still to do, in order (ADDKE1 first). */
+  remaining: number[];
+  /** Every key exchange method of this IKE SA (IKE_SA_INIT's first). */
+  methods: number[];
+  /** IntAuth_iN and IntAuth_rN so far (null before the first IKE_INTERMEDIATE). */
+  intAuthI: Buffer | null;
+  intAuthR: Buffer | null;
+  /** Message ID of the first IKE_AUTH request (set when the last IKE_INTERMEDIATE is done). */
+  authMessageId: number;
+}
+
 export interface PendingRequest {
   messageId: number;
   exchange: number;
@@ -116,6 +132,10 @@ export class IkeSa {
   kernelQueue: Promise<void> | null = null;
   /** The responder's EAP conversation (exchange/eap.ts). */
   eapResponder: ResponderEap | null = null;
+  /** IKE_INTERMEDIATE exchanges (RFC 9242/9370): null when the SA has no additional key exchange. */
+  intermediate: IntermediateState | null = null;
+  /** Every key exchange method used for the current keys (IKE_SA_INIT's or the rekey's first), for show sa. */
+  keMethods: number[] = [];
 
   constructor(
     readonly initiator: boolean,

@@ -1,0 +1,33 @@
+/**
+ * The octets each side signs or MACs in IKE_AUTH (RFC 7296 2.15), in one place for
+ * signatures, PSK and EAP (MSK): RealMessage | peer's nonce | prf(SK_p, ID body), then,
+ * when IKE_INTERMEDIATE exchanges took place, IntAuth = IntAuth_i | IntAuth_r |
+ * IKE_AUTH message ID (RFC 9242 3.3.2).
+ */
+import type { IkeSa } from '../sa/ike-sa';
+import { signedOctets } from '../../crypto/auth-psk';
+import { u32 } from '../payloads/payload-find';
+
+/** The SK_p key that MACs the ID of one side (SK_pi for the original initiator). */
+function skPOf(sa: IkeSa, ofInitiator: boolean): Buffer {
+  return ofInitiator ? sa.keys!.skPi : sa.keys!.skPr;
+}
+
+/** IntAuth, or nothing when the IKE SA had no IKE_INTERMEDIATE exchange. */
+export function intAuthTail(sa: IkeSa): Buffer | null {
+  const ia = sa.intermediate;
+  if (!ia || !ia.intAuthI || !ia.intAuthR) return null;
+  return Buffer.concat([ia.intAuthI, ia.intAuthR, u32(ia.authMessageId)]);
+}
+
+/**
+ * The octets of the side `ofInitiator` (the original initiator's when true), over the
+ * ID payload body `idBody` (ID type, 3 reserved bytes, identification data).
+ */
+export function authOctets(sa: IkeSa, ofInitiator: boolean, idBody: Buffer): Buffer {
+  const realMessage = ofInitiator ? sa.initRequest! : sa.initResponse!;
+  const peerNonce = ofInitiator ? sa.nr : sa.ni;
+  const octets = signedOctets(sa.alg!.prf, realMessage, peerNonce, skPOf(sa, ofInitiator), idBody);
+  const tail = intAuthTail(sa);
+  return tail ? Buffer.concat([octets, tail]) : octets;
+}
