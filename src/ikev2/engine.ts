@@ -17,7 +17,9 @@ import { Endpoint, endpointText, addressText } from '../wire/endpoint';
 import { IkeSa, QueuedRequest } from './sa/ike-sa';
 import { SaTable } from './sa/sa-table';
 import { Policy } from './policy/policy';
-import { ikeHeader, openMessage } from './payloads/message-protect';
+import { ikeHeader, openMessage, type OpenedMessage } from './payloads/message-protect';
+import { handleIntermediateRequest, noteIntermediateMessage, noteSentIntermediate } from './exchange/intermediate';
+import { handleFollowupRequest } from './exchange/followup-ke';
 import { notify } from './payloads/payload-find';
 import { CookieJar } from './sa/cookie';
 import { AuthProvider } from './policy/auth-provider';
@@ -186,7 +188,7 @@ export class Engine implements EngineContext {
     if (sa.initiator === fromOriginalInitiator) throw new Error('initiator flag does not match our role');
 
     // RFC 7383: SKF fragments are collected until the whole message can be handled as if it came in SK
-    let opened: Payload[] | undefined;
+    let opened: OpenedMessage | undefined;
     if (isFragment(m)) {
       const whole = receiveFragment(this, sa, m, raw, remote, response);
       if (!whole) return;
@@ -199,7 +201,21 @@ export class Engine implements EngineContext {
     }
   }
 
-  private handleResponse(sa: IkeSa, m: IkeMessage, raw: Buffer, local: Endpoint, remote: Endpoint, opened?: Payload[]): void {
+  /** Open a protected message (unless reassembly did); feed IKE_INTERMEDIATE to the IntAuth chain. */
+  private openProtected(sa: IkeSa, m: IkeMessage, raw: Buffer, remote: Endpoint, opened?: OpenedMessage): Payload[] | null {
+    let o: OpenedMessage;
+    try {
+      o = opened ?? openMessage(sa, raw, m);
+    } catch (e) {
+      this.countCryptoFailure(sa, e, remote);
+      return null;
+    }
+    if (m.header.exchange === EXCHANGE.IKE_INTERMEDIATE) noteIntermediateMessage(sa, raw, o.first, o.plain, (m.header.flags & FLAG.INITIATOR) !== 0);
+    o.plain.fill(0);
+    return o.inner;
+  }
+
+  private handleResponse(sa: IkeSa, m: IkeMessage, raw: Buffer, local: Endpoint, remote: Endpoint, opened?: OpenedMessage): void {
     const p = sa.pending;
     if (!p || p.messageId !== m.header.messageId) {
       this.log.debug(`${this.spiTag(sa)}: unexpected response id ${m.header.messageId} dropped`);
@@ -215,13 +231,8 @@ export class Engine implements EngineContext {
       handleInitResponse(this, sa, m, raw, local, remote);
       return;
     }
-    let inner: Payload[];
-    try {
-      inner = opened ?? openMessage(sa, raw, m);
-    } catch (e) {
-      this.countCryptoFailure(sa, e, remote);
-      return;
-    }
+    const inner = this.openProtected(sa, m, raw, remote, opened);
+    if (!inner) return;
     sa.lastInbound = Date.now();
     if (this.log.getVerbose() >= 2) this.log.debug(`${this.spiTag(sa)}: ${ExchangeType.name(m.header.exchange)} response ${m.header.messageId} [ ${describePayloads(inner)} ]`);
     this.finishPending(sa);
@@ -230,7 +241,7 @@ export class Engine implements EngineContext {
     this.pump(sa);
   }
 
-  private handleRequest(sa: IkeSa, m: IkeMessage, raw: Buffer, local: Endpoint, remote: Endpoint, opened?: Payload[]): void {
+  private handleRequest(sa: IkeSa, m: IkeMessage, raw: Buffer, local: Endpoint, remote: Endpoint, opened?: OpenedMessage): void {
     const id = m.header.messageId;
     if (sa.lastResponse && id === sa.lastResponse.id) {
       // a retransmitted request: answer from the cache, or ignore while we work on it
@@ -242,13 +253,8 @@ export class Engine implements EngineContext {
       this.log.debug(`${this.spiTag(sa)}: request id ${id} outside window (expected ${sa.peerNextId}), dropped`);
       return;
     }
-    let inner: Payload[];
-    try {
-      inner = opened ?? openMessage(sa, raw, m);
-    } catch (e) {
-      this.countCryptoFailure(sa, e, remote);
-      return;
-    }
+    const inner = this.openProtected(sa, m, raw, remote, opened);
+    if (!inner) return;
     sa.lastInbound = Date.now();
     sa.peerNextId = id + 1;
     sa.lastResponse = { id, packets: [] };
@@ -260,8 +266,14 @@ export class Engine implements EngineContext {
       case EXCHANGE.IKE_AUTH:
         work = handleAuthRequest(this, sa, m, inner);
         break;
+      case EXCHANGE.IKE_INTERMEDIATE:
+        work = handleIntermediateRequest(this, sa, m, inner);
+        break;
       case EXCHANGE.CREATE_CHILD_SA:
         work = handleCreateChildRequest(this, sa, m, inner);
+        break;
+      case EXCHANGE.IKE_FOLLOWUP_KE:
+        work = handleFollowupRequest(this, sa, m, inner);
         break;
       case EXCHANGE.INFORMATIONAL:
         // RFC 4555: the original initiator moved
@@ -307,6 +319,7 @@ export class Engine implements EngineContext {
   respond(sa: IkeSa, req: IkeHeader, inner: Payload[]): void {
     const header = ikeHeader(sa, req.exchange, req.messageId, true);
     const packets = sealForPeer(this, sa, header, inner);
+    if (req.exchange === EXCHANGE.IKE_INTERMEDIATE) noteSentIntermediate(sa, packets[0], inner);
     if (this.log.getVerbose() >= 2) this.log.debug(`${this.spiTag(sa)}: send ${ExchangeType.name(req.exchange)} response ${req.messageId} [ ${describePayloads(inner)} ]`);
     sa.lastResponse = { id: req.messageId, packets };
     for (const packet of packets) {
@@ -329,6 +342,7 @@ export class Engine implements EngineContext {
       const id = sa.nextRequestId++;
       const header = ikeHeader(sa, q.exchange, id, false);
       const packets = sealForPeer(this, sa, header, inner);
+      if (q.exchange === EXCHANGE.IKE_INTERMEDIATE) noteSentIntermediate(sa, packets[0], inner);
       if (this.log.getVerbose() >= 2) this.log.debug(`${this.spiTag(sa)}: send ${ExchangeType.name(q.exchange)} request ${id} [ ${describePayloads(inner)} ]`);
       const fragments = packets.length > 1 ? packets : undefined;
       sa.pending = { messageId: id, exchange: q.exchange, packet: packets[0], fragments, tries: 0, timer: null, onResponse: q.onResponse, onGiveUp: q.onGiveUp };

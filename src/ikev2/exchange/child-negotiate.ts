@@ -7,7 +7,7 @@ import { PAYLOAD, NOTIFY, PROTOCOL, TRANSFORM } from '../../wire/iana';
 import { Payload, SaPayload, TsPayload, TrafficSelector, Proposal } from '../payloads/payload-types';
 import { IkeSa } from '../sa/ike-sa';
 import { ChildSa } from '../sa/child-sa';
-import { childProposalsFromConf, selectProposal, checkAccepted, chosenToProposal } from '../policy/proposals';
+import { childProposalsFromConf, selectProposal, checkAccepted, chosenToProposal, withoutKeyExchanges } from '../policy/proposals';
 import { tsNarrow, tsSubset } from '../policy/traffic-selectors';
 import { find, findNotify, notify, u32 } from '../payloads/payload-find';
 import { deriveKeysForChild, installChild } from './child-install';
@@ -84,10 +84,6 @@ export function tsPayloads(tsi: TrafficSelector[], tsr: TrafficSelector[]): Payl
   return [{ type: PAYLOAD.TSi, selectors: tsi } as TsPayload, { type: PAYLOAD.TSr, selectors: tsr } as TsPayload];
 }
 
-/** Remove DH transforms (IKE_AUTH carries no KE: RFC 7296 1.2). */
-function withoutDh(ps: Proposal[]): Proposal[] {
-  return ps.map((p) => ({ num: p.num, protocol: p.protocol, spi: p.spi, transforms: p.transforms.filter((t) => t.type !== TRANSFORM.DH) }));
-}
 
 /**
  * The reqid of a new Child SA: a rekey keeps its predecessor's; a policy whose flows
@@ -128,16 +124,34 @@ export async function answerChild(
   inIkeAuth: boolean,
   rekeyOf?: ChildSa,
 ): Promise<ChildAnswer> {
+  const ans = await prepareChildAnswer(e, sa, inner, gir !== null, inIkeAuth, rekeyOf);
+  if (ans.ok) await installAnswered(e, sa, ans.child, ni, nr, gir, rekeyOf);
+  return ans;
+}
+
+/**
+ * Responder, first half: choose a proposal, narrow the selectors, take an inbound SPI and a
+ * reqid; the Child SA is LARVAL, without keys (RFC 9370: they wait for the additional key
+ * exchanges). `withKe`: the request carried a KE payload.
+ */
+export async function prepareChildAnswer(
+  e: EngineContext,
+  sa: IkeSa,
+  inner: Payload[],
+  withKe: boolean,
+  inIkeAuth: boolean,
+  rekeyOf?: ChildSa,
+): Promise<ChildAnswer> {
   const saP = find<SaPayload>(inner, PAYLOAD.SA);
   const tsiP = find<TsPayload>(inner, PAYLOAD.TSi);
   const tsrP = find<TsPayload>(inner, PAYLOAD.TSr);
   if (!saP || !tsiP || !tsrP) return { ok: false, notify: NOTIFY.INVALID_SYNTAX, reason: 'Child SA request lacks SA, TSi or TSr' };
   const protocol = childProtocol(sa);
   const conf = sa.policy.conf;
-  const offered = inIkeAuth ? withoutDh(saP.proposals) : saP.proposals;
+  const offered = inIkeAuth ? withoutKeyExchanges(saP.proposals) : saP.proposals;
   // a policy with PFS groups insists on a key exchange in CREATE_CHILD_SA (never in IKE_AUTH)
   const policyPfs = conf.childsa.some((p) => p.dh.some((g) => g !== 0));
-  const ours = ourChildProposals(e, sa, gir !== null || (!inIkeAuth && policyPfs));
+  const ours = ourChildProposals(e, sa, withKe || (!inIkeAuth && policyPfs));
   const chosen = selectProposal(offered, ours);
   if (!chosen || chosen.spi.length !== 4) return { ok: false, notify: NOTIFY.NO_PROPOSAL_CHOSEN, reason: 'no acceptable Child SA proposal' };
   // selectors: the peer's TSi is our remote side
@@ -164,14 +178,23 @@ export async function answerChild(
     expireAt: 0,
     rekeyOf: rekeyOf?.spiIn,
   };
-  deriveKeysForChild(sa, child, ni, nr, gir, false);
-  await installOrRelease(e, sa, child, !rekeyOf);
-  sa.children.push(child);
   const payloads: Payload[] = [];
   if (mode === 'transport') payloads.push(notify(NOTIFY.USE_TRANSPORT_MODE));
   payloads.push({ type: PAYLOAD.SA, proposals: [chosenToProposal(chosen, u32(spiIn))] } as SaPayload);
   payloads.push(...tsPayloads(tsRemote, tsLocal));
   return { ok: true, child, payloads };
+}
+
+/** Responder, second half: keys from this exchange's nonces and secret(s), then the kernel. */
+export async function installAnswered(e: EngineContext, sa: IkeSa, child: ChildSa, ni: Buffer, nr: Buffer, gir: Buffer | null, rekeyOf?: ChildSa): Promise<void> {
+  deriveKeysForChild(sa, child, ni, nr, gir, false);
+  await installOrRelease(e, sa, child, !rekeyOf);
+  sa.children.push(child);
+}
+
+/** A prepared Child SA that will not be installed gives its reqid reference back. */
+export function abandonPrepared(e: EngineContext, child: ChildSa): void {
+  e.reqids.release(child.reqid);
 }
 
 /** Initiator: check the responder's choice and install. Returns null (logged) on a bad answer. */

@@ -7,8 +7,9 @@ import { IkeMessage, Payload, SaPayload, KePayload, NoncePayload, NotifyPayload 
 import { IkeSa } from '../sa/ike-sa';
 import { ChildSa, spiHex } from '../sa/child-sa';
 import { find, findNotify, findErrorNotify, notify, u32 } from '../payloads/payload-find';
-import { makeChildOffer, offerPayloads, tsPayloads, answerChild, completeChild } from './child-negotiate';
-import { selectProposal, checkAccepted, chosenToProposal, ikeProposalsFromConf } from '../policy/proposals';
+import { makeChildOffer, offerPayloads, tsPayloads, prepareChildAnswer, installAnswered, abandonPrepared, completeChild } from './child-negotiate';
+import { awaitFollowups, runFollowups } from './followup-ke';
+import { selectProposal, checkAccepted, chosenToProposal, ikeProposalsFromConf, addKeMethods } from '../policy/proposals';
 import { ikeAlgorithms } from './ike-sa-init';
 import { deleteChild } from './informational';
 import { scheduleChildLifetime, scheduleIkeLifetime, clearChildTimers, keepIkeExpiry } from './lifetimes';
@@ -80,6 +81,17 @@ export async function createChild(e: EngineContext, sa: IkeSa, old?: ChildSa): P
         gir = ke.computeSecret(peerKe.data);
         ke.dispose();
       }
+      // RFC 9370: additional key exchanges chosen for this Child SA follow in IKE_FOLLOWUP_KE
+      const saP = find<SaPayload>(inner, PAYLOAD.SA);
+      const accepted = saP ? checkAccepted(saP.proposals, offer.proposals) : null;
+      const more = accepted ? addKeMethods(accepted) : [];
+      if (more.length) {
+        gir = gir ? await runFollowups(e, sa, more, inner, gir, `Child SA 0x${spiHex(offer.spiIn)}`) : null;
+        if (!gir) {
+          if (old && old.state === 'REKEYING') old.state = 'INSTALLED';
+          return;
+        }
+      }
       const child = await completeChild(e, sa, offer, inner, ni, Buffer.from(nr.data), gir);
       gir?.fill(0);
       if (!child) {
@@ -140,7 +152,7 @@ export function rekeyIke(e: EngineContext, sa: IkeSa): void {
   e.request(sa, {
     exchange: EXCHANGE.CREATE_CHILD_SA,
     build: () => (sa.state === 'ESTABLISHED' ? payloads : null),
-    onResponse: (_m, inner) => {
+    onResponse: async (_m, inner) => {
       const err = findErrorNotify(inner);
       const saP = find<SaPayload>(inner, PAYLOAD.SA);
       const nr = find<NoncePayload>(inner, PAYLOAD.NONCE);
@@ -153,9 +165,12 @@ export function rekeyIke(e: EngineContext, sa: IkeSa): void {
         if (err?.notifyType === NOTIFY.TEMPORARY_FAILURE) retryLater(e, sa, 'ike-rekey-retry', () => rekeyIke(e, sa));
         return;
       }
-      const gir = ke.computeSecret(peerKe.data);
+      let gir: Buffer | null = ke.computeSecret(peerKe.data);
       ke.dispose();
+      const more = addKeMethods(chosen);
+      if (more.length) gir = await runFollowups(e, sa, more, inner, gir, 'IKE SA rekey');
       sa.ikeRekeyNonce = null;
+      if (!gir) return;
       const nrB = Buffer.from(nr.data);
       const theirs = sa.replacedBy;
       if (theirs && theirs.rekeyNonces) {
@@ -205,6 +220,7 @@ function adoptRekeyedIke(
   fresh.spiR = spiR;
   fresh.alg = ikeAlgorithms(chosen);
   fresh.dhGroup = chosen.dh ?? old.dhGroup;
+  fresh.keMethods = [fresh.dhGroup, ...addKeMethods(chosen)];
   fresh.ni = ni;
   fresh.nr = nr;
   const a = fresh.alg;
@@ -291,26 +307,50 @@ export async function handleCreateChildRequest(e: EngineContext, sa: IkeSa, m: I
   } else if (groups.length && !old) {
     // we insist on PFS for new Child SAs when the policy names groups
   }
-  const ans = await answerChild(e, sa, inner, ni, nr, gir, false, old);
-  gir?.fill(0);
+  const ans = await prepareChildAnswer(e, sa, inner, gir !== null, false, old);
   if (!ans.ok) {
+    gir?.fill(0);
     e.log.info(`${e.spiTag(sa)}: CREATE_CHILD_SA refused: ${ans.reason}`);
     e.respond(sa, m.header, [notify(ans.notify)]);
     return;
   }
-  ans.child.peerCreated = true;
-  ans.child.exchangeNonces = [ni, nr];
-  const out: Payload[] = [...ans.payloads.filter((p) => p.type !== PAYLOAD.TSi && p.type !== PAYLOAD.TSr)];
-  out.push({ type: PAYLOAD.NONCE, data: nr } as NoncePayload);
-  if (ourKe && keP) out.push({ type: PAYLOAD.KE, group: keP.group, data: ourKe } as KePayload);
-  out.push(...ans.payloads.filter((p) => p.type === PAYLOAD.TSi || p.type === PAYLOAD.TSr));
-  e.respond(sa, m.header, out);
-  scheduleChildLifetime(e, sa, ans.child);
+  const child = ans.child;
+  const more = addKeMethods(child.chosen);
+  const head: Payload[] = [...ans.payloads.filter((p) => p.type !== PAYLOAD.TSi && p.type !== PAYLOAD.TSr)];
+  head.push({ type: PAYLOAD.NONCE, data: nr } as NoncePayload);
+  if (ourKe && keP) head.push({ type: PAYLOAD.KE, group: keP.group, data: ourKe } as KePayload);
+  const tail = ans.payloads.filter((p) => p.type === PAYLOAD.TSi || p.type === PAYLOAD.TSr);
+  const done = (): void => answeredChild(e, sa, child, ni, nr, old);
+  if (more.length && gir) {
+    // RFC 9370 2.2.4: the keys wait for the additional key exchanges (IKE_FOLLOWUP_KE)
+    const what = `Child SA 0x${spiHex(child.spiIn)}`;
+    const link = awaitFollowups(e, sa, more, gir, what, async (all) => {
+      await installAnswered(e, sa, child, ni, nr, all, old);
+      done();
+      return [];
+    }, () => abandonPrepared(e, child));
+    e.respond(sa, m.header, [...head, link, ...tail]);
+    return;
+  }
+  try {
+    await installAnswered(e, sa, child, ni, nr, gir, old); // a failed install gives the reqid back
+  } finally {
+    gir?.fill(0);
+  }
+  e.respond(sa, m.header, [...head, ...tail]);
+  done();
+}
+
+/** The responder's Child SA is installed: its lifetime, and the end of the SA it replaces. */
+function answeredChild(e: EngineContext, sa: IkeSa, child: ChildSa, ni: Buffer, nr: Buffer, old?: ChildSa): void {
+  child.peerCreated = true;
+  child.exchangeNonces = [ni, nr];
+  scheduleChildLifetime(e, sa, child);
   if (old) {
     e.stats.childSasRekeyed++;
     clearChildTimers(sa, old);
     if (old.state === 'INSTALLED') old.state = 'REKEYED';
-    e.log.info(`${e.spiTag(sa)}: Child SA 0x${spiHex(old.spiIn)} rekeyed by peer as 0x${spiHex(ans.child.spiIn)}`);
+    e.log.info(`${e.spiTag(sa)}: Child SA 0x${spiHex(old.spiIn)} rekeyed by peer as 0x${spiHex(child.spiIn)}`);
   }
 }
 
@@ -345,13 +385,25 @@ function answerIkeRekey(e: EngineContext, sa: IkeSa, m: IkeMessage, inner: Paylo
   const spiR = randomSpi(8);
   const ni = Buffer.from(niP.data);
   const nr = nonce(32);
-  // with our own IKE rekey under way this is a collision: answer as usual, resolve when ours completes
-  const fresh = adoptRekeyedIke(e, sa, false, Buffer.from(chosen.spi), spiR, chosen, ni, nr, gir, true);
-  if (ourIkeRekey) e.log.info(`${e.spiTag(sa)}: simultaneous IKE SA rekey by peer`);
-  e.respond(sa, m.header, [
+  const answer: Payload[] = [
     { type: PAYLOAD.SA, proposals: [chosenToProposal(chosen, spiR)] } as SaPayload,
     { type: PAYLOAD.NONCE, data: nr } as NoncePayload,
     { type: PAYLOAD.KE, group: keP.group, data: ourPub } as KePayload,
-  ]);
+  ];
+  const more = addKeMethods(chosen);
+  if (more.length) {
+    // RFC 9370 2.2.4: the new IKE SA is made once the additional key exchanges are done
+    const link = awaitFollowups(e, sa, more, gir, 'IKE SA rekey', async (all) => {
+      const fresh = adoptRekeyedIke(e, sa, false, Buffer.from(chosen.spi), spiR, chosen, ni, nr, all, true);
+      e.log.info(`${e.spiTag(sa)}: IKE SA rekeyed by peer as ${e.spiTag(fresh)}`);
+      return [];
+    }, () => undefined);
+    e.respond(sa, m.header, [...answer, link]);
+    return;
+  }
+  // with our own IKE rekey under way this is a collision: answer as usual, resolve when ours completes
+  const fresh = adoptRekeyedIke(e, sa, false, Buffer.from(chosen.spi), spiR, chosen, ni, nr, gir, true);
+  if (ourIkeRekey) e.log.info(`${e.spiTag(sa)}: simultaneous IKE SA rekey by peer`);
+  e.respond(sa, m.header, answer);
   e.log.info(`${e.spiTag(sa)}: IKE SA rekeyed by peer as ${e.spiTag(fresh)}`);
 }

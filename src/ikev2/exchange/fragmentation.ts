@@ -10,7 +10,7 @@ import type { IkeHeader, IkeMessage, Payload, SkfPayload } from '../payloads/pay
 import { encodePayloads, payloadsLength, GENERIC_HEADER_LEN } from '../payloads/payload-chain';
 import { encodeMessage } from '../payloads/message';
 import { HEADER_LEN } from '../payloads/header';
-import { sealMessage } from '../payloads/message-protect';
+import { sealMessage, type OpenedMessage } from '../payloads/message-protect';
 import { skBodyLength, skSeal, SkSuite } from '../../crypto/sk-seal';
 import type { IkeSa } from '../sa/ike-sa';
 import { FragmentReassembler, type Reassembly } from '../payloads/fragment-reassembler';
@@ -113,11 +113,11 @@ function reassemblersOf(sa: IkeSa): Reassembly {
 }
 
 /**
- * A received SKF message of `sa`. Returns the inner payloads of the whole message
+ * A received SKF message of `sa`. Returns the whole message, opened,
  * once its last fragment arrived, else null (kept, duplicate, dropped, or a
  * retransmitted request answered from the response cache on its fragment 1).
  */
-export function receiveFragment(e: EngineContext, sa: IkeSa, m: IkeMessage, raw: Buffer, remote: Endpoint, response: boolean): Payload[] | null {
+export function receiveFragment(e: EngineContext, sa: IkeSa, m: IkeMessage, raw: Buffer, remote: Endpoint, response: boolean): OpenedMessage | null {
   const skf = m.payloads[m.payloads.length - 1] as SkfPayload;
   const id = m.header.messageId;
   const what = `${ExchangeType.name(m.header.exchange)} ${response ? 'response' : 'request'} ${id} fragment ${skf.fragmentNumber}/${skf.totalFragments}`;
@@ -148,5 +148,5 @@ export function receiveFragment(e: EngineContext, sa: IkeSa, m: IkeMessage, raw:
   }
   if (res.kind === 'incomplete') return null;
   e.log.debug(`${e.spiTag(sa)}: ${ExchangeType.name(m.header.exchange)} ${response ? 'response' : 'request'} ${id} reassembled from ${skf.totalFragments} fragments`);
-  return res.inner;
+  return { inner: res.inner, first: res.first, plain: res.plain };
 }

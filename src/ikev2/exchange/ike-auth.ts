@@ -11,6 +11,7 @@ import { makeChildOffer, completeChild, ChildOffer } from './child-negotiate';
 import { scheduleChildLifetime, scheduleIkeLifetime } from './lifetimes';
 import { endpointText } from '../../wire/endpoint';
 import { mobikeAnswer, noteMobikeSupport } from './mobike';
+import { intermediatesDone } from './intermediate';
 import { eapInProgress, wantsEap, startEapResponder, handleEapRound, startEapInitiator, noteConfigReply, applyAssignedConfig, setTag } from './eap';
 import { answerConfig, describeAssigned } from './config-payload';
 import type { EngineContext } from '../engine-context';
@@ -82,8 +83,9 @@ async function authResponse(e: EngineContext, sa: IkeSa, offer: ChildOffer, inne
 
 export async function handleAuthRequest(e: EngineContext, sa: IkeSa, m: IkeMessage, inner: Payload[]): Promise<void> {
   if (eapInProgress(sa)) return handleEapRound(e, sa, m, inner);
-  if (sa.state !== 'INIT_DONE' || sa.initiator) {
+  if (sa.state !== 'INIT_DONE' || sa.initiator || !intermediatesDone(sa)) {
     e.respond(sa, m.header, [notify(NOTIFY.INVALID_SYNTAX)]);
+    if (!intermediatesDone(sa)) e.deleteIkeSa(sa, 'IKE_AUTH before every additional key exchange was done', false);
     return;
   }
   const idP = find<IdPayload>(inner, PAYLOAD.IDi);

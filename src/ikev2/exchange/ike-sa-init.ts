@@ -8,12 +8,12 @@ import { encodeMessage } from '../payloads/message';
 import { Endpoint, endpointText } from '../../wire/endpoint';
 import { IkeSa } from '../sa/ike-sa';
 import { Policy, findPolicyForPeer } from '../policy/policy';
-import { selectProposal, checkAccepted, chosenToProposal, proposalGroups, Chosen } from '../policy/proposals';
+import { selectProposal, checkAccepted, chosenToProposal, proposalGroups, addKeMethods, offersAddKe, Chosen } from '../policy/proposals';
 import { find, findNotify, findNotifies, findErrorNotify, notify, u16 } from '../payloads/payload-find';
 import { natDetectionHash, natHashMatches } from './nat-detection';
 import type { EngineContext } from '../engine-context';
 import { ZERO8 } from '../../wire/empty-bytes';
-import { startAuth } from './ike-auth';
+import { continueToAuth, intermediateState } from './intermediate';
 import { randomSpi, nonce } from '../../crypto/random';
 import { createKeyExchange, isSupportedGroup, respondKeyExchange } from '../../crypto/key-exchange';
 import { prfById } from '../../crypto/prf';
@@ -87,6 +87,8 @@ function sendInitRequest(e: EngineContext, sa: IkeSa): void {
   if (e.natt !== 'disable') payloads.push(...natNotifies(e, sa.spiI, ZERO8, sa.local, sa.remote));
   if (e.options.fragmentation) payloads.push(notify(NOTIFY.IKEV2_FRAGMENTATION_SUPPORTED));
   if (usesSignatures(sa.policy)) payloads.push(...signatureHashNotify(e));
+  // RFC 9242: offering additional key exchanges (RFC 9370) means doing IKE_INTERMEDIATE
+  if (offersAddKe(sa.policy.ikeProposals)) payloads.push(notify(NOTIFY.INTERMEDIATE_EXCHANGE_SUPPORTED));
   const header: IkeHeader = {
     spiI: sa.spiI,
     spiR: ZERO8,
@@ -164,9 +166,20 @@ export function handleInitResponse(e: EngineContext, sa: IkeSa, m: IkeMessage, r
     e.deleteIkeSa(sa, 'IKE_SA_INIT response without responder SPI', false);
     return;
   }
+  const additional = addKeMethods(chosen);
+  if (additional.length && !findNotify(p, NOTIFY.INTERMEDIATE_EXCHANGE_SUPPORTED)) {
+    e.deleteIkeSa(sa, 'responder chose additional key exchanges but does not support IKE_INTERMEDIATE', false);
+    return;
+  }
+  if (additional.some((g) => !isSupportedGroup(g))) {
+    e.deleteIkeSa(sa, `responder chose an additional key exchange we cannot do (${additional.map((g) => DhGroup.name(g)).join(', ')})`, false);
+    return;
+  }
   sa.spiR = Buffer.from(m.header.spiR);
   sa.nr = Buffer.from(nr.data);
   sa.alg = ikeAlgorithms(chosen);
+  sa.keMethods = [chosen.dh!, ...additional];
+  sa.intermediate = additional.length ? intermediateState(chosen.dh!, additional) : null;
   const gir = sa.ke!.computeSecret(ke.data);
   sa.ke!.dispose();
   sa.ke = null;
@@ -180,9 +193,7 @@ export function handleInitResponse(e: EngineContext, sa: IkeSa, m: IkeMessage, r
   // that does NAT-T (it sent NAT_DETECTION notifies): RFC 4555 3.3, as strongSwan and OpenIKED move
   const peerNatt = !!findNotify(p, NOTIFY.NAT_DETECTION_SOURCE_IP);
   if (e.natt !== 'disable' && (sa.natDetected || (e.options.mobike && peerNatt))) e.switchToNatt(sa);
-  void startAuth(e, sa).catch((err) => {
-    e.deleteIkeSa(sa, `IKE_AUTH could not start: ${err instanceof Error ? err.message : String(err)}`, false);
-  });
+  continueToAuth(e, sa);
 }
 
 function parseHashAlgs(n: NotifyPayload | undefined): number[] {
@@ -252,9 +263,12 @@ export function handleInitRequest(e: EngineContext, m: IkeMessage, raw: Buffer, 
     }
   }
   const chosen = selectProposal(saP.proposals, policy.ikeProposals);
-  if (!chosen || chosen.dh === undefined || !isSupportedGroup(chosen.dh)) {
+  const additional = chosen ? addKeMethods(chosen) : [];
+  const peerIntermediate = !!findNotify(p, NOTIFY.INTERMEDIATE_EXCHANGE_SUPPORTED);
+  if (!chosen || chosen.dh === undefined || !isSupportedGroup(chosen.dh) || additional.some((g) => !isSupportedGroup(g)) || (additional.length && !peerIntermediate)) {
     e.stats.noProposalChosen++;
-    e.log.info(`ikev2_init_recv: policy '${policy.name}': no acceptable IKE proposal from ${endpointText(remote)}`);
+    const why = chosen && additional.length && !peerIntermediate ? ' (additional key exchanges without INTERMEDIATE_EXCHANGE_SUPPORTED)' : '';
+    e.log.info(`ikev2_init_recv: policy '${policy.name}': no acceptable IKE proposal from ${endpointText(remote)}${why}`);
     e.sendPlainResponse(h, [notify(NOTIFY.NO_PROPOSAL_CHOSEN)], local, remote);
     return;
   }
@@ -271,6 +285,8 @@ export function handleInitRequest(e: EngineContext, m: IkeMessage, raw: Buffer, 
   sa.nr = nonce(32);
   sa.dhGroup = chosen.dh;
   sa.alg = ikeAlgorithms(chosen);
+  sa.keMethods = [chosen.dh, ...additional];
+  sa.intermediate = additional.length ? intermediateState(chosen.dh, additional) : null;
   let kx: { publicKey: Buffer; secret: Buffer };
   try {
     kx = respondKeyExchange(chosen.dh, ke.data);
@@ -299,6 +315,7 @@ export function handleInitRequest(e: EngineContext, m: IkeMessage, raw: Buffer, 
     out.push(...signatureHashNotify(e));
   }
   if (e.options.fragmentation) out.push(notify(NOTIFY.IKEV2_FRAGMENTATION_SUPPORTED));
+  if (peerIntermediate) out.push(notify(NOTIFY.INTERMEDIATE_EXCHANGE_SUPPORTED));
   const header: IkeHeader = { spiI: h.spiI, spiR: sa.spiR, nextPayload: 0, majorVersion: h.majorVersion, minorVersion: h.minorVersion, exchange: h.exchange, flags: FLAG.RESPONSE, messageId: h.messageId, length: 0 };
   const packet = encodeMessage(header, out);
   sa.initResponse = packet;

@@ -35,7 +35,7 @@ interface Collecting {
 }
 
 export type FragmentResult =
-  | { kind: 'complete'; inner: Payload[] }
+  | { kind: 'complete'; inner: Payload[]; first: number; plain: Buffer }
   | { kind: 'incomplete' }
   | { kind: 'dropped'; reason: string };
 
@@ -107,7 +107,7 @@ export class FragmentReassembler {
     const first = c.innerFirst;
     this.clear();
     try {
-      return { kind: 'complete', inner: decodeInner(first, whole) };
+      return { kind: 'complete', inner: decodeInner(first, whole), first, plain: whole };
     } catch (e) {
       whole.fill(0);
       return { kind: 'dropped', reason: `reassembled message does not decode: ${e instanceof Error ? e.message : String(e)}` };

@@ -36,13 +36,29 @@ export function sealMessage(sa: IkeSa, header: IkeHeader, inner: Payload[]): Buf
   return msg;
 }
 
+/**
+ * A received protected message, opened: its inner payloads, and the plaintext they came
+ * from (IV, padding and ICV removed) with the type of the first, which RFC 9242 IntAuth
+ * covers. The owner zeroes `plain` when done with it.
+ */
+export interface OpenedMessage {
+  inner: Payload[];
+  first: number;
+  plain: Buffer;
+}
+
 /** Decrypt the SK payload of a received message; throws IntegrityError / DecodeError. */
-export function openMessage(sa: IkeSa, raw: Buffer, m: IkeMessage): Payload[] {
+export function openMessage(sa: IkeSa, raw: Buffer, m: IkeMessage): OpenedMessage {
   const last = m.payloads[m.payloads.length - 1];
   if (!last || last.type !== PAYLOAD.SK) throw new Error('message has no SK payload');
   const sk = last as SkPayload;
   const k = sa.inKeys();
   const aad = raw.subarray(0, raw.length - sk.data.length);
   const plain = skOpen(sa.alg!.suite, k.enc, k.integ, aad, sk.data);
-  return decodeInner(sk.innerFirst, plain);
+  try {
+    return { inner: decodeInner(sk.innerFirst, plain), first: sk.innerFirst, plain };
+  } catch (e) {
+    plain.fill(0);
+    throw e;
+  }
 }

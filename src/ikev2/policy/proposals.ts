@@ -2,9 +2,9 @@
  * SA proposals: built from configuration, selected as responder (RFC 7296 2.7, 3.3.6),
  * and checked as initiator.
  */
-import { PROTOCOL, TRANSFORM, ENCR, ESN, DH } from '../../wire/iana';
+import { PROTOCOL, TRANSFORM, ENCR, ESN, DH, addKeTransformType } from '../../wire/iana';
 import { Proposal, Transform } from '../payloads/payload-types';
-import type { IkeProposalConf, ChildProposalConf } from '../../conf/types';
+import type { IkeProposalConf, ChildProposalConf, AddKeConf } from '../../conf/types';
 
 export interface ChosenTransform {
   id: number;
@@ -21,6 +21,39 @@ export interface Chosen {
   integ?: number; // undefined for AEAD
   dh?: number; // undefined or DH.NONE means none
   esn?: number;
+  /**
+   * RFC 9370: per additional key exchange type n (index n - 1), the chosen method, DH.NONE
+   * when `none` was chosen, undefined when neither side has that type. Absent: none at all.
+   */
+  addke?: (number | undefined)[];
+}
+
+/** Number of RFC 9370 additional key exchange transform types (ADDKE1..ADDKE7). */
+export const ADDKE_TYPES = 7;
+
+/** The additional key exchanges to run, in order (ADDKE1 first), `none` left out. */
+export function addKeMethods(c: Chosen): number[] {
+  const out: number[] = [];
+  for (const m of c.addke ?? []) if (m !== undefined && m !== DH.NONE) out.push(m);
+  return out;
+}
+
+/** Transforms for `ke1`..`ke7` of a configured proposal. */
+function addKeTransforms(addke: AddKeConf | undefined): Transform[] {
+  const t: Transform[] = [];
+  (addke ?? []).forEach((ids, i) => {
+    for (const id of ids) t.push({ type: addKeTransformType(i + 1), id });
+  });
+  return t;
+}
+
+function isAddKeType(type: number): boolean {
+  return type >= TRANSFORM.ADDKE1 && type <= TRANSFORM.ADDKE7;
+}
+
+/** Some proposal has an additional key exchange other than NONE. */
+export function offersAddKe(ps: Proposal[]): boolean {
+  return ps.some((p) => p.transforms.some((t) => isAddKeType(t.type) && t.id !== DH.NONE));
 }
 
 const AEAD = new Set<number>([
@@ -59,6 +92,7 @@ export function ikeProposalsFromConf(list: IkeProposalConf[]): Proposal[] {
     for (const id of p.prf) t.push({ type: TRANSFORM.PRF, id });
     if (!aead) for (const id of p.integ) t.push({ type: TRANSFORM.INTEG, id });
     for (const id of p.dh) t.push({ type: TRANSFORM.DH, id });
+    t.push(...addKeTransforms(p.addke));
     return { num: i + 1, protocol: PROTOCOL.IKE, spi: Buffer.alloc(0), transforms: t };
   });
 }
@@ -69,6 +103,7 @@ export function childProposalsFromConf(list: ChildProposalConf[], protocol: numb
     const t: Transform[] = protocol === PROTOCOL.ESP ? encrTransforms(p.encr) : [];
     if (!aead) for (const id of p.integ) t.push({ type: TRANSFORM.INTEG, id });
     if (pfs) for (const id of p.dh) t.push({ type: TRANSFORM.DH, id });
+    if (pfs) t.push(...addKeTransforms(p.addke));
     const esn = p.esn.length ? p.esn : [ESN.NO];
     for (const id of esn) t.push({ type: TRANSFORM.ESN, id });
     return { num: i + 1, protocol, spi, transforms: t };
@@ -117,6 +152,8 @@ function matchOne(offered: Proposal, ours: Proposal): Chosen | null {
   if (offered.protocol === PROTOCOL.IKE && !dh) return null;
   const esn = pick(TRANSFORM.ESN);
   if (esn === null) return null;
+  const addke = matchAddKe(offered, ours);
+  if (addke === null) return null;
   return {
     protocol: offered.protocol,
     proposalNum: offered.num,
@@ -126,7 +163,30 @@ function matchOne(offered: Proposal, ours: Proposal): Chosen | null {
     integ: integ ? integ.id : undefined,
     dh: dh && dh.id !== DH.NONE ? dh.id : undefined,
     esn: esn ? esn.id : offered.protocol === PROTOCOL.IKE ? undefined : ESN.NO,
+    ...(addke ? { addke } : {}),
   };
+}
+
+/**
+ * RFC 9370 2.2.1: each additional key exchange type is negotiated like the DH type; a
+ * side without the type is as if it offered only NONE. The first offered method we have
+ * wins; null when some type cannot be agreed; undefined when neither side has any.
+ */
+function matchAddKe(offered: Proposal, ours: Proposal): (number | undefined)[] | null | undefined {
+  let out: (number | undefined)[] | undefined;
+  for (let n = 1; n <= ADDKE_TYPES; n++) {
+    const type = addKeTransformType(n);
+    const off = offered.transforms.filter((t) => t.type === type);
+    const mine = ours.transforms.filter((t) => t.type === type);
+    if (!off.length && !mine.length) continue;
+    const offIds = off.length ? off.map((t) => t.id) : [DH.NONE];
+    const mineIds = mine.length ? mine.map((t) => t.id) : [DH.NONE];
+    const pick = offIds.find((id) => mineIds.includes(id));
+    if (pick === undefined) return null;
+    out ??= new Array<number | undefined>(ADDKE_TYPES).fill(undefined);
+    out[n - 1] = pick;
+  }
+  return out;
 }
 
 /** Responder: choose from the offered proposals, in the peer's order of preference. */
@@ -169,7 +229,15 @@ export function chosenToProposal(c: Chosen, spi: Buffer): Proposal {
     // no PFS: say nothing (strongSwan and iked omit the DH transform)
   }
   if (c.esn !== undefined) t.push({ type: TRANSFORM.ESN, id: c.esn });
+  c.addke?.forEach((id, i) => {
+    if (id !== undefined) t.push({ type: addKeTransformType(i + 1), id });
+  });
   return { num: c.proposalNum, protocol: c.protocol, spi, transforms: t };
+}
+
+/** Proposals without key exchange transforms (DH and ADDKE): IKE_AUTH carries no KE (RFC 7296 1.2, RFC 9370 2.2.3). */
+export function withoutKeyExchanges(ps: Proposal[]): Proposal[] {
+  return ps.map((p) => ({ num: p.num, protocol: p.protocol, spi: p.spi, transforms: p.transforms.filter((t) => t.type !== TRANSFORM.DH && !isAddKeType(t.type)) }));
 }
 
 /** DH groups we would accept, in our order of preference. */

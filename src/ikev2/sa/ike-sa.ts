@@ -2,6 +2,7 @@
 import type { AssignedConfig } from './assigned-config';
 import type { Reassembly } from '../payloads/fragment-reassembler';
 import type { ResponderEap } from '../exchange/eap-backend';
+import type { ResponderFollowup } from '../exchange/followup-ke';
 import type { ClientConfigPlan } from '../../platform/client-config';
 import { Endpoint } from '../../wire/endpoint';
 import { ChildSa, wipeChildKeys } from './child-sa';
@@ -136,6 +137,8 @@ export class IkeSa {
   intermediate: IntermediateState | null = null;
   /** Every key exchange method used for the current keys (IKE_SA_INIT's or the rekey's first), for show sa. */
   keMethods: number[] = [];
+  /** The responder's RFC 9370 IKE_FOLLOWUP_KE exchanges under way (exchange/followup-ke.ts). */
+  followup: ResponderFollowup | null = null;
 
   constructor(
     readonly initiator: boolean,
@@ -182,6 +185,11 @@ export class IkeSa {
     this.queue = [];
     this.ke?.dispose();
     this.ke = null;
+    if (this.followup) {
+      for (const s of this.followup.secrets) s.fill(0);
+      this.followup.abandon();
+    }
+    this.followup = null;
     if (this.keys) wipeIkeKeys(this.keys);
     this.keys = null;
     for (const c of this.children) wipeChildKeys(c);
