@@ -210,8 +210,8 @@ export class Engine implements EngineContext {
       this.countCryptoFailure(sa, e, remote);
       return null;
     }
+    // the inner payloads are views into o.plain: it lives as long as they do
     if (m.header.exchange === EXCHANGE.IKE_INTERMEDIATE) noteIntermediateMessage(sa, raw, o.first, o.plain, (m.header.flags & FLAG.INITIATOR) !== 0);
-    o.plain.fill(0);
     return o.inner;
   }
 

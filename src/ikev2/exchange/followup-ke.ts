@@ -8,26 +8,10 @@ import { timingSafeEqual } from 'node:crypto';
 import { EXCHANGE, PAYLOAD, NOTIFY, DhGroup, NotifyType } from '../../wire/iana';
 import type { IkeMessage, Payload, KePayload, NotifyPayload } from '../payloads/payload-types';
 import { find, findErrorNotify, findNotify, notify } from '../payloads/payload-find';
-import type { IkeSa } from '../sa/ike-sa';
+import type { IkeSa, ResponderFollowup } from '../sa/ike-sa';
 import type { EngineContext } from '../engine-context';
 import { createKeyExchange, respondKeyExchange } from '../../crypto/key-exchange';
 import { randomBytes } from 'node:crypto';
-
-/** The responder's side of additional key exchanges under way (one at a time per IKE SA). */
-export interface ResponderFollowup {
-  /** Our ADDITIONAL_KEY_EXCHANGE link data. */
-  link: Buffer;
-  /** Methods still to do, in order. */
-  remaining: number[];
-  /** g^ir of the CREATE_CHILD_SA, then SK(1)...: zeroed when dropped. */
-  secrets: Buffer[];
-  /** What is being created, for logs ("Child SA 0x…", "IKE SA rekey"). */
-  what: string;
-  /** All secrets are in: make the SA (releasing what was prepared if that fails); returns payloads for the last answer. */
-  finish: (all: Buffer) => Promise<Payload[]>;
-  /** Given up (error, replaced, timeout): release what was prepared. */
-  abandon: () => void;
-}
 
 /** How long the responder waits for the next IKE_FOLLOWUP_KE request. */
 const FOLLOWUP_WAIT_MS = 60_000;

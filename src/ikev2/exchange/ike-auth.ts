@@ -4,14 +4,13 @@
  */
 import { EXCHANGE, PAYLOAD, NOTIFY, CERT, NotifyType } from '../../wire/iana';
 import { IkeMessage, Payload, IdPayload, CertReqPayload } from '../payloads/payload-types';
-import { IkeSa } from '../sa/ike-sa';
+import { IkeSa, intermediatesDone } from '../sa/ike-sa';
 import { find, findNotify, findErrorNotify, notify } from '../payloads/payload-find';
 import { findPolicyForPeer, localIdentity } from '../policy/policy';
 import { makeChildOffer, completeChild, ChildOffer } from './child-negotiate';
 import { scheduleChildLifetime, scheduleIkeLifetime } from './lifetimes';
 import { endpointText } from '../../wire/endpoint';
 import { mobikeAnswer, noteMobikeSupport } from './mobike';
-import { intermediatesDone } from './intermediate';
 import { eapInProgress, wantsEap, startEapResponder, handleEapRound, startEapInitiator, noteConfigReply, applyAssignedConfig, setTag } from './eap';
 import { answerConfig, describeAssigned } from './config-payload';
 import type { EngineContext } from '../engine-context';

@@ -155,8 +155,3 @@ export function handleIntermediateRequest(e: EngineContext, sa: IkeSa, m: IkeMes
   if (!ia.remaining.length) ia.authMessageId = m.header.messageId + 1;
   e.log.debug(`${e.spiTag(sa)}: IKE_INTERMEDIATE: additional key exchange ${n} (${keText(method)}) done`);
 }
-
-/** IKE_AUTH may start only after every additional key exchange (RFC 9370 2.2.2). */
-export function intermediatesDone(sa: IkeSa): boolean {
-  return !sa.intermediate || sa.intermediate.remaining.length === 0;
-}

@@ -39,7 +39,7 @@ export function sealMessage(sa: IkeSa, header: IkeHeader, inner: Payload[]): Buf
 /**
  * A received protected message, opened: its inner payloads, and the plaintext they came
  * from (IV, padding and ICV removed) with the type of the first, which RFC 9242 IntAuth
- * covers. The owner zeroes `plain` when done with it.
+ * covers. The inner payloads are views into `plain`.
  */
 export interface OpenedMessage {
   inner: Payload[];

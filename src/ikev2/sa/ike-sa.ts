@@ -2,7 +2,6 @@
 import type { AssignedConfig } from './assigned-config';
 import type { Reassembly } from '../payloads/fragment-reassembler';
 import type { ResponderEap } from '../exchange/eap-backend';
-import type { ResponderFollowup } from '../exchange/followup-ke';
 import type { ClientConfigPlan } from '../../platform/client-config';
 import { Endpoint } from '../../wire/endpoint';
 import { ChildSa, wipeChildKeys } from './child-sa';
@@ -51,6 +50,27 @@ export interface IntermediateState {
   intAuthR: Buffer | null;
   /** Message ID of the first IKE_AUTH request (set when the last IKE_INTERMEDIATE is done). */
   authMessageId: number;
+}
+
+/** The responder's side of additional key exchanges under way (one at a time per IKE SA). */
+export interface ResponderFollowup {
+  /** Our ADDITIONAL_KEY_EXCHANGE link data. */
+  link: Buffer;
+  /** Methods still to do, in order. */
+  remaining: number[];
+  /** g^ir of the CREATE_CHILD_SA, then SK(1)...: zeroed when dropped. */
+  secrets: Buffer[];
+  /** What is being created, for logs ("Child SA 0x…", "IKE SA rekey"). */
+  what: string;
+  /** All secrets are in: make the SA (releasing what was prepared if that fails); returns payloads for the last answer. */
+  finish: (all: Buffer) => Promise<import('../payloads/payload-types').Payload[]>;
+  /** Given up (error, replaced, timeout): release what was prepared. */
+  abandon: () => void;
+}
+
+/** IKE_AUTH may start only after every additional key exchange (RFC 9370 2.2.2). */
+export function intermediatesDone(sa: { intermediate: IntermediateState | null }): boolean {
+  return !sa.intermediate || sa.intermediate.remaining.length === 0;
 }
 
 export interface PendingRequest {
