@@ -32,6 +32,7 @@ function childLines(sa: IkeSaView, c: ChildSaView, nowS: number): string[] {
   const algs = [`enc ${alg(c.encr, c.encrKeyBits)}`];
   if (c.integ) algs.push(`auth ${c.integ}`);
   if (c.dh) algs.push(`group ${c.dh}`);
+  (c.addKe ?? []).forEach((m, i) => algs.push(`ke${i + 1} ${m}`));
   const extra: string[] = [c.mode];
   if (c.encap) extra.push('udpencap');
   extra.push(`reqid ${c.reqid}`);
@@ -61,6 +62,7 @@ export function formatSas(sas: IkeSaView[], nowS: number = Date.now() / 1000): s
     const algs = [`enc ${alg(sa.encr, sa.encrKeyBits)}`];
     if (sa.integ) algs.push(`auth ${sa.integ}`);
     algs.push(`prf ${sa.prf}`, `group ${sa.dh}`);
+    (sa.addKe ?? []).forEach((m, i) => algs.push(`ke${i + 1} ${m}`));
     let line =
       `iked_sas: ispi ${sa.ikeSpiI} rspi ${sa.ikeSpiR} ${sa.local}->${sa.remote}` +
       `<${sa.remoteId}>[${sa.localId}] ${sa.state} ${sa.initiator ? 'i' : 'r'} pol '${sa.name}'`;

@@ -12,6 +12,8 @@ export interface ChildSaView {
   encrKeyBits?: number;
   integ: string | null;
   dh: string | null;
+  /** RFC 9370 additional key exchanges of the rekey that made this Child SA, in order (ADDKE1 first). */
+  addKe?: string[];
   tsLocal: string[];
   tsRemote: string[];
   encap: boolean;
@@ -39,6 +41,8 @@ export interface IkeSaView {
   integ: string | null;
   prf: string;
   dh: string;
+  /** RFC 9370 additional key exchanges (IKE_INTERMEDIATE / IKE_FOLLOWUP_KE), in order (ADDKE1 first). */
+  addKe?: string[];
   natLocal: boolean;
   natRemote: boolean;
   /** unix seconds */

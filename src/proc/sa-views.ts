@@ -7,6 +7,7 @@ import { tsText } from '../ikev2/policy/traffic-selectors';
 import { flowSpecs } from '../ikev2/exchange/child-install';
 import { EncrId, IntegId, PrfId, DhGroup } from '../wire/iana';
 import { formatIdentity } from '../crypto/identity';
+import { addKeMethods } from '../ikev2/policy/proposals';
 import type { IkeSaView, ChildSaView, FlowView } from './control-api';
 
 const sec = (ms: number): number => Math.floor(ms / 1000);
@@ -21,6 +22,7 @@ function childView(c: ChildSa): ChildSaView {
     encrKeyBits: c.chosen.encr.keyBits,
     integ: c.chosen.integ ? IntegId.name(c.chosen.integ) : null,
     dh: c.chosen.dh ? DhGroup.name(c.chosen.dh) : null,
+    ...(addKeMethods(c.chosen).length ? { addKe: addKeMethods(c.chosen).map((m) => DhGroup.name(m)) } : {}),
     tsLocal: c.tsLocal.map(tsText),
     tsRemote: c.tsRemote.map(tsText),
     encap: c.encap,
@@ -48,6 +50,7 @@ export function ikeSaView(sa: IkeSa): IkeSaView {
     integ: c?.integ !== undefined ? IntegId.name(c.integ) : null,
     prf: c?.prf !== undefined ? PrfId.name(c.prf) : '',
     dh: sa.dhGroup ? DhGroup.name(sa.dhGroup) : '',
+    ...(sa.keMethods.length > 1 ? { addKe: sa.keMethods.slice(1).map((m) => DhGroup.name(m)) } : {}),
     natLocal: sa.natLocal,
     natRemote: sa.natRemote,
     established: sec(sa.establishedAt),

@@ -169,8 +169,12 @@ function chain(p: Payload[]): () => Payload[] {
 
 test('per-payload validation', () => {
   const sa = s.sa as SaPayload;
-  const badNum = { ...sa, proposals: [{ ...sa.proposals[0], num: 2 }] };
+  // several proposals start at 1; a lone one is an accepted proposal and keeps its number (strongSwan answers so)
+  const badNum = { ...sa, proposals: [{ ...sa.proposals[0], num: 2 }, { ...sa.proposals[1], num: 2 }] };
   expectDecodeError(chain([badNum]), /proposal number 2 follows 0/);
+  const lone = chain([{ ...sa, proposals: [{ ...sa.proposals[0], num: 2 }] }])();
+  assert.equal((lone[0] as SaPayload).proposals[0].num, 2, 'an accepted proposal numbered 2 decodes');
+  expectDecodeError(chain([{ ...sa, proposals: [{ ...sa.proposals[0], num: 0 }] }]), /proposal number 0/);
   const gap = { ...sa, proposals: [sa.proposals[0], { ...sa.proposals[1], num: 3 }] };
   expectDecodeError(chain([gap]), /proposal number 3 follows 1/);
   const badSpi = { ...sa, proposals: [{ ...sa.proposals[0], spi: hex('01020304') }] };

@@ -42,6 +42,15 @@ export interface CharonOptions {
   charonSettings?: Record<string, string | number>;
   /** ms to wait for the vici socket (default 10000). */
   startTimeoutMs?: number;
+  /** Another strongSwan build (e.g. strongSwan 6 in its own prefix, ./strongswan6.ts); default Debian's. */
+  install?: SwanInstall;
+}
+
+/** Where one strongSwan build lives. */
+export interface SwanInstall {
+  charon: string;
+  swanctl: string;
+  pluginDir: string;
 }
 
 export class Charon {
@@ -51,6 +60,7 @@ export class Charon {
     readonly dir: string,
     private readonly proc: NsDaemon,
     private readonly ownsBase: string | null,
+    private readonly swanctlBin: string = 'swanctl',
   ) {}
 
   get pid(): number {
@@ -72,7 +82,7 @@ export class Charon {
   static async start(o: CharonOptions): Promise<Charon> {
     if (!/^[A-Za-z0-9_.-]+$/.test(o.name)) throw new Error(`bad charon instance name '${o.name}'`);
     // a missing plugin fails here, naming its package, not later as an EAP_NAK or NO_PROPOSAL_CHOSEN
-    requirePlugins(o.plugins ?? DEFAULT_PLUGINS);
+    requirePlugins(o.plugins ?? DEFAULT_PLUGINS, o.install?.pluginDir);
     const ownsBase = o.baseDir ? null : mkdtempSync(join(tmpdir(), 'iked-interop-'));
     const base = o.baseDir ?? (ownsBase as string);
     const dir = join(base, o.name);
@@ -91,12 +101,12 @@ export class Charon {
     writeFileSync(join(dir, 'strongswan.conf'), strongswanConf(dir, o));
     const proc = NsDaemon.spawn({
       ns: o.ns,
-      argv: [CHARON_BIN],
+      argv: [o.install?.charon ?? CHARON_BIN],
       outFile: join(dir, 'charon.stdout'),
       env: { STRONGSWAN_CONF: join(dir, 'strongswan.conf') },
       runDir: join(dir, 'run'),
     });
-    const c = new Charon(o.name, o.ns, dir, proc, ownsBase);
+    const c = new Charon(o.name, o.ns, dir, proc, ownsBase, o.install?.swanctl);
     const sock = c.viciSocket;
     try {
       await waitFor(() => existsSync(sock) || proc.exited, o.startTimeoutMs ?? 10_000, `charon '${o.name}' vici socket ${sock}`);
@@ -114,7 +124,7 @@ export class Charon {
 
   /** Run swanctl against this instance (runs on the host: the vici socket is a file). */
   swanctl(args: string[], timeoutMs = 30_000): Promise<CommandResult> {
-    return runCommand(['swanctl', ...args], {
+    return runCommand([this.swanctlBin, ...args], {
       env: { STRONGSWAN_CONF: this.confPath, SWANCTL_DIR: this.swanctlDir },
       timeoutMs,
     });

@@ -19,6 +19,7 @@ export interface OurChild {
   encrKeyBits?: number | null;
   integ: string | null;
   dh: string | null;
+  addKe?: string[];
   tsLocal: string[];
   tsRemote: string[];
   encap: boolean;
@@ -41,6 +42,7 @@ export interface OurSa {
   integ: string | null;
   prf: string;
   dh: string;
+  addKe?: string[];
   natLocal: boolean;
   natRemote: boolean;
   children: OurChild[];

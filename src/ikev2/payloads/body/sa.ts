@@ -146,8 +146,10 @@ export const saCodec: BodyCodec<SaPayload> = {
       const protocol = pr.u8();
       const spiSize = pr.u8();
       const count = pr.u8();
-      if (prevNum === 0 ? num !== 1 : num !== prevNum && num !== prevNum + 1) {
-        fail(`proposal number ${num} follows ${prevNum} (must start at 1 and increase by 0 or 1)`);
+      // an accepted proposal comes back alone with the number it had in the offer (RFC 7296 3.3.1)
+      const alone = prevNum === 0 && last === 0;
+      if (alone ? num === 0 : prevNum === 0 ? num !== 1 : num !== prevNum && num !== prevNum + 1) {
+        fail(`proposal number ${num} follows ${prevNum} (must start at 1 and increase by 0 or 1; a lone accepted proposal keeps its number)`);
       }
       prevNum = num;
       checkSpiSize(pi, protocol, spiSize);
