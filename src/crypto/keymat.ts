@@ -142,21 +142,26 @@ export function deriveIkeSaKeysFromSecret(k: IkeKeyInputs, gir: Buffer): IkeSaKe
 }
 
 /**
- * The keys of a rekeyed IKE SA: SKEYSEED = prf (old)(SK_d (old), g^ir (new) | Ni | Nr), then
- * prf+ with the new SA's PRF (RFC 7296 2.18). One HKDF call when both PRFs are the same HMAC.
+ * The keys of a rekeyed IKE SA: SKEYSEED = prf (old)(SK_d (old), g^ir (new) | Ni | Nr [| SK(1) |
+ * ... | SK(n)]), then prf+ with the new SA's PRF (RFC 7296 2.18; RFC 9370 2.2.4: the secrets of
+ * the additional key exchanges, concatenated in `add`, follow the nonces). Also RFC 9370 2.2.2's
+ * update after an IKE_INTERMEDIATE key exchange (gir = SK(n), no `add`). One HKDF call when both
+ * PRFs are the same HMAC.
  */
-export function deriveRekeyedIkeSaKeys(oldPrf: PrfAlg, oldSkD: Buffer, k: IkeKeyInputs, gir: Buffer): IkeSaKeys {
+export function deriveRekeyedIkeSaKeys(oldPrf: PrfAlg, oldSkD: Buffer, k: IkeKeyInputs, gir: Buffer, add: Buffer | null = null): IkeSaKeys {
   if (oldPrf.id === k.prf.id && k.prf.hmacHash) {
-    const ikm = Buffer.concat([gir, k.ni, k.nr]);
+    const ikm = Buffer.concat(add ? [gir, k.ni, k.nr, add] : [gir, k.ni, k.nr]);
     const keys = hkdfIkeKeys(k.prf, k.encr, k.integ, oldSkD, ikm, seedOf(k));
     ikm.fill(0);
     if (keys) return keys;
   }
-  return fromSkeyseed(k, computeRekeySkeyseed(oldPrf, oldSkD, gir, k.ni, k.nr));
+  const skeyseed = add ? oldPrf.compute(oldSkD, gir, k.ni, k.nr, add) : computeRekeySkeyseed(oldPrf, oldSkD, gir, k.ni, k.nr);
+  return fromSkeyseed(k, skeyseed);
 }
 
 /**
- * KEYMAT = prf+(SK_d, [g^ir (new) |] Ni | Nr) (RFC 7296 2.17): initiator-to-responder
+ * KEYMAT = prf+(SK_d, [g^ir (new) |] Ni | Nr [| SK(1) | ... | SK(n)]) (RFC 7296 2.17; RFC 9370
+ * 2.2.4 appends the additional key exchanges' secrets, `add`): initiator-to-responder
  * encryption then integrity key, then responder-to-initiator encryption then integrity key.
  */
 export function deriveChildKeys(
@@ -167,8 +172,11 @@ export function deriveChildKeys(
   gir: Buffer | null,
   encKeyLen: number,
   integKeyLen: number,
+  add: Buffer | null = null,
 ): ChildKeys {
-  const seed = gir ? Buffer.concat([gir, ni, nr]) : Buffer.concat([ni, nr]);
+  const parts = gir ? [gir, ni, nr] : [ni, nr];
+  if (add) parts.push(add);
+  const seed = Buffer.concat(parts);
   const km = prfPlus(prf, skD, seed, 2 * (encKeyLen + integKeyLen));
   seed.fill(0);
   const take = (off: number, len: number): Buffer => Buffer.from(km.subarray(off, off + len));

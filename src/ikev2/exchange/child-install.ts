@@ -21,9 +21,9 @@ function keyLengths(c: ChildSa): { enc: number; integ: number } {
 }
 
 /** KEYMAT = prf+(SK_d, [g^ir] | Ni | Nr); `weInitiated` is our role in THIS exchange. */
-export function deriveKeysForChild(sa: IkeSa, c: ChildSa, ni: Buffer, nr: Buffer, gir: Buffer | null, weInitiated: boolean): void {
+export function deriveKeysForChild(sa: IkeSa, c: ChildSa, ni: Buffer, nr: Buffer, gir: Buffer | null, weInitiated: boolean, add: Buffer | null = null): void {
   const { enc, integ } = keyLengths(c);
-  const k = deriveChildKeys(sa.alg!.prf, sa.keys!.skD, ni, nr, gir, enc, integ);
+  const k = deriveChildKeys(sa.alg!.prf, sa.keys!.skD, ni, nr, gir, enc, integ, add);
   c.keys = weInitiated
     ? { encIn: k.encR, integIn: k.integR, encOut: k.encI, integOut: k.integI }
     : { encIn: k.encI, integIn: k.integI, encOut: k.encR, integOut: k.integR };

@@ -186,8 +186,8 @@ export async function prepareChildAnswer(
 }
 
 /** Responder, second half: keys from this exchange's nonces and secret(s), then the kernel. */
-export async function installAnswered(e: EngineContext, sa: IkeSa, child: ChildSa, ni: Buffer, nr: Buffer, gir: Buffer | null, rekeyOf?: ChildSa): Promise<void> {
-  deriveKeysForChild(sa, child, ni, nr, gir, false);
+export async function installAnswered(e: EngineContext, sa: IkeSa, child: ChildSa, ni: Buffer, nr: Buffer, gir: Buffer | null, rekeyOf?: ChildSa, add: Buffer | null = null): Promise<void> {
+  deriveKeysForChild(sa, child, ni, nr, gir, false, add);
   await installOrRelease(e, sa, child, !rekeyOf);
   sa.children.push(child);
 }
@@ -206,6 +206,7 @@ export async function completeChild(
   ni: Buffer,
   nr: Buffer,
   gir: Buffer | null,
+  add: Buffer | null = null,
 ): Promise<ChildSa | null> {
   const saP = find<SaPayload>(inner, PAYLOAD.SA);
   const tsiP = find<TsPayload>(inner, PAYLOAD.TSi);
@@ -246,7 +247,7 @@ export async function completeChild(
     expireAt: 0,
     rekeyOf: offer.rekeyOf?.spiIn,
   };
-  deriveKeysForChild(sa, child, ni, nr, gir, true);
+  deriveKeysForChild(sa, child, ni, nr, gir, true, add);
   await installOrRelease(e, sa, child, !offer.rekeyOf);
   sa.children.push(child);
   return child;

@@ -85,15 +85,18 @@ export async function createChild(e: EngineContext, sa: IkeSa, old?: ChildSa): P
       const saP = find<SaPayload>(inner, PAYLOAD.SA);
       const accepted = saP ? checkAccepted(saP.proposals, offer.proposals) : null;
       const more = accepted ? addKeMethods(accepted) : [];
+      let add: Buffer | null = null;
       if (more.length) {
-        gir = gir ? await runFollowups(e, sa, more, inner, gir, `Child SA 0x${spiHex(offer.spiIn)}`) : null;
-        if (!gir) {
+        const got = gir ? await runFollowups(e, sa, more, inner, gir, `Child SA 0x${spiHex(offer.spiIn)}`) : null;
+        if (!got) {
           if (old && old.state === 'REKEYING') old.state = 'INSTALLED';
           return;
         }
+        add = got.add;
       }
-      const child = await completeChild(e, sa, offer, inner, ni, Buffer.from(nr.data), gir);
+      const child = await completeChild(e, sa, offer, inner, ni, Buffer.from(nr.data), gir, add);
       gir?.fill(0);
+      add?.fill(0);
       if (!child) {
         if (old) old.state = 'INSTALLED';
         return;
@@ -165,17 +168,24 @@ export function rekeyIke(e: EngineContext, sa: IkeSa): void {
         if (err?.notifyType === NOTIFY.TEMPORARY_FAILURE) retryLater(e, sa, 'ike-rekey-retry', () => rekeyIke(e, sa));
         return;
       }
-      let gir: Buffer | null = ke.computeSecret(peerKe.data);
+      const gir = ke.computeSecret(peerKe.data);
       ke.dispose();
       const more = addKeMethods(chosen);
-      if (more.length) gir = await runFollowups(e, sa, more, inner, gir, 'IKE SA rekey');
+      let add: Buffer | null = null;
+      if (more.length) {
+        const got = await runFollowups(e, sa, more, inner, gir, 'IKE SA rekey');
+        if (!got) {
+          sa.ikeRekeyNonce = null;
+          return;
+        }
+        add = got.add;
+      }
       sa.ikeRekeyNonce = null;
-      if (!gir) return;
       const nrB = Buffer.from(nr.data);
       const theirs = sa.replacedBy;
       if (theirs && theirs.rekeyNonces) {
         // both rekeyed at once: the new SA whose exchange holds the lowest nonce is redundant (2.8.1)
-        const mine = adoptRekeyedIke(e, sa, true, spiI, Buffer.from(chosen.spi), chosen, ni, nrB, gir, false);
+        const mine = adoptRekeyedIke(e, sa, true, spiI, Buffer.from(chosen.spi), chosen, ni, nrB, gir, false, add);
         const [a, b] = theirs.rekeyNonces;
         const ourMin = Buffer.compare(ni, nrB) <= 0 ? ni : nrB;
         const theirMin = Buffer.compare(a, b) <= 0 ? a : b;
@@ -192,7 +202,7 @@ export function rekeyIke(e: EngineContext, sa: IkeSa): void {
         }
         return;
       }
-      const fresh = adoptRekeyedIke(e, sa, true, spiI, Buffer.from(chosen.spi), chosen, ni, nrB, gir, true);
+      const fresh = adoptRekeyedIke(e, sa, true, spiI, Buffer.from(chosen.spi), chosen, ni, nrB, gir, true, add);
       e.log.info(`${e.spiTag(sa)}: rekeyed as ${e.spiTag(fresh)}`);
       e.deleteIkeSa(sa, `rekeyed as ${e.spiTag(fresh)}`, true);
     },
@@ -215,6 +225,7 @@ function adoptRekeyedIke(
   nr: Buffer,
   gir: Buffer,
   takeOver: boolean,
+  add: Buffer | null = null,
 ): IkeSa {
   const fresh = new IkeSa(weInitiated, spiI, old.policy, { ...old.local }, { ...old.remote });
   fresh.spiR = spiR;
@@ -224,8 +235,9 @@ function adoptRekeyedIke(
   fresh.ni = ni;
   fresh.nr = nr;
   const a = fresh.alg;
-  fresh.keys = deriveRekeyedIkeSaKeys(old.alg!.prf, old.keys!.skD, { prf: a.prf, encr: a.encr, integ: a.integ, ni, nr, spiI, spiR }, gir);
+  fresh.keys = deriveRekeyedIkeSaKeys(old.alg!.prf, old.keys!.skD, { prf: a.prf, encr: a.encr, integ: a.integ, ni, nr, spiI, spiR }, gir, add);
   gir.fill(0);
+  add?.fill(0);
   fresh.natLocal = old.natLocal;
   fresh.natRemote = old.natRemote;
   fresh.localId = old.localId;
@@ -324,8 +336,8 @@ export async function handleCreateChildRequest(e: EngineContext, sa: IkeSa, m: I
   if (more.length && gir) {
     // RFC 9370 2.2.4: the keys wait for the additional key exchanges (IKE_FOLLOWUP_KE)
     const what = `Child SA 0x${spiHex(child.spiIn)}`;
-    const link = awaitFollowups(e, sa, more, gir, what, async (all) => {
-      await installAnswered(e, sa, child, ni, nr, all, old);
+    const link = awaitFollowups(e, sa, more, gir, what, async (g, add) => {
+      await installAnswered(e, sa, child, ni, nr, g, old, add);
       done();
       return [];
     }, () => abandonPrepared(e, child));
@@ -393,8 +405,8 @@ function answerIkeRekey(e: EngineContext, sa: IkeSa, m: IkeMessage, inner: Paylo
   const more = addKeMethods(chosen);
   if (more.length) {
     // RFC 9370 2.2.4: the new IKE SA is made once the additional key exchanges are done
-    const link = awaitFollowups(e, sa, more, gir, 'IKE SA rekey', async (all) => {
-      const fresh = adoptRekeyedIke(e, sa, false, Buffer.from(chosen.spi), spiR, chosen, ni, nr, all, true);
+    const link = awaitFollowups(e, sa, more, gir, 'IKE SA rekey', async (g, add) => {
+      const fresh = adoptRekeyedIke(e, sa, false, Buffer.from(chosen.spi), spiR, chosen, ni, nr, g, true, add);
       e.log.info(`${e.spiTag(sa)}: IKE SA rekeyed by peer as ${e.spiTag(fresh)}`);
       return [];
     }, () => undefined);

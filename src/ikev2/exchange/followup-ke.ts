@@ -2,7 +2,7 @@
  * IKE_FOLLOWUP_KE (RFC 9370 2.2.4): the additional key exchanges of a CREATE_CHILD_SA
  * (a Child SA with PFS, or an IKE SA rekey), one exchange each, tied to the
  * CREATE_CHILD_SA by the responder's ADDITIONAL_KEY_EXCHANGE link data. The new SA's keys
- * come from every secret in order: g^ir (new) | SK(1) | ... | SK(n).
+ * come from every secret: g^ir (new) | Ni | Nr | SK(1) | ... | SK(n).
  */
 import { timingSafeEqual } from 'node:crypto';
 import { EXCHANGE, PAYLOAD, NOTIFY, DhGroup, NotifyType } from '../../wire/iana';
@@ -93,17 +93,19 @@ export async function handleFollowupRequest(e: EngineContext, sa: IkeSa, m: IkeM
   }
   sa.followup = null;
   sa.clearTimer('followup');
-  const all = Buffer.concat(st.secrets);
-  for (const s of st.secrets) s.fill(0);
+  const [gir, ...more] = st.secrets;
+  const add = Buffer.concat(more);
+  for (const s of more) s.fill(0);
   st.secrets = [];
   let extra: Payload[];
   try {
-    extra = await st.finish(all);
+    extra = await st.finish(gir, add);
   } catch (err) {
     e.log.warn(`${e.spiTag(sa)}: ${st.what}: ${err instanceof Error ? err.message : String(err)}`);
     extra = [notify(NOTIFY.NO_PROPOSAL_CHOSEN)];
   } finally {
-    all.fill(0);
+    gir.fill(0);
+    add.fill(0);
   }
   e.respond(sa, m.header, [ours, ...extra]);
 }
@@ -112,10 +114,10 @@ export async function handleFollowupRequest(e: EngineContext, sa: IkeSa, m: IkeM
 
 /**
  * After a CREATE_CHILD_SA answer that chose additional key exchanges: one IKE_FOLLOWUP_KE
- * per method. Resolves with g^ir | SK(1) | ... | SK(n) (gir is consumed), or null when
- * the peer refused or the IKE SA went (logged).
+ * per method. Resolves with g^ir and SK(1) | ... | SK(n) (which RFC 9370 puts after the
+ * nonces), or null when the peer refused or the IKE SA went (logged; gir zeroed).
  */
-export function runFollowups(e: EngineContext, sa: IkeSa, methods: number[], answer: Payload[], gir: Buffer, what: string): Promise<Buffer | null> {
+export function runFollowups(e: EngineContext, sa: IkeSa, methods: number[], answer: Payload[], gir: Buffer, what: string): Promise<{ gir: Buffer; add: Buffer } | null> {
   const first = findNotify(answer, NOTIFY.ADDITIONAL_KEY_EXCHANGE);
   if (!first) {
     gir.fill(0);
@@ -161,9 +163,9 @@ export function runFollowups(e: EngineContext, sa: IkeSa, methods: number[], ans
             step(i + 1, next ? Buffer.from(next.data) : link);
             return;
           }
-          const all = Buffer.concat(secrets);
-          for (const s of secrets) s.fill(0);
-          resolve(all);
+          const add = Buffer.concat(secrets.slice(1));
+          for (const s of secrets.slice(1)) s.fill(0);
+          resolve({ gir, add });
         },
         onGiveUp: () => {
           kx.dispose();

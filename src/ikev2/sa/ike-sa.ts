@@ -63,7 +63,7 @@ export interface ResponderFollowup {
   /** What is being created, for logs ("Child SA 0x…", "IKE SA rekey"). */
   what: string;
   /** All secrets are in: make the SA (releasing what was prepared if that fails); returns payloads for the last answer. */
-  finish: (all: Buffer) => Promise<import('../payloads/payload-types').Payload[]>;
+  finish: (gir: Buffer, add: Buffer) => Promise<import('../payloads/payload-types').Payload[]>;
   /** Given up (error, replaced, timeout): release what was prepared. */
   abandon: () => void;
 }
