@@ -1,4 +1,9 @@
-/** Key exchange (transform type 4) by IANA group number: MODP, ECP, Curve25519/448. */
+/**
+ * Key exchange (transform type 4) by IANA group number: MODP, ECP, Curve25519/448,
+ * and the KEMs ML-KEM-512/768/1024 and OpenIKED's sntrup761x25519. For a KEM the
+ * initiator's public value is its encapsulation key, the responder's is the
+ * ciphertext (respondKeyExchange), and computeSecret on the initiator decapsulates.
+ */
 import { getCurves } from 'node:crypto';
 import { DH, DhGroup } from '../wire/iana';
 import { createEcpExchange, ecpRespond } from './ecp-exchange';
@@ -6,14 +11,26 @@ import { createEcxExchange } from './ecx-exchange';
 import type { EcxCurve } from './ecx-exchange';
 import { UnsupportedTransformError } from './errors';
 import type { KeyExchange } from './key-exchange-types';
+import { createMlKemExchange, mlkemLengths, mlkemRespond } from './mlkem-exchange';
 import { createModpExchange } from './modp-exchange';
+import {
+  SNTRUP761X25519_INITIATOR_BYTES,
+  SNTRUP761X25519_RESPONDER_BYTES,
+  createSntrup761X25519Exchange,
+  sntrup761X25519Respond,
+} from './sntrup761x25519-exchange';
 
 export type { KeyExchange } from './key-exchange-types';
 
 type GroupDef =
   | { kind: 'modp'; node: string; wire: number }
   | { kind: 'ecp'; curve: string; field: number }
-  | { kind: 'ecx'; curve: EcxCurve; wire: number };
+  | { kind: 'ecx'; curve: EcxCurve; wire: number }
+  | { kind: 'mlkem' }
+  | { kind: 'sntrup761x25519' };
+
+/** Whose public value: the initiator's (KEM: encapsulation key) or the responder's (KEM: ciphertext). */
+export type KeyExchangeRole = 'initiator' | 'responder';
 
 const DEFS: ReadonlyMap<number, GroupDef> = new Map<number, GroupDef>([
   [DH.MODP_768, { kind: 'modp', node: 'modp1', wire: 96 }],
@@ -35,6 +52,10 @@ const DEFS: ReadonlyMap<number, GroupDef> = new Map<number, GroupDef>([
   [DH.BRAINPOOL_P512, { kind: 'ecp', curve: 'brainpoolP512r1', field: 64 }],
   [DH.CURVE25519, { kind: 'ecx', curve: 'X25519', wire: 32 }],
   [DH.CURVE448, { kind: 'ecx', curve: 'X448', wire: 56 }],
+  [DH.ML_KEM_512, { kind: 'mlkem' }],
+  [DH.ML_KEM_768, { kind: 'mlkem' }],
+  [DH.ML_KEM_1024, { kind: 'mlkem' }],
+  [DH.SNTRUP761X25519, { kind: 'sntrup761x25519' }],
 ]);
 
 let curves: Set<string> | null = null;
@@ -64,10 +85,31 @@ export function supportedGroups(): number[] {
   return [...DEFS.keys()].filter(isSupportedGroup);
 }
 
-/** Length of the public value in the KE payload for a group. */
-export function keyExchangeLength(group: number): number {
+/** True for a KEM group: the two public values differ in kind and length. */
+export function isKemGroup(group: number): boolean {
+  const kind = DEFS.get(group)?.kind;
+  return kind === 'mlkem' || kind === 'sntrup761x25519';
+}
+
+/**
+ * Length of a public value in the KE payload: the initiator's (the default) or the
+ * responder's. The two are equal except for KEMs (ML-KEM-768: ek 1184, ciphertext 1088).
+ */
+export function keyExchangeLength(group: number, role: KeyExchangeRole = 'initiator'): number {
   const def = defOf(group);
-  return def.kind === 'ecp' ? 2 * def.field : def.wire;
+  switch (def.kind) {
+    case 'ecp':
+      return 2 * def.field;
+    case 'modp':
+    case 'ecx':
+      return def.wire;
+    case 'mlkem': {
+      const len = mlkemLengths(group);
+      return role === 'initiator' ? len.encapsulationKey : len.ciphertext;
+    }
+    case 'sntrup761x25519':
+      return role === 'initiator' ? SNTRUP761X25519_INITIATOR_BYTES : SNTRUP761X25519_RESPONDER_BYTES;
+  }
 }
 
 /** A fresh ephemeral key pair for a group; UnsupportedTransformError if unknown. */
@@ -80,6 +122,10 @@ export function createKeyExchange(group: number): KeyExchange {
       return createEcpExchange(group, def.curve, def.field);
     case 'ecx':
       return createEcxExchange(group, def.curve);
+    case 'mlkem':
+      return createMlKemExchange(group);
+    case 'sntrup761x25519':
+      return createSntrup761X25519Exchange();
   }
 }
 
@@ -91,6 +137,8 @@ export function createKeyExchange(group: number): KeyExchange {
 export function respondKeyExchange(group: number, peer: Buffer): { publicKey: Buffer; secret: Buffer } {
   const def = defOf(group);
   if (def.kind === 'ecp') return ecpRespond(group, def.curve, def.field, peer);
+  if (def.kind === 'mlkem') return mlkemRespond(group, peer);
+  if (def.kind === 'sntrup761x25519') return sntrup761X25519Respond(peer);
   const kx = createKeyExchange(group);
   try {
     return { publicKey: kx.publicKey, secret: kx.computeSecret(peer) };
@@ -100,8 +148,9 @@ export function respondKeyExchange(group: number, peer: Buffer): { publicKey: Bu
 }
 
 /**
- * A key exchange with a given private key, for known-answer tests only
- * (ECP: big-endian scalar; Curve25519/448: raw RFC 7748 scalar). MODP is not offered.
+ * A key exchange with a given private key, for known-answer tests only (ECP:
+ * big-endian scalar; Curve25519/448: raw RFC 7748 scalar; ML-KEM: the 64-byte seed
+ * d || z or an expanded decapsulation key). MODP and sntrup761x25519 are not offered.
  */
 export function importKeyExchange(group: number, privateKey: Buffer): KeyExchange {
   const def = defOf(group);
@@ -110,7 +159,10 @@ export function importKeyExchange(group: number, privateKey: Buffer): KeyExchang
       return createEcpExchange(group, def.curve, def.field, privateKey);
     case 'ecx':
       return createEcxExchange(group, def.curve, privateKey);
+    case 'mlkem':
+      return createMlKemExchange(group, privateKey);
     case 'modp':
+    case 'sntrup761x25519':
       throw new UnsupportedTransformError(`importing a private key is not supported for ${DhGroup.name(group)}`);
   }
 }
