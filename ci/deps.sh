@@ -4,6 +4,7 @@
 #   strongSwan (charon + swanctl + kernel-libipsec + openssl plugin; eap-mschapv2 and eap-radius from
 #   libcharon-extauth-plugins / libcharon-extra-plugins), tcpdump, nftables, ip, ping, unshare
 #   FreeRADIUS (radiusd + radclient) for test/radius/freeradius.test.ts
+#   strongswan 6: built from source into ~/.cache/sw6 by ci/strongswan6.sh (build deps: build-essential pkg-config libssl-dev dpkg-dev)
 #   libreswan: NOT installed (the package Conflicts: strongswan-libcharon and would remove charon);
 #              it is fetched with `apt-get download` and unpacked with `dpkg -x` into
 #              $IKED_INTEROP_CACHE/libreswan (default ~/.cache/iked-interop/libreswan),
@@ -60,3 +61,8 @@ if [ ! -x "$LSW/root/usr/libexec/ipsec/pluto" ]; then
   rm -rf "$LSW/root"; mv "$LSW/root.tmp" "$LSW/root"
 fi
 echo "ci/deps.sh: libreswan unpacked in $LSW/root ($("$LSW/root/usr/libexec/ipsec/pluto" --version 2>&1 | head -1))"
+
+# strongSwan 6.0.1 with ML-KEM (the `ml` plugin), built from Debian 13's source into its own prefix
+# (~/.cache/sw6/prefix; Debian 12's 5.9.8 stays as it is): the post-quantum peer of
+# test/interop/iked-strongswan6.test.ts. Cached: a second run does nothing.
+bash "$(dirname "$0")/strongswan6.sh" build

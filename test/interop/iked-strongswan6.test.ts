@@ -197,8 +197,11 @@ for (const ours of ['initiator', 'responder'] as const) {
     try {
       await bothEstablished(r, ours);
       // ML-KEM-768's IKE_INTERMEDIATE messages (1184 / 1088 bytes of KE data) exceed 576: both sides fragment
-      assert.match(r.iked.log(), /IKE_INTERMEDIATE (request|response) 1 reassembled from \d+ fragments/, 'we reassembled charon\'s fragments');
-      assert.match(r.iked.log(), /IKE_INTERMEDIATE 1 of \d+ bytes sent as \d+ fragments/, 'we fragmented ours');
+      const ourDir = ours === 'initiator' ? 'request' : 'response';
+      const theirDir = ours === 'initiator' ? 'response' : 'request';
+      assert.match(r.charon.log(), new RegExp(`parsed IKE_INTERMEDIATE ${ourDir} 1 \\[ EF\\(1/\\d+\\) \\]`), 'charon received our IKE_INTERMEDIATE in fragments');
+      assert.match(r.charon.log(), /reassembled fragmented IKE message/, 'and reassembled them');
+      assert.match(r.charon.log(), new RegExp(`generating IKE_INTERMEDIATE ${theirDir} 1 \\[ EF\\(2/\\d+\\) \\]`), 'charon sent us fragments, which we reassembled (the SA is up)');
     } catch (e) {
       throw new Error(`${(e as Error).message}${explain(r)}`);
     } finally {
@@ -213,7 +216,7 @@ test('iked <-> strongSwan 6: the peer insists on ML-KEM we disabled: NO_PROPOSAL
   const r = await startRig('pqn', 'initiator', classic, { swanIke: X25519_MLKEM768.swanIke });
   try {
     await r.iked.waitForLog(/NO_PROPOSAL_CHOSEN/, 20_000);
-    assert.match(r.charon.log(), /no acceptable proposal found|received proposals.*inacceptable|NO_PROPOSAL_CHOSEN/i);
+    assert.match(r.charon.log(), /received proposals unacceptable/);
     assert.equal((await r.iked.showSa()).filter((x) => x.state === 'ESTABLISHED').length, 0);
   } finally {
     await r.cleanup();
