@@ -40,6 +40,11 @@ if [ ! -x "$OIC/root/usr/sbin/iked" ]; then
 fi
 echo "ci/deps.sh: OpenIKED unpacked in $OIC/root"
 
+# strongSwan 6.0.1 with ML-KEM (the `ml` plugin), built from Debian 13's source into its own prefix
+# (~/.cache/sw6/prefix; Debian 12's 5.9.8 stays as it is): the post-quantum peer of
+# test/interop/iked-strongswan6.test.ts. Cached: a second run does nothing.
+bash "$(dirname "$0")/strongswan6.sh" build
+
 [ "${IKED_NO_LIBRESWAN:-0}" = 1 ] && exit 0
 
 # libreswan's runtime libraries and certutil (libnss3-tools); no libreswan, no strongSwan removal.
@@ -62,7 +67,3 @@ if [ ! -x "$LSW/root/usr/libexec/ipsec/pluto" ]; then
 fi
 echo "ci/deps.sh: libreswan unpacked in $LSW/root ($("$LSW/root/usr/libexec/ipsec/pluto" --version 2>&1 | head -1))"
 
-# strongSwan 6.0.1 with ML-KEM (the `ml` plugin), built from Debian 13's source into its own prefix
-# (~/.cache/sw6/prefix; Debian 12's 5.9.8 stays as it is): the post-quantum peer of
-# test/interop/iked-strongswan6.test.ts. Cached: a second run does nothing.
-bash "$(dirname "$0")/strongswan6.sh" build
