@@ -2,23 +2,29 @@
  * psk-ecp256-samets: psk-ecp256 with every client asking for the same Child SA
  * selectors (the responder shares one policy and one reqid among all of them).
  */
-export type CaseName = 'psk-ecp256' | 'rsa-ecp256' | 'psk-modp2048' | 'psk-ecp256-samets';
-export const ALL_CASES: CaseName[] = ['psk-ecp256', 'rsa-ecp256', 'psk-modp2048', 'psk-ecp256-samets'];
+export type CaseName = 'psk-ecp256' | 'rsa-ecp256' | 'psk-modp2048' | 'psk-ecp256-samets' | 'psk-x25519-mlkem768';
+export const ALL_CASES: CaseName[] = ['psk-ecp256', 'rsa-ecp256', 'psk-modp2048', 'psk-ecp256-samets', 'psk-x25519-mlkem768'];
 
 export interface BenchCase {
   name: CaseName;
   auth: 'psk' | 'rsa';
-  /** iked group keyword and strongSwan proposal keyword. */
-  ikedGroup: 'ecp256' | 'modp2048';
-  swanGroup: 'ecp256' | 'modp2048';
+  /** iked group keywords and strongSwan proposal keywords. */
+  ikedGroup: string;
+  swanGroup: string;
+  /** post-quantum (RFC 9370 with ML-KEM): the charon side is strongSwan 6 (test/interop/lib/strongswan6.ts) */
+  pq: boolean;
   /** every client's Child SA asks for the same selectors (SAME_CLIENT_SELECTOR) */
   sameSelectors: boolean;
 }
 
 export function benchCase(name: CaseName): BenchCase {
   const auth = name.startsWith('rsa') ? 'rsa' : 'psk';
+  if (name === 'psk-x25519-mlkem768') {
+    // x25519 in IKE_SA_INIT, ML-KEM-768 as additional key exchange 1 in IKE_INTERMEDIATE
+    return { name, auth, ikedGroup: 'curve25519 ke1 mlkem768', swanGroup: 'x25519-ke1_mlkem768', pq: true, sameSelectors: false };
+  }
   const g = name.includes('modp2048') ? 'modp2048' : 'ecp256';
-  return { name, auth, ikedGroup: g, swanGroup: g, sameSelectors: name.endsWith('-samets') };
+  return { name, auth, ikedGroup: g, swanGroup: g, pq: false, sameSelectors: name.endsWith('-samets') };
 }
 
 export const BENCH_PSK = 'bench-psk-5e1f0c2a9d';

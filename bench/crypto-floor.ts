@@ -16,6 +16,8 @@
  *
  * `node dist/bench/crypto-floor.js [--json]`: bench.ts runs it pinned to the responder's CPU.
  */
+import { createKeyExchange, respondKeyExchange } from '../src/crypto/key-exchange';
+import { DH } from '../src/wire/iana';
 import { createCipheriv, createDecipheriv, createECDH, createHash, createHmac, generateKeyPairSync, getDiffieHellman, sign, verify, randomBytes, KeyObject } from 'node:crypto';
 import { createSocket } from 'node:dgram';
 import type { CaseName } from './bench-configs';
@@ -24,6 +26,8 @@ export interface FloorParts {
   /** ms per SA of each part, and the sum per case. */
   ecp256: number;
   modp2048: number;
+  /** the responder's x25519 step and its ML-KEM-768 encapsulation (our implementations) */
+  x25519Mlkem768: number;
   symmetric: number;
   pskAuth: number;
   rsaAuth: number;
@@ -42,7 +46,7 @@ function cpuMsPer(n: number, f: () => void): number {
 
 const hmac = (k: Buffer, d: Buffer): Buffer => createHmac('sha256', k).update(d).digest();
 
-function measureKeyExchange(): { ecp256: number; modp2048: number } {
+function measureKeyExchange(): { ecp256: number; modp2048: number; x25519Mlkem768: number } {
   const peer = createECDH('prime256v1');
   peer.generateKeys();
   const peerPub = peer.getPublicKey();
@@ -60,7 +64,13 @@ function measureKeyExchange(): { ecp256: number; modp2048: number } {
     d.generateKeys();
     d.computeSecret(peerY);
   });
-  return { ecp256, modp2048 };
+  const ek = createKeyExchange(DH.ML_KEM_768).publicKey;
+  const xPeer = createKeyExchange(DH.CURVE25519).publicKey;
+  const x25519Mlkem768 = cpuMsPer(300, () => {
+    respondKeyExchange(DH.CURVE25519, xPeer).secret.fill(0);
+    respondKeyExchange(DH.ML_KEM_768, ek).secret.fill(0);
+  });
+  return { ecp256, modp2048, x25519Mlkem768 };
 }
 
 function measureSymmetric(): { symmetric: number; pskAuth: number } {
@@ -135,7 +145,7 @@ async function measureUdp(rounds: number): Promise<number> {
 }
 
 export async function measureFloor(): Promise<FloorParts> {
-  const { ecp256, modp2048 } = measureKeyExchange();
+  const { ecp256, modp2048, x25519Mlkem768 } = measureKeyExchange();
   const { symmetric, pskAuth } = measureSymmetric();
   const rsaAuth = measureRsa();
   const udpPerDatagram = await measureUdp(20_000);
@@ -144,6 +154,7 @@ export async function measureFloor(): Promise<FloorParts> {
   return {
     ecp256,
     modp2048,
+    x25519Mlkem768,
     symmetric,
     pskAuth,
     rsaAuth,
@@ -153,6 +164,8 @@ export async function measureFloor(): Promise<FloorParts> {
       'rsa-ecp256': ecp256 + common + rsaAuth,
       'psk-modp2048': modp2048 + common + pskAuth,
       'psk-ecp256-samets': ecp256 + common + pskAuth,
+      // one more exchange (IKE_INTERMEDIATE): a datagram each way, and its symmetric work
+      'psk-x25519-mlkem768': x25519Mlkem768 + common + symmetric / 2 + 2 * udpPerDatagram + pskAuth,
     },
   };
 }

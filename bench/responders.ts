@@ -7,6 +7,7 @@ import { existsSync, mkdtempSync, writeFileSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { NsDaemon, waitFor } from '../test/interop/lib/ns-daemon';
 import { Charon } from '../test/interop/lib/charon';
+import { SW6, SW6_PLUGINS } from '../test/interop/lib/strongswan6';
 import { runChecked } from '../test/interop/lib/run-command';
 import { BenchCase, ikedResponderConf, swanctlResponderConf } from './bench-configs';
 import type { BenchPki } from './pki';
@@ -74,6 +75,7 @@ export async function startCharon(c: BenchCase, o: ResponderOptions): Promise<Re
     name: `charon-${c.name}`,
     baseDir: o.baseDir,
     swanctlConf: swanctlResponderConf(c, o.serverAddr),
+    ...(c.pq ? { install: SW6, plugins: SW6_PLUGINS } : {}),
     files: o.pki ? o.pki.swanctlFiles() : undefined,
     logLevels: { default: 0 },
     charonSettings: { dos_protection: 'no', ikesa_table_size: 4096, ikesa_table_segments: 16, reuse_ikesa: 'no' },
