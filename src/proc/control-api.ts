@@ -41,6 +41,8 @@ export interface IkeSaView {
   dh: string;
   natLocal: boolean;
   natRemote: boolean;
+  /** RFC 8784: the keys have the PPK in them; absent when the policy has no PPK. */
+  ppk?: boolean;
   /** unix seconds */
   established: number;
   rekeyAt?: number;

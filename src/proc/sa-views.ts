@@ -50,6 +50,7 @@ export function ikeSaView(sa: IkeSa): IkeSaView {
     dh: sa.dhGroup ? DhGroup.name(sa.dhGroup) : '',
     natLocal: sa.natLocal,
     natRemote: sa.natRemote,
+    ppk: sa.ppk?.used ?? (sa.policy.conf.ppk ? false : undefined),
     established: sec(sa.establishedAt),
     rekeyAt: sa.rekeyAt ? sec(sa.rekeyAt) : undefined,
     tag: sa.tag ?? sa.policy.conf.tag,

@@ -14,6 +14,7 @@ import { natDetectionHash, natHashMatches } from './nat-detection';
 import type { EngineContext } from '../engine-context';
 import { ZERO8 } from '../../wire/empty-bytes';
 import { startAuth } from './ike-auth';
+import { usePpkNotifies, notePeerUsePpk, answerUsePpk } from './ppk';
 import { randomSpi, nonce } from '../../crypto/random';
 import { createKeyExchange, isSupportedGroup, respondKeyExchange } from '../../crypto/key-exchange';
 import { prfById } from '../../crypto/prf';
@@ -87,6 +88,7 @@ function sendInitRequest(e: EngineContext, sa: IkeSa): void {
   if (e.natt !== 'disable') payloads.push(...natNotifies(e, sa.spiI, ZERO8, sa.local, sa.remote));
   if (e.options.fragmentation) payloads.push(notify(NOTIFY.IKEV2_FRAGMENTATION_SUPPORTED));
   if (usesSignatures(sa.policy)) payloads.push(...signatureHashNotify(e));
+  payloads.push(...usePpkNotifies(sa.policy));
   const header: IkeHeader = {
     spiI: sa.spiI,
     spiR: ZERO8,
@@ -176,6 +178,8 @@ export function handleInitResponse(e: EngineContext, sa: IkeSa, m: IkeMessage, r
   detectNat(e, sa, p, local, remote);
   sa.peerFragmentation = !!findNotify(p, NOTIFY.IKEV2_FRAGMENTATION_SUPPORTED);
   sa.peerHashAlgs = parseHashAlgs(findNotify(p, NOTIFY.SIGNATURE_HASH_ALGORITHMS));
+  const noPpk = notePeerUsePpk(sa, p);
+  if (noPpk) return e.deleteIkeSa(sa, noPpk, false);
   // to the NAT-T port for IKE_AUTH behind a NAT, and also without one when we offer MOBIKE to a peer
   // that does NAT-T (it sent NAT_DETECTION notifies): RFC 4555 3.3, as strongSwan and OpenIKED move
   const peerNatt = !!findNotify(p, NOTIFY.NAT_DETECTION_SOURCE_IP);
@@ -299,6 +303,7 @@ export function handleInitRequest(e: EngineContext, m: IkeMessage, raw: Buffer, 
     out.push(...signatureHashNotify(e));
   }
   if (e.options.fragmentation) out.push(notify(NOTIFY.IKEV2_FRAGMENTATION_SUPPORTED));
+  out.push(...answerUsePpk(sa, policy, p));
   const header: IkeHeader = { spiI: h.spiI, spiR: sa.spiR, nextPayload: 0, majorVersion: h.majorVersion, minorVersion: h.minorVersion, exchange: h.exchange, flags: FLAG.RESPONSE, messageId: h.messageId, length: 0 };
   const packet = encodeMessage(header, out);
   sa.initResponse = packet;

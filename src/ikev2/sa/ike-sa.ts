@@ -18,6 +18,7 @@ import type { IkeMessage } from '../payloads/payload-types';
 import { SaTimers } from './sa-timers';
 import { wipeIkeKeys } from './packed-views';
 import { EMPTY } from '../../wire/empty-bytes';
+import { PpkState, dropWithoutPpk } from './ppk-state';
 
 export type IkeState =
   | 'INIT_SENT' // initiator: IKE_SA_INIT request out
@@ -136,6 +137,8 @@ export class IkeSa {
   intermediate: IntermediateState | null = null;
   /** Every key exchange method used for the current keys (IKE_SA_INIT's or the rekey's first), for show sa. */
   keMethods: number[] = [];
+  /** RFC 8784: null unless both sides sent USE_PPK (exchange/ppk.ts). */
+  ppk: PpkState | null = null;
 
   constructor(
     readonly initiator: boolean,
@@ -184,6 +187,7 @@ export class IkeSa {
     this.ke = null;
     if (this.keys) wipeIkeKeys(this.keys);
     this.keys = null;
+    dropWithoutPpk(this.ppk);
     for (const c of this.children) wipeChildKeys(c);
     this.state = 'DEAD';
   }
