@@ -17,10 +17,10 @@ import type { EngineContext } from '../engine-context';
 import { formatIdentity } from '../../crypto/identity';
 import { settleEstablished } from '../sa/sa-settle';
 import { idPayload, localAuth, verifyPeer, toIdentity, authenticatePeerAndUs, establishAndAnswer, initiatorAuthTail } from './authentication';
-import { startPpk, settlePpk, responderPpk } from './ppk';
+import { startPpk, settlePpk, responderPpk, noRequiredPpk } from './ppk';
 
 export async function startAuth(e: EngineContext, sa: IkeSa): Promise<void> {
-  if (sa.policy.conf.auth.method === 'eap') return startEapInitiator(e, sa);
+  if (sa.policy.conf.auth.method === 'eap') return startEapInitiator(e, noRequiredPpk(sa));
   const started = sa.createdAt;
   const policy = sa.policy;
   const id = localIdentity(policy, sa.local.address);

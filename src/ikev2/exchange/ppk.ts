@@ -104,6 +104,12 @@ export async function startPpk(e: EngineContext, sa: IkeSa, policy: Policy, id: 
   return out;
 }
 
+/** An EAP initiator goes without the PPK (PPK with EAP is not done): a required one stops it here. */
+export function noRequiredPpk(sa: IkeSa): IkeSa {
+  if (sa.policy.conf.ppk?.required) throw new Error(`policy '${sa.policy.name}' requires a PPK, which is not supported with EAP`);
+  return sa;
+}
+
 /**
  * The initiator reads the IKE_AUTH response, before it checks the responder's AUTH: with
  * N(PPK_IDENTITY) the keys with the PPK stay; without it an optional PPK is dropped (back
