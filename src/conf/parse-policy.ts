@@ -4,63 +4,20 @@
  *     [tunnel|transport] [natt] [esp|ah] [inet|inet6] [proto P | proto {P...}]
  *     [rdomain N] from H [port P] to H [port P] ... [peer H] [local H]
  *     [ikesa XF...]... [childsa XF...]... [srcid ID] [dstid ID]
- *     [ikelifetime T] [lifetime T [bytes B]] [AUTH] [config|request OPT H]...
- *     [iface IF] [tag T] [tap IF]
- * (`inet`/`inet6` is also accepted after `proto`, the order print_policy uses.)
+ *     [ikelifetime T] [lifetime T [bytes B]] [AUTH] [ppk ID KEY [required]]
+ *     [config|request OPT H]... [iface IF] [tag T] [tap IF]
+ * (`inet`/`inet6` is also accepted after `proto`, the order print_policy uses;
+ * `ppk` may also come just before AUTH.)
  */
 import type { Token } from './lexer';
 import type { ParseContext } from './parse-context';
 import { HostItem, parseAnyHost, parseBytes, parseHost, parseHostSpec, parsePort, parseProtoVal, parseTime } from './parse-values';
-import { buildPolicy, RawPolicy } from './policy-build';
-import type { XformSet } from './proposal-build';
-import {
-  AUTH_XFS,
-  AuthMethodName,
-  ESN_XFS,
-  GROUP_XFS,
-  IKE_ENC_XFS,
-  IPSEC_ENC_XFS,
-  lookupCp,
-  lookupName,
-  lookupXf,
-  METHOD_NAMES,
-  PRF_XFS,
-  XfEntry,
-} from './transforms';
+import { buildPolicy, RawPolicy, wipeRawSecrets } from './policy-build';
+import { parseTransforms } from './parse-transforms';
+import { parsePpk } from './ppk';
+import { AuthMethodName, lookupCp, lookupName, METHOD_NAMES } from './transforms';
 import type { AddrSpec, AuthConf, ConfigOptionConf } from './types';
 import { parsePskSpec } from './psk';
-
-function parseTransforms(ctx: ParseContext, ike: boolean): XformSet {
-  const s: XformSet = { enc: [], auth: [], prf: [], group: [], esn: [] };
-  const add = (list: XfEntry[], table: readonly XfEntry[]): void => {
-    const v = ctx.next();
-    if (v.kind !== 'string') ctx.syntaxError(v, 'transform name');
-    const e = lookupXf(v.text, table);
-    if (!e) ctx.fail(`${v.text} not a valid transform`, v);
-    list.push(e);
-  };
-  for (;;) {
-    const t = ctx.peek();
-    if (ctx.isKw(t, 'auth')) {
-      ctx.next();
-      add(s.auth, AUTH_XFS);
-    } else if (ctx.isKw(t, 'enc')) {
-      ctx.next();
-      add(s.enc, ike ? IKE_ENC_XFS : IPSEC_ENC_XFS);
-    } else if (ctx.isKw(t, 'prf')) {
-      ctx.next();
-      add(s.prf, PRF_XFS);
-    } else if (ctx.isKw(t, 'group')) {
-      ctx.next();
-      add(s.group, GROUP_XFS);
-    } else if (ctx.isKw(t, 'esn', 'noesn')) {
-      ctx.next();
-      s.esn.push(ESN_XFS.find((e) => e.name === t.text) as XfEntry);
-    } else {
-      return s;
-    }
-  }
-}
 
 function parseAuth(ctx: ParseContext): AuthConf | undefined {
   const t = ctx.peek();
@@ -97,6 +54,15 @@ function parseCfg(ctx: ParseContext, request: boolean): ConfigOptionConf {
   return { option: e.name, type: e.type, addr: a };
 }
 
+/** `ppk ...` before or after the authentication, once. */
+function parsePpkOption(ctx: ParseContext, raw: RawPolicy): void {
+  const t = ctx.peek();
+  if (!ctx.isKw(t, 'ppk')) return;
+  if (raw.ppk) ctx.fail('ppk given twice', t);
+  ctx.next();
+  raw.ppk = parsePpk(ctx);
+}
+
 export function parsePolicy(ctx: ParseContext, start: Token): void {
   const raw: RawPolicy = {
     file: start.file,
@@ -118,6 +84,19 @@ export function parsePolicy(ctx: ParseContext, start: Token): void {
     lifetimeBytes: undefined,
     cfg: [],
   };
+  try {
+    parseRule(ctx, raw);
+  } catch (e) {
+    wipeRawSecrets(raw);
+    throw e;
+  }
+  const end = ctx.peek();
+  buildPolicy(ctx, raw, end);
+  ctx.next();
+}
+
+/** Everything after `ikev2`, up to (not including) the end of the line. */
+function parseRule(ctx: ParseContext, raw: RawPolicy): void {
   let t = ctx.peek();
   if (t.kind === 'string') raw.name = ctx.next().text;
   t = ctx.peek();
@@ -246,7 +225,9 @@ export function parsePolicy(ctx: ParseContext, start: Token): void {
       raw.lifetimeBytes = parseBytes(ctx);
     }
   }
+  parsePpkOption(ctx, raw);
   raw.auth = parseAuth(ctx);
+  parsePpkOption(ctx, raw);
   for (;;) {
     const c = ctx.peek();
     if (ctx.isKw(c, 'config')) {
@@ -284,6 +265,4 @@ export function parsePolicy(ctx: ParseContext, start: Token): void {
   }
   const end = ctx.peek();
   if (end.kind !== 'newline' && end.kind !== 'eof') ctx.syntaxError(end, 'end of line');
-  buildPolicy(ctx, raw, end);
-  ctx.next();
 }

@@ -11,7 +11,7 @@ import { buildChildProposals, buildIkeProposals, XformSet } from './proposal-bui
 import { DEFAULT_IKE_LIFETIME, DEFAULT_LIFETIME_BYTES, DEFAULT_LIFETIME_SECONDS } from './defaults';
 import { expandFlows } from './flows';
 import { ID_MAX, makeIdentity } from './identity';
-import type { AddrSpec, AuthConf, ConfigOptionConf, FlowConf, PolicyConf } from './types';
+import type { AddrSpec, AuthConf, ConfigOptionConf, FlowConf, PolicyConf, PpkConf } from './types';
 
 /** IKED_CFG_MAX: iked keeps at most 16 config payload attributes. */
 export const CFG_MAX = 16;
@@ -44,10 +44,17 @@ export interface RawPolicy {
   lifetimeSeconds?: number;
   lifetimeBytes?: number;
   auth?: AuthConf;
+  ppk?: PpkConf;
   cfg: (ConfigOptionConf & { request: boolean })[];
   iface?: string;
   tag?: string;
   tap?: string;
+}
+
+/** Zero the keys of a rule that is not kept (a psk, a ppk). */
+export function wipeRawSecrets(raw: RawPolicy): void {
+  if (raw.auth?.method === 'psk') raw.auth.psk.fill(0);
+  raw.ppk?.key.fill(0);
 }
 
 function familyOf(a: AddrSpec | undefined): 4 | 6 | 0 {
@@ -65,6 +72,7 @@ function isNetworkish(a: AddrSpec): boolean {
 export function buildPolicy(ctx: ParseContext, raw: RawPolicy, at: Token): void {
   const id = ++ctx.policyId;
   const fail = (message: string): void => {
+    wipeRawSecrets(raw);
     ctx.error(message, at);
     ctx.error('create_ike failed', at);
   };
@@ -169,6 +177,7 @@ export function buildPolicy(ctx: ParseContext, raw: RawPolicy, at: Token): void 
   if (peer) p.peer = peer;
   if (raw.srcid !== undefined) p.srcid = makeIdentity(raw.srcid);
   if (raw.dstid !== undefined) p.dstid = makeIdentity(raw.dstid);
+  if (raw.ppk) p.ppk = raw.ppk;
   if (raw.iface !== undefined) p.iface = raw.iface;
   if (raw.tag !== undefined) p.tag = raw.tag.length > 63 ? raw.tag.slice(0, 63) : raw.tag;
   if (raw.tap !== undefined) p.tap = raw.tap;

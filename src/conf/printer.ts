@@ -9,6 +9,7 @@ import { ESN, TRANSFORM } from '../wire/iana';
 import { addrText, formatAddress, isNetworkAddr } from './address';
 import { expandFlows, ExpandedFlow } from './flows';
 import { bareOrQuoted, quoteString } from './lexer';
+import { ppkText } from './ppk';
 import { PRINT_ORDER } from './proposal-build';
 import { protocolName } from './protocols';
 import { AUTH_XFS, cpName, ESN_XFS, GROUP_XFS, IKE_ENC_XFS, IPSEC_ENC_XFS, PRF_XFS, XfEntry, xfName } from './transforms';
@@ -66,6 +67,10 @@ function proposalText(kind: 'ikesa' | 'childsa', p: IkeProposalConf | ChildPropo
         break;
       case TRANSFORM.DH:
         for (const id of p.dh) s += ` group ${xfName(id, 0, GROUP_XFS)}`;
+        // RFC 9370 additional key exchanges (transform types 6..12) right after the main one.
+        (p.addke ?? []).forEach((list, i) => {
+          for (const id of list) s += ` ke${i + 1} ${xfName(id, 0, GROUP_XFS)}`;
+        });
         break;
       case TRANSFORM.ESN:
         for (const id of esn) s += ` ${xfName(id === ESN.YES ? ESN.YES : ESN.NO, 0, ESN_XFS)}`;
@@ -111,6 +116,7 @@ export function printPolicy(p: PolicyConf): string {
   if (p.ikeLifetimeExplicit) s += ` ikelifetime ${p.ikeLifetime}`;
   s += ` lifetime ${p.lifetime.seconds} bytes ${p.lifetime.bytes}`;
   s += authText(p);
+  if (p.ppk) s += ppkText(p.ppk);
   for (const c of p.config) s += ` config ${cpName(c.type)} ${cfgAddrText(c.addr)}`;
   for (const c of p.request) s += ` request ${cpName(c.type)} ${cfgAddrText(c.addr)}`;
   if (p.iface) s += ` iface ${bareOrQuoted(p.iface)}`;

@@ -3,11 +3,16 @@
  * child SA proposals, as iked's create_ike() does: missing transform types
  * are filled from iked's defaults, AEAD ciphers get their own proposal
  * without integrity, and the defaults apply when nothing is written.
+ * The RFC 9370 additional key exchanges (`ke1` .. `ke7`) have no defaults:
+ * they are offered only as written.
  */
 import { DH, TRANSFORM } from '../wire/iana';
 import { DEFAULT_ESP, DEFAULT_ESP_NOAUTH, DEFAULT_IKE, DEFAULT_IKE_NOAUTH, DefaultXforms } from './defaults';
 import type { XfEntry } from './transforms';
-import type { ChildProposalConf, IkeProposalConf, TransformConf } from './types';
+import type { AddKeConf, ChildProposalConf, IkeProposalConf, TransformConf } from './types';
+
+/** RFC 9370: additional key exchanges 1 to 7 (transform types 6 to 12). */
+export const ADDKE_MAX = 7;
 
 /** The transforms written after one `ikesa` or `childsa` keyword. */
 export interface XformSet {
@@ -16,6 +21,21 @@ export interface XformSet {
   prf: XfEntry[];
   group: XfEntry[];
   esn: XfEntry[];
+  /** `addke[n - 1]`: the values written after `ken`. */
+  addke: XfEntry[][];
+}
+
+export function emptyXformSet(): XformSet {
+  return { enc: [], auth: [], prf: [], group: [], esn: [], addke: Array.from({ length: ADDKE_MAX }, () => []) };
+}
+
+/** `ke1` .. `ke7` as written, up to the last one used ([] for those skipped); undefined when none was. */
+function addKeOf(s: XformSet): AddKeConf | undefined {
+  let used = 0;
+  s.addke.forEach((list, i) => {
+    if (list.length) used = i + 1;
+  });
+  return used ? s.addke.slice(0, used).map((list) => list.map((x) => x.id)) : undefined;
 }
 
 export type BuildResult<T> = { ok: true; proposals: T[] } | { ok: false; message: string };
@@ -46,30 +66,36 @@ function classify(s: XformSet): { noauth: number; auth: number; error?: string }
 }
 
 function ikeFrom(s: XformSet, d: DefaultXforms, withInteg: boolean): IkeProposalConf {
-  return {
+  const p: IkeProposalConf = {
     encr: encr(s.enc, d.encr),
     prf: ids(s.prf, d.prf),
     integ: withInteg ? ids(s.auth, d.integ) : [],
     dh: ids(s.group, d.dh),
   };
+  const addke = addKeOf(s);
+  if (addke) p.addke = addke;
+  return p;
 }
 
 function childFrom(s: XformSet, d: DefaultXforms, withInteg: boolean): ChildProposalConf {
-  return {
+  const p: ChildProposalConf = {
     encr: encr(s.enc, d.encr),
     integ: withInteg ? ids(s.auth, d.integ) : [],
     dh: ids(s.group, d.dh),
     esn: ids(s.esn, d.esn),
   };
+  const addke = addKeOf(s);
+  if (addke) p.addke = addke;
+  return p;
 }
 
 export function defaultIkeProposals(): IkeProposalConf[] {
-  const empty: XformSet = { enc: [], auth: [], prf: [], group: [], esn: [] };
+  const empty = emptyXformSet();
   return [ikeFrom(empty, DEFAULT_IKE_NOAUTH, false), ikeFrom(empty, DEFAULT_IKE, true)];
 }
 
 export function defaultChildProposals(): ChildProposalConf[] {
-  const empty: XformSet = { enc: [], auth: [], prf: [], group: [], esn: [] };
+  const empty = emptyXformSet();
   return [childFrom(empty, DEFAULT_ESP_NOAUTH, false), childFrom(empty, DEFAULT_ESP, true)];
 }
 

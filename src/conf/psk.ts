@@ -1,7 +1,8 @@
 /**
  * Pre-shared keys: `psk "string"`, `psk 0xHEX` and `psk file "path"`, as
  * iked's keyspec/parsekey/parsekeyfile (hex digits, at most 1024 bytes; the
- * key file must not be accessible by group or others).
+ * key file must not be accessible by group or others). The RFC 8784 PPK
+ * (`ppk ID KEY`) takes its KEY the same way.
  */
 import type { ParseContext } from './parse-context';
 import { checkFileSecrecy, KEY_FORBIDDEN_MODE } from './file-secrecy';
@@ -24,16 +25,19 @@ export function parseHexKey(hex: string): Buffer | null {
   return out;
 }
 
-export function parsePskSpec(ctx: ParseContext): Buffer {
+/** Which key is read, for the messages: `psk` or `ppk`. */
+export type KeyKind = 'psk' | 'ppk';
+
+export function parsePskSpec(ctx: ParseContext, kind: KeyKind = 'psk'): Buffer {
   const t = ctx.next();
   if (ctx.isKw(t, 'file')) {
     const f = ctx.expectString('key file name');
-    return readKeyFile(ctx, f.text);
+    return readKeyFile(ctx, f.text, kind);
   }
-  if (t.kind !== 'string') ctx.syntaxError(t, 'pre-shared key');
+  if (t.kind !== 'string') ctx.syntaxError(t, kind === 'psk' ? 'pre-shared key' : 'post-quantum preshared key');
   if (t.text.startsWith('0x')) {
     const hex = t.text.slice(2);
-    if (hex.length / 2 > PSK_MAX) ctx.fail('psk too long', t);
+    if (hex.length / 2 > PSK_MAX) ctx.fail(`${kind} too long`, t);
     const k = parseHexKey(hex);
     if (!k) ctx.fail('keys need to be specified in hex digits', t);
     return k;
@@ -41,15 +45,15 @@ export function parsePskSpec(ctx: ParseContext): Buffer {
   const k = Buffer.from(t.text, 'utf8');
   if (k.length > PSK_MAX) {
     k.fill(0);
-    ctx.fail('psk too long', t);
+    ctx.fail(`${kind} too long`, t);
   }
   return k;
 }
 
-function readKeyFile(ctx: ParseContext, path: string): Buffer {
+function readKeyFile(ctx: ParseContext, path: string, kind: KeyKind): Buffer {
   if (ctx.settings.checkPermissions) {
     const why = checkFileSecrecy(path, KEY_FORBIDDEN_MODE);
-    if (why) ctx.fail(`psk file refused: ${why}`);
+    if (why) ctx.fail(`${kind} file refused: ${why}`);
   }
   let text: string;
   try {

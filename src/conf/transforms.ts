@@ -121,6 +121,11 @@ export const GROUP_XFS: readonly XfEntry[] = [
   // Not in OpenBSD iked (RFC 8031 group 32), accepted here since OpenSSL has X448.
   xf('curve448', DH.CURVE448),
   xf('grp32', DH.CURVE448),
+  // FIPS 203 ML-KEM (IANA 35..37, the RFC 9370 key exchange registry): not in OpenBSD iked; alone
+  // after `group` or, with a classic group, as an additional key exchange (`ke1` .. `ke7`).
+  xf('mlkem512', DH.ML_KEM_512),
+  xf('mlkem768', DH.ML_KEM_768),
+  xf('mlkem1024', DH.ML_KEM_1024),
   // OpenIKED's Streamlined NTRU Prime + X25519 hybrid (private-use 1035): accepted and printed as
   // OpenIKED does; the key exchange itself is not implemented yet, so proposals skip it when choosing.
   xf('sntrup761x25519', DH.SNTRUP761X25519),

@@ -27,6 +27,13 @@ export function policyGenerator(seed: number): () => string {
   const host = (fam: 4 | 6): string => (fam === 4 ? `10.${int(256)}.${int(256)}.${1 + int(254)}` : `2001:db8:${int(65536).toString(16)}::${(1 + int(65535)).toString(16)}`);
   const net = (fam: 4 | 6): string => (fam === 4 ? `10.${int(256)}.${int(256)}.0/${16 + int(17)}` : `2001:db8:${int(65536).toString(16)}::/${48 + int(17)}`);
   const side = (fam: 4 | 6): string => pick([host(fam), net(fam), net(fam), 'any', 'dynamic']);
+  /** RFC 9370 `ken VALUE` transforms: one to four, any n, repeats allowed. */
+  const addKe = (): string[] => {
+    const out: string[] = [];
+    for (let k = 1 + int(4); k > 0; k--) out.push(`ke${1 + int(7)} ${pick(['mlkem512', 'mlkem768', 'mlkem1024', 'none', 'curve25519', 'ecp384'])}`);
+    return out;
+  };
+  const hex = (len: number): string => Buffer.from(Array.from({ length: len }, () => int(256))).toString('hex');
   let n = 0;
   return () => {
     n++;
@@ -67,7 +74,10 @@ export function policyGenerator(seed: number): () => string {
         if (maybe()) xs.push(`auth ${pick(['hmac-sha1', 'hmac-sha2-256', 'hmac-sha2-384', 'hmac-sha2-512', 'hmac-md5'])}`);
       }
       if (maybe()) xs.push(`prf ${pick(['hmac-sha1', 'hmac-sha2-256', 'hmac-sha2-512'])}`);
-      if (maybe()) xs.push(`group ${pick(['modp2048', 'ecp256', 'curve25519', 'grp14', 'brainpool384', 'modp8192'])}`);
+      if (maybe()) {
+        xs.push(`group ${pick(['modp2048', 'ecp256', 'curve25519', 'grp14', 'brainpool384', 'modp8192', 'mlkem768', 'sntrup761x25519'])}`);
+        if (maybe(0.4)) xs.push(...addKe());
+      }
       parts.push(xs.join(' '));
     }
     const nchild = int(3);
@@ -79,7 +89,11 @@ export function policyGenerator(seed: number): () => string {
         xs.push(`enc ${pick(['aes-128', 'aes-256', 'aes-128-ctr', '3des', 'blowfish', 'cast', 'null'])}`);
         if (maybe()) xs.push(`auth ${pick(['hmac-sha1', 'hmac-sha2-256', 'hmac-sha2-512'])}`);
       }
-      if (maybe(0.3)) xs.push(`group ${pick(['none', 'modp2048', 'ecp384'])}`);
+      if (maybe(0.3)) {
+        const g = pick(['none', 'modp2048', 'ecp384', 'mlkem512']);
+        xs.push(`group ${g}`);
+        if (g !== 'none' && maybe(0.4)) xs.push(...addKe());
+      }
       if (maybe(0.3)) xs.push(pick(['esn', 'noesn']));
       parts.push(xs.join(' '));
     }
@@ -94,6 +108,11 @@ export function policyGenerator(seed: number): () => string {
     else if (auth === 'eap') parts.push('eap "mschap-v2"');
     else if (auth === 'eapr') parts.push('eap radius');
     else if (auth) parts.push(auth);
+    if (maybe(0.3)) {
+      const id = pick([`"ppk-${int(1000)}"`, `ppk${int(99)}`, `0x${hex(1 + int(8))}`, '"a b c"']);
+      const key = maybe() ? `0x${hex(32 + int(32))}` : `"${hex(16)}"`;
+      parts.push(`ppk ${id} ${key}${maybe() ? ' required' : ''}`);
+    }
     if (maybe(0.3)) parts.push(`config address ${net(fam)} config name-server ${host(fam)}`);
     if (maybe(0.2)) parts.push('request address any');
     if (maybe(0.2)) parts.push(`tag "t${int(100)}"`);
@@ -105,6 +124,8 @@ export function policyGenerator(seed: number): () => string {
 test('random policies: parse, and print -> parse -> print is stable', () => {
   const gen = policyGenerator(0x1ced);
   let checked = 0;
+  let withAddKe = 0;
+  let withPpk = 0;
   for (let i = 0; i < 400; i++) {
     const text = gen();
     const r1 = parseConfigText(text + '\n', 'gen', { checkPermissions: false });
@@ -120,10 +141,15 @@ test('random policies: parse, and print -> parse -> print is stable', () => {
     const a = r1.config.policies[0];
     const b = r2.config.policies[0];
     assert.deepEqual(
-      [b.ikesa, b.childsa, b.mode, b.quick, b.skip, b.isDefault, b.encap, b.natt, b.ipcomp, b.saProto, b.protos, b.lifetime, b.auth, b.srcid, b.dstid],
-      [a.ikesa, a.childsa, a.mode, a.quick, a.skip, a.isDefault, a.encap, a.natt, a.ipcomp, a.saProto, a.protos, a.lifetime, a.auth, a.srcid, a.dstid],
+      [b.ikesa, b.childsa, b.mode, b.quick, b.skip, b.isDefault, b.encap, b.natt, b.ipcomp, b.saProto, b.protos, b.lifetime, b.auth, b.ppk, b.srcid, b.dstid],
+      [a.ikesa, a.childsa, a.mode, a.quick, a.skip, a.isDefault, a.encap, a.natt, a.ipcomp, a.saProto, a.protos, a.lifetime, a.auth, a.ppk, a.srcid, a.dstid],
     );
     checked++;
+    if (a.ikesa.some((p) => p.addke) || a.childsa.some((p) => p.addke)) withAddKe++;
+    if (a.ppk) withPpk++;
   }
   assert.equal(checked, 400);
+  // The generator reaches the post-quantum options often enough to mean something.
+  assert.ok(withAddKe >= 40, `only ${withAddKe} policies with ke1..ke7`);
+  assert.ok(withPpk >= 60, `only ${withPpk} policies with a ppk`);
 });
