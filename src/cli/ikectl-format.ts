@@ -70,6 +70,7 @@ export function formatSas(sas: IkeSaView[], nowS: number = Date.now() / 1000): s
     out.push(line);
     const info = [`  sa_info: ${algs.join(' ')}`];
     if (nat.length) info.push(`nat-t ${nat.join('+')}`);
+    if (sa.ppk !== undefined) info.push(`ppk ${sa.ppk ? 'yes' : 'no'}`);
     if (sa.established > 0) info.push(`age ${age(nowS, sa.established)}`);
     const rk = inSecs(nowS, sa.rekeyAt);
     if (rk) info.push(`rekey in ${rk}`);

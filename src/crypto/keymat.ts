@@ -187,3 +187,24 @@ export function deriveChildKeys(
   km.fill(0);
   return { encI, integI, encR, integR };
 }
+
+/** The keys a post-quantum preshared key changes (RFC 8784 3): SK_d and both SK_p. */
+export interface PpkKeys {
+  skD: Buffer;
+  skPi: Buffer;
+  skPr: Buffer;
+}
+
+/**
+ * RFC 8784 3: SK_d' = prf+(PPK, SK_d), SK_pi' = prf+(PPK, SK_pi), SK_pr' = prf+(PPK, SK_pr),
+ * each as long as the key it replaces (the PRF's preferred key length). The inputs are
+ * left as they are; the caller zeroes what it drops.
+ */
+export function derivePpkKeys(prf: PrfAlg, ppk: Buffer, k: PpkKeys): PpkKeys {
+  if (!ppk.length) throw new RangeError('an empty PPK');
+  return {
+    skD: prfPlus(prf, ppk, k.skD, k.skD.length),
+    skPi: prfPlus(prf, ppk, k.skPi, k.skPi.length),
+    skPr: prfPlus(prf, ppk, k.skPr, k.skPr.length),
+  };
+}

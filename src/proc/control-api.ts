@@ -45,6 +45,8 @@ export interface IkeSaView {
   addKe?: string[];
   natLocal: boolean;
   natRemote: boolean;
+  /** RFC 8784: the keys have the PPK in them; absent when the policy has no PPK. */
+  ppk?: boolean;
   /** unix seconds */
   established: number;
   rekeyAt?: number;

@@ -53,6 +53,7 @@ export function ikeSaView(sa: IkeSa): IkeSaView {
     ...(sa.keMethods.length > 1 ? { addKe: sa.keMethods.slice(1).map((m) => DhGroup.name(m)) } : {}),
     natLocal: sa.natLocal,
     natRemote: sa.natRemote,
+    ppk: sa.ppk?.used ?? (sa.policy.conf.ppk ? false : undefined),
     established: sec(sa.establishedAt),
     rekeyAt: sa.rekeyAt ? sec(sa.rekeyAt) : undefined,
     tag: sa.tag ?? sa.policy.conf.tag,

@@ -5,33 +5,15 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { createHash, createHmac, randomBytes } from 'node:crypto';
 import { FakeNet } from '../helpers/fake-net';
 import { makeNode, waitFor, settle, tail, established, installedChildren, shutdownAll, Node } from '../helpers/engine-pair';
 import { parseConfigText } from '../../src/conf/load';
 import { attachDaemonEap } from '../../src/eap/daemon-eap';
-import type { AuthProvider, PeerCert } from '../../src/ikev2/policy/auth-provider';
-import { AUTH, CERT, EXCHANGE } from '../../src/wire/iana';
+import type { AuthProvider } from '../../src/ikev2/policy/auth-provider';
+import { EXCHANGE } from '../../src/wire/iana';
+import { fakePki } from '../helpers/fake-pki';
 import { tsText } from '../../src/ikev2/policy/traffic-selectors';
 import { ikeSaView } from '../../src/proc/sa-views';
-
-/** Stand-in for the gateway's certificate: an HMAC key both sides know. */
-function fakePki(): AuthProvider {
-  const key = randomBytes(32);
-  const chain: PeerCert[] = [{ encoding: CERT.X509_SIG, data: randomBytes(300) }];
-  const digest = (c: PeerCert[]): string => createHash('sha256').update(Buffer.concat(c.map((x) => x.data))).digest('hex');
-  return {
-    async sign(_p, _id, octets) {
-      return { method: AUTH.RSA_SIG, data: createHmac('sha256', key).update(octets).digest(), certs: chain };
-    },
-    async verify(_p, _id, method, data, octets, certs) {
-      if (method !== AUTH.RSA_SIG || digest(certs) !== digest(chain)) return { ok: false, reason: 'bad certificate' };
-      return createHmac('sha256', key).update(octets).digest().equals(data) ? { ok: true } : { ok: false, reason: 'bad signature' };
-    },
-    certRequest: () => null,
-    hashAlgorithms: () => [],
-  };
-}
 
 const GW = '192.0.2.2';
 

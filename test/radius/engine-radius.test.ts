@@ -6,38 +6,19 @@
  */
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { createHash, createHmac, randomBytes } from 'node:crypto';
 import { FakeNet } from '../helpers/fake-net';
 import { makeNode, waitFor, tail, established, installedChildren, shutdownAll, Node } from '../helpers/engine-pair';
 import { parseConfigText } from '../../src/conf/load';
 import { attachDaemonEap } from '../../src/eap/daemon-eap';
 import { attachDaemonRadius } from '../../src/radius/daemon-radius';
 import type { RadiusService } from '../../src/radius/factory';
-import type { AuthProvider, PeerCert } from '../../src/ikev2/policy/auth-provider';
-import { AUTH, CERT } from '../../src/wire/iana';
+import type { AuthProvider } from '../../src/ikev2/policy/auth-provider';
+import { fakePki } from '../helpers/fake-pki';
 import { FreeRadius, freeradiusMissing } from './lib/freeradius';
 
 const SECRET = 'engine-radius-secret';
 const GW = '192.0.2.2';
 const missing = freeradiusMissing();
-
-/** Stand-in for the gateway's certificate: an HMAC key both sides know. */
-function fakePki(): AuthProvider {
-  const key = randomBytes(32);
-  const chain: PeerCert[] = [{ encoding: CERT.X509_SIG, data: randomBytes(300) }];
-  const digest = (c: PeerCert[]): string => createHash('sha256').update(Buffer.concat(c.map((x) => x.data))).digest('hex');
-  return {
-    async sign(_p, _id, octets) {
-      return { method: AUTH.RSA_SIG, data: createHmac('sha256', key).update(octets).digest(), certs: chain };
-    },
-    async verify(_p, _id, method, data, octets, certs) {
-      if (method !== AUTH.RSA_SIG || digest(certs) !== digest(chain)) return { ok: false, reason: 'bad certificate' };
-      return createHmac('sha256', key).update(octets).digest().equals(data) ? { ok: true } : { ok: false, reason: 'bad signature' };
-    },
-    certRequest: () => null,
-    hashAlgorithms: () => [],
-  };
-}
 
 function parsed(conf: string) {
   const r = parseConfigText(conf, 'test.conf', { checkPermissions: false });

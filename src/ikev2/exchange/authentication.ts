@@ -30,9 +30,9 @@ export function toIdentity(p: IdPayload): Identity {
   return { type: p.idType, data: Buffer.from(p.data) };
 }
 
-/** The octets we sign or MAC (RFC 7296 2.15, RFC 9242 IntAuth): ./auth-octets.ts. */
-function ourOctets(sa: IkeSa, id: Identity): Buffer {
-  return authOctets(sa, sa.initiator, idPayloadBody(id));
+/** The octets we sign or MAC (RFC 7296 2.15, RFC 9242 IntAuth, RFC 8784 SK_p'): ./auth-octets.ts. */
+function ourOctets(sa: IkeSa, id: Identity, withoutPpk = false): Buffer {
+  return authOctets(sa, sa.initiator, idPayloadBody(id), withoutPpk);
 }
 
 function signedPayloads(r: LocalAuth): Payload[] {
@@ -41,9 +41,9 @@ function signedPayloads(r: LocalAuth): Payload[] {
   return out;
 }
 
-/** Our AUTH payload (and certificates) over our signed octets. */
-export async function localAuth(e: EngineContext, sa: IkeSa, policy: Policy, id: Identity): Promise<Payload[]> {
-  const octets = ourOctets(sa, id);
+/** Our AUTH payload (and certificates) over our signed octets (with `withoutPpk`, SK_p from before the PPK). */
+export async function localAuth(e: EngineContext, sa: IkeSa, policy: Policy, id: Identity, withoutPpk = false): Promise<Payload[]> {
+  const octets = ourOctets(sa, id, withoutPpk);
   const auth = policy.conf.auth;
   if (auth.method === 'psk') {
     return [{ type: PAYLOAD.AUTH, method: AUTH.SHARED_KEY_MIC, data: pskAuth(sa.alg!.prf, auth.psk, octets) } as AuthPayload];

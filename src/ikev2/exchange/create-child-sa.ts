@@ -244,6 +244,7 @@ function adoptRekeyedIke(
   fresh.remoteId = old.remoteId;
   fresh.peerHashAlgs = old.peerHashAlgs;
   fresh.rekeyNonces = [ni, nr];
+  fresh.ppk = old.ppk?.used ? { withoutPpk: null, used: true } : null; // RFC 8784: SK_d' carries the PPK on
   if (takeOver) {
     fresh.children = old.children;
     old.children = [];

@@ -17,14 +17,16 @@ import type { EngineContext } from '../engine-context';
 import { formatIdentity } from '../../crypto/identity';
 import { settleEstablished } from '../sa/sa-settle';
 import { idPayload, localAuth, verifyPeer, toIdentity, authenticatePeerAndUs, establishAndAnswer, initiatorAuthTail } from './authentication';
+import { startPpk, settlePpk, responderPpk, noRequiredPpk } from './ppk';
 
 export async function startAuth(e: EngineContext, sa: IkeSa): Promise<void> {
-  if (sa.policy.conf.auth.method === 'eap') return startEapInitiator(e, sa);
+  if (sa.policy.conf.auth.method === 'eap') return startEapInitiator(e, noRequiredPpk(sa));
   const started = sa.createdAt;
   const policy = sa.policy;
   const id = localIdentity(policy, sa.local.address);
   sa.localId = id;
   const offer = await makeChildOffer(e, sa, false);
+  const ppkNotifies = await startPpk(e, sa, policy, id);
   const payloads: Payload[] = [idPayload(PAYLOAD.IDi, id)];
   const authPayloads = await localAuth(e, sa, policy, id);
   payloads.push(...authPayloads.filter((p) => p.type === PAYLOAD.CERT));
@@ -34,6 +36,7 @@ export async function startAuth(e: EngineContext, sa: IkeSa): Promise<void> {
   }
   if (policy.remoteId) payloads.push(idPayload(PAYLOAD.IDr, policy.remoteId));
   payloads.push(...authPayloads.filter((p) => p.type === PAYLOAD.AUTH));
+  payloads.push(...ppkNotifies);
   payloads.push(...initiatorAuthTail(e, policy, offer));
   sa.state = 'AUTH_SENT';
   e.request(sa, {
@@ -52,7 +55,7 @@ async function authResponse(e: EngineContext, sa: IkeSa, offer: ChildOffer, inne
     return;
   }
   const id = toIdentity(idP);
-  const why = await verifyPeer(e, sa, sa.policy, id, idP, inner);
+  const why = settlePpk(e, sa, inner) ?? (await verifyPeer(e, sa, sa.policy, id, idP, inner));
   if (why) {
     e.stats.authFailures++;
     e.log.info(`${e.spiTag(sa)}: authentication of responder ${endpointText(sa.remote)} failed: ${why}`);
@@ -100,9 +103,14 @@ export async function handleAuthRequest(e: EngineContext, sa: IkeSa, m: IkeMessa
     return;
   }
   sa.policy = policy;
+  const ppk = responderPpk(e, sa, policy, inner);
+  if ('why' in ppk) {
+    failAuth(e, sa, m, `authentication of ${formatIdentity(id)} failed: ${ppk.why}`);
+    return;
+  }
   if (wantsEap(policy, inner)) return startEapResponder(e, sa, m, inner, policy, idP);
   const ourId = localIdentity(policy, sa.local.address);
-  const authed = await authenticatePeerAndUs(e, sa, policy, id, idP, inner, ourId);
+  const authed = await authenticatePeerAndUs(e, sa, policy, id, idP, ppk.inner, ourId);
   if ('why' in authed) {
     failAuth(e, sa, m, `authentication of ${formatIdentity(id)} failed: ${authed.why}`);
     return;
@@ -120,7 +128,7 @@ export async function handleAuthRequest(e: EngineContext, sa: IkeSa, m: IkeMessa
   sa.localId = ourId;
   sa.initialContact = !!findNotify(inner, NOTIFY.INITIAL_CONTACT);
   const out: Payload[] = [idPayload(PAYLOAD.IDr, ourId)];
-  out.push(...authed.ours);
+  out.push(...authed.ours, ...ppk.answer);
   out.push(...cfg.payloads);
   noteMobikeSupport(e, sa, inner);
   out.push(...mobikeAnswer(sa));

@@ -14,6 +14,7 @@ import { natDetectionHash, natHashMatches } from './nat-detection';
 import type { EngineContext } from '../engine-context';
 import { ZERO8 } from '../../wire/empty-bytes';
 import { continueToAuth, intermediateState } from './intermediate';
+import { usePpkNotifies, notePeerUsePpk, answerUsePpk } from './ppk';
 import { randomSpi, nonce } from '../../crypto/random';
 import { createKeyExchange, isSupportedGroup, respondKeyExchange } from '../../crypto/key-exchange';
 import { prfById } from '../../crypto/prf';
@@ -89,6 +90,7 @@ function sendInitRequest(e: EngineContext, sa: IkeSa): void {
   if (usesSignatures(sa.policy)) payloads.push(...signatureHashNotify(e));
   // RFC 9242: offering additional key exchanges (RFC 9370) means doing IKE_INTERMEDIATE
   if (offersAddKe(sa.policy.ikeProposals)) payloads.push(notify(NOTIFY.INTERMEDIATE_EXCHANGE_SUPPORTED));
+  payloads.push(...usePpkNotifies(sa.policy));
   const header: IkeHeader = {
     spiI: sa.spiI,
     spiR: ZERO8,
@@ -189,6 +191,8 @@ export function handleInitResponse(e: EngineContext, sa: IkeSa, m: IkeMessage, r
   detectNat(e, sa, p, local, remote);
   sa.peerFragmentation = !!findNotify(p, NOTIFY.IKEV2_FRAGMENTATION_SUPPORTED);
   sa.peerHashAlgs = parseHashAlgs(findNotify(p, NOTIFY.SIGNATURE_HASH_ALGORITHMS));
+  const noPpk = notePeerUsePpk(sa, p);
+  if (noPpk) return e.deleteIkeSa(sa, noPpk, false);
   // to the NAT-T port for IKE_AUTH behind a NAT, and also without one when we offer MOBIKE to a peer
   // that does NAT-T (it sent NAT_DETECTION notifies): RFC 4555 3.3, as strongSwan and OpenIKED move
   const peerNatt = !!findNotify(p, NOTIFY.NAT_DETECTION_SOURCE_IP);
@@ -316,6 +320,7 @@ export function handleInitRequest(e: EngineContext, m: IkeMessage, raw: Buffer, 
   }
   if (e.options.fragmentation) out.push(notify(NOTIFY.IKEV2_FRAGMENTATION_SUPPORTED));
   if (peerIntermediate) out.push(notify(NOTIFY.INTERMEDIATE_EXCHANGE_SUPPORTED));
+  out.push(...answerUsePpk(sa, policy, p));
   const header: IkeHeader = { spiI: h.spiI, spiR: sa.spiR, nextPayload: 0, majorVersion: h.majorVersion, minorVersion: h.minorVersion, exchange: h.exchange, flags: FLAG.RESPONSE, messageId: h.messageId, length: 0 };
   const packet = encodeMessage(header, out);
   sa.initResponse = packet;

@@ -18,6 +18,7 @@ import type { IkeMessage } from '../payloads/payload-types';
 import { SaTimers } from './sa-timers';
 import { wipeIkeKeys } from './packed-views';
 import { EMPTY } from '../../wire/empty-bytes';
+import { PpkState, dropWithoutPpk } from './ppk-state';
 
 export type IkeState =
   | 'INIT_SENT' // initiator: IKE_SA_INIT request out
@@ -159,6 +160,8 @@ export class IkeSa {
   keMethods: number[] = [];
   /** The responder's RFC 9370 IKE_FOLLOWUP_KE exchanges under way (exchange/followup-ke.ts). */
   followup: ResponderFollowup | null = null;
+  /** RFC 8784: null unless both sides sent USE_PPK (exchange/ppk.ts). */
+  ppk: PpkState | null = null;
 
   constructor(
     readonly initiator: boolean,
@@ -212,6 +215,7 @@ export class IkeSa {
     this.followup = null;
     if (this.keys) wipeIkeKeys(this.keys);
     this.keys = null;
+    dropWithoutPpk(this.ppk);
     for (const c of this.children) wipeChildKeys(c);
     this.state = 'DEAD';
   }

@@ -69,3 +69,12 @@ export function pskSwanctlConf(o: PskConnOptions): string {
     '',
   ].join('\n');
 }
+
+/**
+ * A `secrets` block of RFC 8784 PPKs (`ppk<suffix> { secret, id }`), to append to a
+ * swanctl.conf: strongSwan merges it with the file's other `secrets` block. `hex` without 0x.
+ */
+export function ppkSecretsConf(ppks: { id: string; hex: string }[]): string {
+  const blocks = ppks.map((p, i) => [`  ppk-${i} {`, `    secret = 0x${p.hex}`, `    id = ${q(p.id)}`, '  }']);
+  return ['secrets {', ...blocks.flat(), '}', ''].join('\n');
+}
