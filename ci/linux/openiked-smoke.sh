@@ -39,7 +39,8 @@ ip -n oi-b link add lan0 type veth peer name lan0p; ip -n oi-b addr add 10.2.0.1
 ip -n oi-a route add 10.2.0.0/24 via 192.0.2.2 src 10.1.0.1
 ip -n oi-b route add 10.1.0.0/24 via 192.0.2.1 src 10.2.0.1
 
-IKE='enc aes-256 auth hmac-sha2-256 prf hmac-sha2-256 group ecp256'
+# OPENIKED_GROUP=sntrup761x25519 tries OpenIKED's post-quantum hybrid (the same text on both sides)
+IKE="enc aes-256 auth hmac-sha2-256 prf hmac-sha2-256 group ${OPENIKED_GROUP:-ecp256}"
 ESP='enc aes-256 auth hmac-sha2-512'
 printf 'ikev2 "t" passive esp from 10.2.0.0/24 to 10.1.0.0/24 local 192.0.2.2 peer 192.0.2.1 ikesa %s childsa %s srcid b.test dstid a.test psk "openiked-smoke-psk"\n' "$IKE" "$ESP" > "$T/b.conf"
 printf 'ikev2 "t" active esp from 10.1.0.0/24 to 10.2.0.0/24 local 192.0.2.1 peer 192.0.2.2 ikesa %s childsa %s srcid a.test dstid b.test psk "openiked-smoke-psk"\n' "$IKE" "$ESP" > "$T/a.conf"
