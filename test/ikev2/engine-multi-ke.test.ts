@@ -136,3 +136,22 @@ test('an additional key exchange the responder does not do (no `none` offered): 
     await shutdownAll(p.net, p.a, p.b);
   }
 });
+
+for (const [label, ikesa, methods] of [
+  ['ML-KEM-768 as additional key exchange 1', 'enc aes-256-gcm prf hmac-sha2-384 group curve25519 ke1 mlkem768', [DH.CURVE25519, DH.ML_KEM_768]],
+  ['ML-KEM-1024 as the only key exchange', 'enc aes-256-gcm prf hmac-sha2-256 group mlkem1024', [DH.ML_KEM_1024]],
+  ["OpenIKED's sntrup761x25519", 'enc aes-256-gcm prf hmac-sha2-256 group sntrup761x25519', [DH.SNTRUP761X25519]],
+] as const) {
+  test(`post-quantum, our engine against itself: ${label}`, async () => {
+    const p = makePair({ ikesa, childsa: 'enc aes-128-gcm' });
+    try {
+      const { ia, ib } = await establish(p);
+      assert.deepEqual(ia.keMethods, [...methods]);
+      assert.deepEqual(ib.keMethods, [...methods]);
+      assertIkeKeysMatch(ia, ib);
+      assertChildKeysMatch(p.a, p.b);
+    } finally {
+      await shutdownAll(p.net, p.a, p.b);
+    }
+  });
+}
