@@ -34,7 +34,7 @@ function readFile(path: string): string {
 
 export const target: FuzzTarget<string> = {
   name: 'conf',
-  sources: ['src/conf/lexer.ts', 'src/conf/parser.ts', 'src/conf/parse-policy.ts', 'src/conf/parse-values.ts', 'src/conf/parse-radius.ts', 'src/conf/parse-context.ts', 'src/conf/load.ts'],
+  sources: ['src/conf/lexer.ts', 'src/conf/parser.ts', 'src/conf/parse-policy.ts', 'src/conf/parse-values.ts', 'src/conf/parse-radius.ts', 'src/conf/parse-context.ts', 'src/conf/load.ts', 'src/conf/parse-transforms.ts', 'src/conf/ppk.ts'],
   seeds,
   arbitrary: textFrom(seeds, 16384),
   run(text) {
