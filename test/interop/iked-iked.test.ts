@@ -123,6 +123,38 @@ test('iked <-> iked: rekeys by lifetime, delete by each side', { timeout: 120_00
   }
 });
 
+test('iked <-> iked, post-quantum: x25519 + ML-KEM-768 (IKE_INTERMEDIATE), a PPK, Child SA and IKE SA rekeys with ML-KEM (IKE_FOLLOWUP_KE)', { timeout: 120_000 }, async (t) => {
+  if (skip) return t.skip(skip);
+  const ike = 'enc aes-256-gcm prf hmac-sha2-384 group curve25519 ke1 mlkem768';
+  const esp = 'enc aes-128-gcm group curve25519 ke1 mlkem768';
+  const { a, b, done } = await pair('iiopq', ike, esp, { kind: 'psk' }, 'ikelifetime 14 lifetime 7 ppk "pq-ppk" 0x8f3a61d2b0c94e17a5d6c3b2e1f0a9887766554433221100ffeeddccbbaa9988 required');
+  try {
+    const first = await oursEstablished(a);
+    const fb = await oursEstablished(b);
+    assertPair(first, fb);
+    assert.deepEqual(first.addKe, ['ML_KEM_768']);
+    assert.match((await a.ikectl(['show', 'sa'])).stdout, /ke1 ML_KEM_768/);
+    assert.match((await a.ikectl(['show', 'sa'])).stdout, /ppk yes/);
+    const child = await waitUntil('a Child SA rekey with ML-KEM', 20_000, async () => {
+      const s = (await a.showSa())[0];
+      return s && s.children.length === 1 && s.children[0].spiIn !== first.children[0].spiIn ? s : null;
+    });
+    assert.deepEqual(child.children[0].addKe, ['ML_KEM_768']);
+    const ikeRekeyed = await waitUntil('an IKE SA rekey with ML-KEM', 25_000, async () => {
+      const sas = await a.showSa();
+      return sas.length === 1 && sas[0].ikeSpiI !== first.ikeSpiI && sas[0].state === 'ESTABLISHED' && sas[0].children.length === 1 ? sas[0] : null;
+    });
+    const sb = await waitUntil('b to agree', 5_000, async () => {
+      const sas = await b.showSa();
+      return sas.length === 1 && sas[0].ikeSpiI === ikeRekeyed.ikeSpiI ? sas[0] : null;
+    });
+    assertPair(ikeRekeyed, sb);
+    assert.deepEqual(ikeRekeyed.addKe, ['ML_KEM_768']);
+  } finally {
+    await done();
+  }
+});
+
 test('iked <-> iked: raw public keys (RFC 7670) from pubkeys/fqdn/', { timeout: 60_000 }, async (t) => {
   if (skip) return t.skip(skip);
   const { execFileSync } = await import('node:child_process');
