@@ -19,7 +19,7 @@ export async function runDaemon(opts: IkedOptions, log: Logger, hooks: DaemonHoo
     const { runPrivsepDaemon } = await import('./privsep/parent');
     return runPrivsepDaemon(opts, log, hooks);
   }
-  const { loaded, kernel } = await openConfigAndKernel(opts, log);
+  const { loaded, kernel, record } = await openConfigAndKernel(opts, log);
   const { config } = loaded;
   const ca = new CaService(ikedDir(), log);
   ca.load(config.policies, { ocsp: config.options.ocsp });
@@ -71,6 +71,7 @@ export async function runDaemon(opts: IkedOptions, log: Logger, hooks: DaemonHoo
     log.warn(`kernel flush: ${e instanceof Error ? e.message : String(e)}`);
   }
   await kernel.close();
+  record.close();
   await server.close();
   await transport.close();
   ca.close();
