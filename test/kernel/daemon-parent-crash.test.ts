@@ -10,46 +10,20 @@
  */
 import { after, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { TwoHosts } from '../interop/lib/netns';
 import type { IkedProcess } from '../interop/lib/iked-process';
 import { runChecked } from '../interop/lib/run-command';
 import { readKernelRecord } from '../../src/platform/kernel-record';
-import { daemonSkipReason, establishedChild, kernelIkedConf, lanPing, startIked, tails, topology, until, xfrmPolicyText, xfrmStates } from './lib/daemon-rig';
+import { daemonSkipReason, establishedChild, kernelIkedConf, lanPing, startIked, tails, topology, until, xfrmPolicies, xfrmStates } from './lib/daemon-rig';
+import { alive, childrenOf } from '../helpers/proc-tree';
 
 const IKE = 'enc aes-128-gcm prf hmac-sha2-256 group ecp256';
 const ESP = 'enc aes-128-gcm';
 const FOREIGN_SPI = '00007777';
 const FOREIGN_NET = '10.9.0.0/16';
-
-function childrenOf(pid: number): Array<{ pid: number; cmd: string }> {
-  const out: Array<{ pid: number; cmd: string }> = [];
-  for (const d of readdirSync('/proc')) {
-    if (!/^\d+$/.test(d)) continue;
-    try {
-      const stat = readFileSync(`/proc/${d}/stat`, 'utf8');
-      if (Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]) === pid) out.push({ pid: Number(d), cmd: readFileSync(`/proc/${d}/cmdline`, 'utf8').replace(/\0/g, ' ') });
-    } catch {
-      // gone
-    }
-  }
-  return out;
-}
-
-const alive = (pid: number): boolean => {
-  try {
-    return !readFileSync(`/proc/${pid}/stat`, 'utf8').includes(') Z ');
-  } catch {
-    return false;
-  }
-};
-
-/** `ip xfrm policy` blocks, one per policy (not the per-socket IKE bypasses, which go with their sockets). */
-async function policies(ns: string): Promise<string[]> {
-  return (await xfrmPolicyText(ns)).split(/\n(?=src )/).filter((b) => b.startsWith('src ') && !/\ssocket (in|out)\s/.test(b));
-}
 
 describe('privsep: SIGKILL of the parent, then a restart', async () => {
   const skip = await daemonSkipReason();
@@ -90,7 +64,7 @@ describe('privsep: SIGKILL of the parent, then a restart', async () => {
     await runChecked(['ip', '-n', topo.a.ns, 'xfrm', 'policy', 'add', 'src', FOREIGN_NET, 'dst', '10.8.0.0/16', 'dir', 'out',
       'tmpl', 'src', topo.a.addr, 'dst', topo.b.addr, 'proto', 'esp', 'reqid', '77', 'mode', 'tunnel']);
     const oursBefore = (await xfrmStates(topo.a.ns)).filter((s) => s.spi !== FOREIGN_SPI);
-    const polBefore = (await policies(topo.a.ns)).filter((p) => !p.includes(FOREIGN_NET));
+    const polBefore = (await xfrmPolicies(topo.a.ns)).filter((p) => !p.includes(FOREIGN_NET));
     assert.ok(oursBefore.length >= 2 && polBefore.length >= 2, `our SAs and policies in a:\n${oursBefore.map((s) => s.text).join('\n')}`);
 
     const kids = childrenOf(ia.pid);
@@ -131,7 +105,7 @@ describe('privsep: SIGKILL of the parent, then a restart', async () => {
     assert.deepEqual(after.filter((s) => oldSpis.has(s.spi)).map((s) => s.spi), [], 'the dead instance’s SAs are gone');
     assert.equal(after.filter((s) => s.spi !== FOREIGN_SPI).length, oursBefore.length, `exactly one Child SA pair of ours:\n${after.map((s) => s.text).join('\n')}`);
     assert.ok(after.some((s) => s.spi === FOREIGN_SPI && s.reqid === 77), 'the foreign SA survives');
-    const polAfter = await policies(topo.a.ns);
+    const polAfter = await xfrmPolicies(topo.a.ns);
     assert.equal(polAfter.filter((p) => !p.includes(FOREIGN_NET)).length, polBefore.length, `our policies, once:\n${polAfter.join('\n')}`);
     assert.ok(polAfter.some((p) => p.includes(`src ${FOREIGN_NET} dst 10.8.0.0/16`)), 'the foreign policy survives');
     // b: INITIAL_CONTACT dropped the dead instance's IKE SA; b's kernel holds one pair
@@ -141,7 +115,7 @@ describe('privsep: SIGKILL of the parent, then a restart', async () => {
     // SIGTERM: our state goes, the record file too; the foreign pair stays
     await ia2.stop({ keepFiles: true });
     assert.deepEqual((await xfrmStates(topo.a.ns)).map((s) => s.spi), [FOREIGN_SPI]);
-    assert.equal((await policies(topo.a.ns)).length, 1);
+    assert.equal((await xfrmPolicies(topo.a.ns)).length, 1);
     assert.equal(existsSync(record), false, 'the record of a clean stop is removed');
     step('stopped');
     console.log(`# ${steps.join(', ')}`);

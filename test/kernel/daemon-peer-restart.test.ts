@@ -11,14 +11,9 @@ import assert from 'node:assert/strict';
 import type { TwoHosts } from '../interop/lib/netns';
 import type { Charon } from '../interop/lib/charon';
 import type { IkedProcess, OurSa } from '../interop/lib/iked-process';
-import { charonSkipReason, kernelIkedConf, lanPing, startCharon, startIked, tails, topology, until, xfrmPolicyText, xfrmStates, type SwanOpts } from './lib/daemon-rig';
+import { charonSkipReason, kernelIkedConf, lanPing, startCharon, startIked, tails, topology, until, xfrmPolicies, xfrmStates, type SwanOpts } from './lib/daemon-rig';
 
 const hex8 = (s: string): string => s.replace(/^0x/, '').toLowerCase().padStart(8, '0');
-
-/** `ip xfrm policy` blocks, one per policy (not the per-socket IKE bypasses, which go with their sockets). */
-async function policies(ns: string): Promise<string[]> {
-  return (await xfrmPolicyText(ns)).split(/\n(?=src )/).filter((b) => b.startsWith('src ') && !/\ssocket (in|out)\s/.test(b));
-}
 
 describe('the peer restarts: INITIAL_CONTACT', async () => {
   const skip = await charonSkipReason();
@@ -54,7 +49,7 @@ describe('the peer restarts: INITIAL_CONTACT', async () => {
     const [old] = await established();
     const p1 = await lanPing(topo, 3);
     assert.ok(p1.received >= 2, `ping through the first tunnel: ${p1.received}/3\n${p1.out}\n${detail()}`);
-    const polBefore = await policies(topo.a.ns);
+    const polBefore = await xfrmPolicies(topo.a.ns);
     const oldSpis = old.children.flatMap((c) => [hex8(c.spiIn), hex8(c.spiOut)]);
     assert.deepEqual((await xfrmStates(topo.a.ns)).map((s) => s.spi).sort(), [...oldSpis].sort());
 
@@ -80,7 +75,7 @@ describe('the peer restarts: INITIAL_CONTACT', async () => {
     const newSpis = now.children.flatMap((c) => [hex8(c.spiIn), hex8(c.spiOut)]);
     assert.deepEqual(states.map((s) => s.spi).sort(), [...newSpis].sort(), `exactly the new pair in our kernel:\n${states.map((s) => s.text).join('\n')}`);
     assert.ok(states.every((s) => s.packets >= 2), 'the new pair carried the ping');
-    const polAfter = await policies(topo.a.ns);
+    const polAfter = await xfrmPolicies(topo.a.ns);
     assert.equal(polAfter.length, polBefore.length, `our policies, once each:\n${polAfter.join('\n')}`);
     const reqid = states[0].reqid;
     assert.ok(polAfter.every((p) => p.includes(`reqid ${reqid}`)), `the policies point at the new SAs' reqid ${reqid}`);

@@ -17,6 +17,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { IkedProcess } from '../interop/lib/iked-process';
 import { ikedConf, makePki, type Pki } from '../interop/lib/scenario';
+import { childrenOf } from '../helpers/proc-tree';
 
 const REPO = path.resolve(__dirname, __filename.endsWith('.ts') ? '../..' : '../../..');
 const NS_A = 'crs-ca-a';
@@ -66,20 +67,6 @@ function ikedDir(base: string, pki: Pki, name: string, mode = 0o755): string {
   fs.writeFileSync(path.join(d, 'certs', `${name}.crt`), pki.cert(name), { mode: 0o644 });
   fs.writeFileSync(path.join(d, 'private', 'local.key'), pki.key(name), { mode: 0o600 });
   return d;
-}
-
-function childrenOf(pid: number): Array<{ pid: number; cmd: string }> {
-  const out: Array<{ pid: number; cmd: string }> = [];
-  for (const d of fs.readdirSync('/proc')) {
-    if (!/^\d+$/.test(d)) continue;
-    try {
-      const stat = fs.readFileSync(`/proc/${d}/stat`, 'utf8');
-      if (Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]) === pid) out.push({ pid: Number(d), cmd: fs.readFileSync(`/proc/${d}/cmdline`, 'utf8').replace(/\0/g, ' ') });
-    } catch {
-      // gone
-    }
-  }
-  return out;
 }
 
 function caOf(iked: IkedProcess): number {
