@@ -15,7 +15,18 @@ import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import * as http from 'node:http';
+import * as net from 'node:net';
+import { createPrivateKey, X509Certificate } from 'node:crypto';
 import { IkedProcess } from '../interop/lib/iked-process';
+import { spawnChild } from '../../src/proc/privsep/spawn-child';
+import { FrameChannel } from '../../src/proc/privsep/frame-channel';
+import { AuthProxy } from '../../src/proc/privsep/auth-proxy';
+import { M, MAX_FRAME, caLookupCheck, certstoreCheck, empty } from '../../src/proc/privsep/messages';
+import { privateKeyForCa } from '../../src/proc/privsep/ca-confinement';
+import { signAuth, verifyAuth } from '../../src/crypto/auth-signature';
+import { AUTH, CERT, ID } from '../../src/wire/iana';
+import type { PolicyConf } from '../../src/conf/types';
 import { ikedConf, makePki, type Pki } from '../interop/lib/scenario';
 import { childrenOf } from '../helpers/proc-tree';
 
@@ -205,4 +216,73 @@ test('an iked directory _iked cannot read: the ca stays root, with a warning say
   const st = status(caOf(ia));
   assert.equal(st.Uid.split(/\s+/)[0], '0');
   assert.equal(fs.readlinkSync(`/proc/${caOf(ia)}/root`), '/');
+});
+
+test('the confined ca process alone: key from the parent, OCSP host name resolved by the parent', { timeout: 60_000 }, async (t) => {
+  const why = skipReason();
+  if (why) return t.skip(why);
+  const user = ensureUser();
+  const base = fs.mkdtempSync(path.join(os.tmpdir(), 'crs-ca-'));
+  const pki = makePki('ecdsa', ['a.test', 'b.test']);
+  const dir = ikedDir(base, pki, 'a.test');
+  const fatal: string[] = [];
+  const ca = spawnChild({ args: { role: 'ca', foreground: true, verbose: 2 }, maxFrame: MAX_FRAME.parentCa, extra: ['pipe'], onFatal: (m) => fatal.push(m), onClose: () => undefined });
+  const link = new FrameChannel((ca.proc.stdio as unknown as net.Socket[])[5], { name: 'test-engine', maxFrame: MAX_FRAME.engineCa, onFatal: (m) => fatal.push(m) });
+  const auth = new AuthProxy(link);
+  // an OCSP responder on 127.0.0.1 that answers 503: the request reaching it is the point
+  const posted: string[] = [];
+  const server = http.createServer((req, res) => {
+    posted.push(`${req.method} ${req.headers.host} ${req.headers['content-type']}`);
+    req.resume();
+    res.statusCode = 503;
+    res.end();
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  const port = (server.address() as net.AddressInfo).port;
+  t.after(() => {
+    ca.proc.kill('SIGKILL');
+    link.close();
+    ca.channel.close();
+    server.close();
+    for (const d of [base, pki.dir]) fs.rmSync(d, { recursive: true, force: true });
+  });
+  // the parent's side: the key (as parent.ts serves it) and host names
+  const lookedUp: string[] = [];
+  let keysServed = 0;
+  ca.channel.handle(M.caKey, empty, () => {
+    keysServed++;
+    return { key: privateKeyForCa(dir) };
+  });
+  ca.channel.handle(M.caLookup, caLookupCheck, (r) => {
+    lookedUp.push(r.host);
+    return { addresses: r.host === 'ocsp.crs.invalid' ? [{ address: '127.0.0.1', family: 4 }] : [] };
+  });
+  const policy = { name: 'p', auth: { method: 'ecdsa256' }, authExplicit: false } as unknown as PolicyConf;
+  const ocsp = { url: `http://ocsp.crs.invalid:${port}/`, tolerate: 0, maxAge: -1 };
+  const init = await ca.channel.request(M.caInit, { dir, policies: [policy], options: { ocsp }, confine: { root: dir, uid: user.uid, gid: user.gid } }, certstoreCheck);
+  assert.ok(init.certs.some((c) => c.kind === 'ca'), JSON.stringify(init.certs));
+  assert.equal(keysServed, 1);
+  const st = status(ca.proc.pid as number);
+  assert.equal(st.Uid, `${user.uid}\t${user.uid}\t${user.uid}\t${user.uid}`);
+  assert.equal(fs.readlinkSync(`/proc/${ca.proc.pid}/root`), dir);
+
+  // signs with the handed-over key
+  await auth.ready();
+  const octets = Buffer.from('AUTH octets');
+  const signed = await auth.sign('p', { type: ID.FQDN, data: Buffer.from('a.test') }, octets, []);
+  assert.equal(verifyAuth(createPrivateKey(pki.key('a.test')), signed.method, signed.data, octets).ok, true);
+  // verifies b.test's chain, then asks OCSP: the name goes through the parent, the POST reaches the responder
+  const bKey = createPrivateKey(pki.key('b.test'));
+  const bSig = signAuth(bKey, octets, AUTH.ECDSA_SHA256_P256);
+  const der = new X509Certificate(pki.cert('b.test')).raw;
+  const caDer = new X509Certificate(pki.ca).raw;
+  const v = await auth.verify('p', { type: ID.FQDN, data: Buffer.from('b.test') }, AUTH.ECDSA_SHA256_P256, bSig, octets, [
+    { encoding: CERT.X509_SIG, data: der },
+    { encoding: CERT.X509_SIG, data: caDer },
+  ]);
+  assert.deepEqual(lookedUp, ['ocsp.crs.invalid']);
+  assert.deepEqual(posted, [`POST ocsp.crs.invalid:${port} application/ocsp-request`]);
+  assert.equal(v.ok, false);
+  assert.match((v as { reason: string }).reason, /HTTP status 503/);
+  assert.deepEqual(fatal, []);
 });
