@@ -34,7 +34,7 @@ export async function runDaemon(opts: IkedOptions, log: Logger, hooks: DaemonHoo
     kernelSockets: kernel.name !== 'decoupled',
     onPacket: (buf, local, remote) => engine?.handleDatagram(buf, local, remote),
   });
-  const assembled = assembleDaemonEngine({ opts, loaded, log, kernel, auth: ca, transport, ca, loadConfig, monitors });
+  const assembled = assembleDaemonEngine({ opts, loaded, log, kernel, auth: ca, transport, ca, loadConfig, monitors, openKernel: (o) => record.open(o) });
   engine = assembled.engine;
   const { keeper, control } = assembled;
   const server = await startControlServer(opts.socketPath, control, log);
