@@ -134,23 +134,35 @@ export function readKernelRecord(path: string): RecordContents | null {
 }
 
 /** The journal of one running iked: appends lines, rewrites itself when mostly removals. */
+export interface JournalOptions {
+  /** what a previous iked could not remove, and its adapter */
+  entries?: ReadonlyMap<string, RecordEntry>;
+  adapter?: string;
+  /** the writer (default: this process) */
+  pid?: number;
+  /** a later write failed (full or read-only /var/run): told once; the SAs are still installed, unrecorded */
+  onWriteError?: (e: Error) => void;
+}
+
 export class KernelJournal implements KernelRecord {
   private fd: number;
   private lines = 0;
   private closed = false;
+  private failed = false;
 
   private constructor(
     readonly path: string,
     private header: Header,
     private readonly live: Map<string, RecordEntry>,
+    private readonly onWriteError: (e: Error) => void,
   ) {
     this.fd = this.rewrite();
   }
 
-  /** Start a journal owned by this process, carrying what a previous iked could not remove (and its adapter). */
-  static create(path: string, carried: { entries?: ReadonlyMap<string, RecordEntry>; adapter?: string } = {}, pid = process.pid): KernelJournal {
-    const header: Header = { iked: HEADER_TAG, pid, ...(carried.adapter ? { adapter: carried.adapter } : {}) };
-    return new KernelJournal(path, header, new Map(carried.entries ?? []));
+  /** Start a journal owned by this process (throws if the file cannot be written). */
+  static create(path: string, o: JournalOptions = {}): KernelJournal {
+    const header: Header = { iked: HEADER_TAG, pid: o.pid ?? process.pid, ...(o.adapter ? { adapter: o.adapter } : {}) };
+    return new KernelJournal(path, header, new Map(o.entries ?? []), o.onWriteError ?? (() => undefined));
   }
 
   /** Entries now listed (for tests and the leftover report). */
@@ -185,14 +197,28 @@ export class KernelJournal implements KernelRecord {
 
   private append(v: object): void {
     if (this.closed) return;
-    fs.writeSync(this.fd, JSON.stringify(v) + '\n');
-    this.lines++;
+    try {
+      fs.writeSync(this.fd, JSON.stringify(v) + '\n');
+      this.lines++;
+    } catch (e) {
+      this.writeFailed(e as Error);
+    }
   }
 
   private compact(): void {
-    const old = this.fd;
-    this.fd = this.rewrite();
-    fs.closeSync(old);
+    try {
+      const old = this.fd;
+      this.fd = this.rewrite();
+      fs.closeSync(old);
+    } catch (e) {
+      this.writeFailed(e as Error);
+    }
+  }
+
+  private writeFailed(e: Error): void {
+    if (this.failed) return;
+    this.failed = true;
+    this.onWriteError(e);
   }
 
   /** Header + live entries into a temporary file, renamed over the record; returns an fd appending to it. */

@@ -8,7 +8,7 @@
 import { rmSync } from 'node:fs';
 import type { Logger } from '../log/logger';
 import type { KernelAdapter } from '../platform/types';
-import { KernelJournal, kernelRecordPath, type RecordEntry } from '../platform/kernel-record';
+import { KernelJournal, kernelRecordPath, type JournalOptions } from '../platform/kernel-record';
 import { removeKernelLeftovers } from '../platform/kernel-leftovers';
 import { openKernel, type OpenKernelOptions } from '../platform/select';
 
@@ -17,13 +17,14 @@ export class DaemonKernelRecord {
 
   private constructor(
     readonly path: string,
-    private readonly carried: { entries: Map<string, RecordEntry>; adapter?: string },
+    private readonly carried: JournalOptions,
   ) {}
 
   /** Remove what a killed iked left (throws while that iked still runs). */
   static async start(log: Logger, path = kernelRecordPath()): Promise<DaemonKernelRecord> {
     const left = await removeKernelLeftovers(path, { info: (m) => log.info(m), warn: (m) => log.warn(m) });
-    const r = new DaemonKernelRecord(path, { entries: left.remaining, adapter: left.adapter });
+    const onWriteError = (e: Error): void => log.warn(`kernel: ${path}: ${e.message}: SAs and policies are no longer recorded (after a crash they stay in the kernel)`);
+    const r = new DaemonKernelRecord(path, { entries: left.remaining, adapter: left.adapter, onWriteError });
     // entries that could not be removed stay listed for the next start; an empty record goes
     if (left.remaining.size) r.journal = KernelJournal.create(path, r.carried);
     else rmSync(path, { force: true });

@@ -56,7 +56,7 @@ function fakeKernel(objects: Set<string>, refuse = new Set<string>()): { opened:
 
 /** A record as a killed iked (pid `owner`, not running) leaves it. */
 function killedIked(path: string, owner: number, entries: Array<[string, RecordEntry]>): void {
-  const j = KernelJournal.create(path, {}, owner);
+  const j = KernelJournal.create(path, { pid: owner });
   j.setAdapter('xfrm');
   for (const [k, e] of entries) j.put(k, e);
 }

@@ -2,7 +2,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { appendFileSync, existsSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { appendFileSync, existsSync, mkdtempSync, openSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { KernelJournal, kernelRecordPath, readKernelRecord, recordOwnerAlive, type RecordEntry } from '../../src/platform/kernel-record';
@@ -25,7 +25,7 @@ test('the path: /var/run/iked.kernel unless IKED_KERNEL_RECORD moves it', () => 
 
 test('a journal left without close() (the process died) reads back as what is still installed', () => {
   const p = fresh();
-  const j = KernelJournal.create(p, {}, 4242);
+  const j = KernelJournal.create(p, { pid: 4242 });
   j.setAdapter('xfrm');
   j.put('sa1', { sa: { protocol: 'esp', src: '192.0.2.1', dst: '192.0.2.2', spi: 0xc0ffee } });
   j.put('sa2', { sa: { protocol: 'esp', dst: '192.0.2.1', spi: 7 } });
@@ -62,7 +62,7 @@ test('close() removes an empty record and keeps one that still lists something',
 test('carried entries and adapter survive into the next journal; many removals compact the file', () => {
   const p = fresh();
   const carried = new Map<string, RecordEntry>([['old', { sa: { protocol: 'ah', dst: '2001:db8::1', spi: 0xffffffff } }]]);
-  const j = KernelJournal.create(p, { entries: carried, adapter: 'pfkey-linux' }, 77);
+  const j = KernelJournal.create(p, { entries: carried, adapter: 'pfkey-linux', pid: 77 });
   for (let i = 0; i < 2000; i++) {
     j.put(`k${i}`, { sa: { protocol: 'esp', dst: '192.0.2.2', spi: i + 1 } });
     j.drop(`k${i}`);
@@ -77,7 +77,7 @@ test('carried entries and adapter survive into the next journal; many removals c
 
 test('lines that are not entries (torn, foreign, out of range) are skipped and counted', () => {
   const p = fresh();
-  const j = KernelJournal.create(p, {}, 5);
+  const j = KernelJournal.create(p, { pid: 5 });
   j.put('ok', { sa: { protocol: 'esp', dst: '192.0.2.2', spi: 1 } });
   appendFileSync(p, '{"+":"torn","sa":{"proto\n');
   appendFileSync(p, JSON.stringify({ '+': 'neg', sa: { protocol: 'esp', dst: '192.0.2.2', spi: -1 } }) + '\n');
@@ -168,4 +168,16 @@ test('adopt + flush removes a previous record; a policy the kernel fails to dele
   );
   assert.deepEqual(deleted, ['in', 'out', 'sa 192.0.2.1->192.0.2.2 5']);
   assert.deepEqual([...mem.entries.keys()], ['out 10.1.0.0/24->10.2.0.0/24 proto 0 0->0']);
+});
+
+test('a write that fails (full /var/run) is reported once; the entries are still tracked in memory', { skip: !existsSync('/dev/full') && 'needs /dev/full' }, () => {
+  const errors: string[] = [];
+  const j = KernelJournal.create(fresh(), { onWriteError: (e) => errors.push((e as NodeJS.ErrnoException).code ?? e.message) });
+  // the journal's file descriptor now points at a device that is always full
+  (j as unknown as { fd: number }).fd = openSync('/dev/full', 'w');
+  j.put('a', { sa: { protocol: 'esp', dst: '192.0.2.2', spi: 1 } });
+  j.put('b', { sa: { protocol: 'esp', dst: '192.0.2.2', spi: 2 } });
+  j.drop('a');
+  assert.deepEqual(errors, ['ENOSPC']);
+  assert.deepEqual([...j.entries.keys()], ['b']);
 });
