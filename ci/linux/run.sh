@@ -8,7 +8,7 @@
 #   ci/linux/run.sh                   # default: ci/linux/guest-kernel-tests.sh (node --test dist/test/kernel/)
 #   ci/linux/run.sh 'any command'     # runs with the same cwd and absolute paths as on the host
 #
-# env: CACHE=~/.cache/iked-kernel-vm  OUT=$CACHE/out  MEM=1536  SMP=2  TIMEOUT=600
+# env: CACHE=~/.cache/iked-kernel-vm  OUT=$CACHE/out  MEM=1536  SMP=2  TIMEOUT=1200
 #      KPKG=linux-image-6.1.0-xx-amd64 (pin; default: what linux-image-amd64 depends on)
 #      APPEND_EXTRA (kernel args; default cryptomgr.notests=1)  DEBUG=1  USE_KVM=1 (opt in to KVM)
 set -euo pipefail
@@ -18,7 +18,7 @@ CACHE=${CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/iked-kernel-vm}
 OUT=${OUT:-$CACHE/out}
 MEM=${MEM:-1536}
 SMP=${SMP:-2}
-TIMEOUT=${TIMEOUT:-600}
+TIMEOUT=${TIMEOUT:-1200}
 CPU=${CPU:-max}
 APPEND_EXTRA=${APPEND_EXTRA:-cryptomgr.notests=1}
 KROOT=$CACHE/kernel

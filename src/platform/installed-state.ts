@@ -3,9 +3,15 @@
  * installed), and flows, shared by Child SAs with identical selectors (flow-shares.ts).
  * flush() removes exactly these, so a foreign SA or policy in the same kernel
  * survives. Shared by the XFRM and PF_KEY adapters.
+ *
+ * With a KernelRecord (kernel-record.ts) every SA and policy is written down before
+ * the kernel gets it and struck off once the kernel no longer has it, so what a
+ * killed iked left behind is known at the next start; adopt() takes such a list
+ * over for a flush().
  */
 import { saKey } from './decoupled';
 import { FlowShares, flowKey, type FlowOp } from './flow-shares';
+import type { KernelRecord, RecordEntry } from './kernel-record';
 import type { IpsecProtocol, KernelFlowSpec } from './types';
 
 /** Applies one policy change to the kernel. */
@@ -24,10 +30,35 @@ export class InstalledState {
   private readonly larval = new Set<string>();
   private readonly flows = new FlowShares<KernelFlowSpec>();
 
+  constructor(private readonly record?: KernelRecord) {}
+
+  /** Take over SAs and policies a previous iked installed (its record), so flush() removes them. */
+  adopt(entries: Iterable<RecordEntry>): void {
+    for (const e of entries) {
+      if ('sa' in e) this.sas.set(saKey(e.sa.protocol, e.sa.dst, e.sa.spi), { ...e.sa });
+      else this.flows.add(flowKey(e.flow), { ...e.flow });
+    }
+  }
+
   allocated(sa: OwnedSa): void {
     const k = saKey(sa.protocol, sa.dst, sa.spi);
     this.larval.add(k);
     this.sas.set(k, sa);
+    this.record?.put(k, { sa });
+  }
+
+  /** Install an SA with `call`: recorded first; a new SA the kernel refused is struck off again. */
+  async install(sa: OwnedSa, call: () => Promise<void>): Promise<void> {
+    const k = saKey(sa.protocol, sa.dst, sa.spi);
+    const known = this.sas.has(k);
+    this.record?.put(k, { sa });
+    try {
+      await call();
+    } catch (e) {
+      if (!known) this.record?.drop(k);
+      throw e;
+    }
+    this.installed(sa);
   }
 
   isLarval(protocol: IpsecProtocol, dst: string, spi: number): boolean {
@@ -49,6 +80,23 @@ export class InstalledState {
     const k = saKey(protocol, dst, spi);
     this.sas.delete(k);
     this.larval.delete(k);
+    this.record?.drop(k);
+  }
+
+  /** One policy change through `apply`, recorded before it is added and struck off once deleted. */
+  private async applyRecorded(k: string, op: FlowOp, f: KernelFlowSpec, apply: ApplyFlow): Promise<void> {
+    if (op === 'delete') {
+      await apply(op, f);
+      this.record?.drop(k);
+      return;
+    }
+    this.record?.put(k, { flow: f });
+    try {
+      await apply(op, f);
+    } catch (e) {
+      if (op === 'add') this.record?.drop(k);
+      throw e;
+    }
   }
 
   /**
@@ -62,7 +110,7 @@ export class InstalledState {
     const change = this.flows.add(k, held);
     if (!change) return;
     try {
-      await apply(change.op, change.flow);
+      await this.applyRecorded(k, change.op, change.flow, apply);
     } catch (e) {
       this.flows.remove(k, held);
       throw e;
@@ -82,9 +130,9 @@ export class InstalledState {
       if (this.flows.holders(k)) {
         throw Object.assign(new Error(`flow ${k} reqid ${f.reqid} is not held (another SA's template is installed)`), { code: 'ENOENT' });
       }
-      return apply('delete', f);
+      return this.applyRecorded(k, 'delete', f, apply);
     }
-    if (change) await apply(change.op, change.flow);
+    if (change) await this.applyRecorded(k, change.op, change.flow, apply);
   }
 
   /** Holders of the flow with `f`'s selector (for tests and ikectl). */
@@ -103,13 +151,25 @@ export class InstalledState {
     goneCodes: { flow: string[]; sa: string[] },
   ): Promise<void> {
     const errors: string[] = [];
-    const keep = (codes: string[]) => (e: Error): void => {
-      if (!codes.includes(String((e as NodeJS.ErrnoException).code))) errors.push(e.message);
-    };
+    const gone = (codes: string[], e: Error): boolean => codes.includes(String((e as NodeJS.ErrnoException).code));
     const policies = [...this.flows.current()];
     this.flows.clear();
-    for (const f of policies) await deletePolicy(f).catch(keep(goneCodes.flow));
-    for (const s of [...this.sas.values()]) await deleteSa(s).catch(keep(goneCodes.sa));
+    for (const f of policies) {
+      try {
+        await deletePolicy(f);
+      } catch (e) {
+        if (!gone(goneCodes.flow, e as Error)) {
+          errors.push((e as Error).message);
+          continue; // still recorded: the next start tries again
+        }
+      }
+      this.record?.drop(flowKey(f));
+    }
+    for (const s of [...this.sas.values()]) {
+      await deleteSa(s).catch((e: Error) => {
+        if (!gone(goneCodes.sa, e)) errors.push(e.message);
+      });
+    }
     if (errors.length) throw new Error(`${label} flush: ${errors.join('; ')}`);
   }
 }

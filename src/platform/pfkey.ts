@@ -7,6 +7,7 @@
 import { pfkeyAlgorithms, supportsFor } from './algorithms';
 import { inCallOrder } from './call-order';
 import { InstalledState } from './installed-state';
+import type { KernelRecord, RecordEntry } from './kernel-record';
 import type { FlowOp } from './flow-shares';
 import { loadKernelAddon, type KernelAddon, type NativeHandle } from './native-binding';
 import {
@@ -45,7 +46,7 @@ export class PfkeyAdapter implements KernelAdapter {
   }
 
   /** ours, for flush(); after GETSPI the kernel holds a larval SA, so the SA is installed with UPDATE */
-  private readonly mine = new InstalledState();
+  private readonly mine: InstalledState;
   private readonly listeners: Array<(e: KernelEvent) => void> = [];
   private readonly dialect: PfkeyDialect;
   private subscribed = false;
@@ -55,11 +56,18 @@ export class PfkeyAdapter implements KernelAdapter {
     readonly name: PfkeyAdapterName,
     private readonly addon: PfkeyAddon,
     private readonly handle: NativeHandle,
+    record?: KernelRecord,
   ) {
     this.dialect = dialectOf(name);
+    this.mine = new InstalledState(record);
   }
 
-  static async open(name: PfkeyAdapterName, opts: { netns?: string } = {}): Promise<PfkeyAdapter> {
+  /** SAs and policies a previous iked left (its record): the next flush() removes them. */
+  adopt(entries: Iterable<RecordEntry>): void {
+    this.mine.adopt(entries);
+  }
+
+  static async open(name: PfkeyAdapterName, opts: { netns?: string; record?: KernelRecord } = {}): Promise<PfkeyAdapter> {
     const addon = loadKernelAddon();
     if (!addon.pfkeyOpen || !addon.adapters.split(',').includes(name)) {
       throw new Error(`${name} is not available on this system (addon adapters: ${addon.adapters})`);
@@ -73,7 +81,7 @@ export class PfkeyAdapter implements KernelAdapter {
       if (err.code === 'EAFNOSUPPORT') throw new Error(`kernel has no PF_KEY support (is af_key loaded?): ${err.message}`);
       throw new Error(`cannot open PF_KEY socket: ${err.message}`);
     }
-    return new PfkeyAdapter(name, inCallOrder(a, ['pfkeyRequest']), h);
+    return new PfkeyAdapter(name, inCallOrder(a, ['pfkeyRequest']), h, opts.record);
   }
 
   private check(): void {
@@ -110,13 +118,12 @@ export class PfkeyAdapter implements KernelAdapter {
   }
 
   async addSa(sa: KernelSaSpec): Promise<void> {
-    await this.install(sa, this.mine.isLarval(sa.protocol, sa.dst, sa.spi));
-    this.mine.installed({ protocol: sa.protocol, src: sa.src, dst: sa.dst, spi: sa.spi });
+    const update = this.mine.isLarval(sa.protocol, sa.dst, sa.spi);
+    await this.mine.install({ protocol: sa.protocol, src: sa.src, dst: sa.dst, spi: sa.spi }, () => this.install(sa, update));
   }
 
   async updateSa(sa: KernelSaSpec): Promise<void> {
-    await this.install(sa, true);
-    this.mine.installed({ protocol: sa.protocol, src: sa.src, dst: sa.dst, spi: sa.spi });
+    await this.mine.install({ protocol: sa.protocol, src: sa.src, dst: sa.dst, spi: sa.spi }, () => this.install(sa, true));
   }
 
   async deleteSa(protocol: IpsecProtocol, dst: string, spi: number): Promise<void> {

@@ -6,6 +6,7 @@
 import * as os from 'node:os';
 import { DecoupledAdapter, type DecoupledOptions } from './decoupled';
 import type { KernelAdapter } from './types';
+import type { KernelRecord } from './kernel-record';
 
 export interface OpenKernelOptions {
   force?: 'xfrm' | 'pfkey' | 'decoupled';
@@ -14,6 +15,8 @@ export interface OpenKernelOptions {
   log?: DecoupledOptions['log'];
   /** whether `log` shows anything now */
   logging?: DecoupledOptions['logging'];
+  /** where a kernel adapter writes what it installs (kernel-record.ts); not used when decoupled */
+  record?: KernelRecord;
   /** for tests: pretend to be another OS */
   platform?: NodeJS.Platform;
 }
@@ -30,16 +33,17 @@ export async function openKernel(opts: OpenKernelOptions = {}): Promise<KernelAd
       // lazy imports: the native addon is loaded only when a kernel adapter is really needed
       const { XfrmAdapter } = await import('./xfrm');
       const { PfkeyAdapter } = await import('./pfkey');
-      if (opts.force === 'xfrm') return XfrmAdapter.open({ probeEsp: true });
-      if (opts.force === 'pfkey') return PfkeyAdapter.open('pfkey-linux');
+      const { record } = opts;
+      if (opts.force === 'xfrm') return XfrmAdapter.open({ probeEsp: true, record });
+      if (opts.force === 'pfkey') return PfkeyAdapter.open('pfkey-linux', { record });
       let xfrmErr: unknown;
       try {
-        return await XfrmAdapter.open({ probeEsp: true });
+        return await XfrmAdapter.open({ probeEsp: true, record });
       } catch (e) {
         xfrmErr = e;
       }
       try {
-        return await PfkeyAdapter.open('pfkey-linux');
+        return await PfkeyAdapter.open('pfkey-linux', { record });
       } catch (e) {
         throw new Error(
           `no usable IPsec kernel interface: XFRM: ${msg(xfrmErr)}; PF_KEY: ${msg(e)} ` +
@@ -50,14 +54,14 @@ export async function openKernel(opts: OpenKernelOptions = {}): Promise<KernelAd
     case 'openbsd': {
       if (opts.force === 'xfrm') throw new Error('XFRM netlink exists only on Linux (this is openbsd)');
       const { PfkeyAdapter } = await import('./pfkey');
-      return PfkeyAdapter.open('pfkey-openbsd');
+      return PfkeyAdapter.open('pfkey-openbsd', { record: opts.record });
     }
     case 'darwin':
     case 'freebsd':
     case 'netbsd': {
       if (opts.force === 'xfrm') throw new Error(`XFRM netlink exists only on Linux (this is ${platform})`);
       const { PfkeyAdapter } = await import('./pfkey');
-      return PfkeyAdapter.open('pfkey-kame');
+      return PfkeyAdapter.open('pfkey-kame', { record: opts.record });
     }
     default:
       throw new Error(`no kernel IPsec adapter for platform '${platform}' (use 'set decouple')`);

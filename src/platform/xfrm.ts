@@ -6,6 +6,7 @@
 import { supportsFor, xfrmAlgorithms } from './algorithms';
 import { inCallOrder } from './call-order';
 import { InstalledState } from './installed-state';
+import type { KernelRecord, RecordEntry } from './kernel-record';
 import type { FlowOp } from './flow-shares';
 import { loadKernelAddon, type KernelAddon, type NativeFlow, type NativeHandle, type NativeXfrmEvent } from './native-binding';
 import type { IpsecProtocol, KernelAdapter, KernelEvent, KernelFlowSpec, KernelSaSpec, SaCounters } from './types';
@@ -15,6 +16,8 @@ export interface XfrmOpenOptions {
   probeEsp?: boolean;
   /** open the netlink sockets inside this network namespace (e.g. /run/netns/left) */
   netns?: string;
+  /** write what is installed and removed here (kernel-record.ts) */
+  record?: KernelRecord;
 }
 
 type WithFns<T, K extends keyof T> = T & { [P in K]-?: T[P] };
@@ -44,7 +47,7 @@ export class XfrmAdapter implements KernelAdapter {
 
   readonly name = 'xfrm';
   /** ours, for flush(); after ALLOCSPI the kernel holds a larval SA, so the SA is installed with UPDSA */
-  private readonly mine = new InstalledState();
+  private readonly mine: InstalledState;
   private readonly listeners: Array<(e: KernelEvent) => void> = [];
   private subscribed = false;
   private closed = false;
@@ -52,7 +55,15 @@ export class XfrmAdapter implements KernelAdapter {
   private constructor(
     private readonly addon: XfrmAddon,
     private readonly handle: NativeHandle,
-  ) {}
+    record?: KernelRecord,
+  ) {
+    this.mine = new InstalledState(record);
+  }
+
+  /** SAs and policies a previous iked left (its record): the next flush() removes them. */
+  adopt(entries: Iterable<RecordEntry>): void {
+    this.mine.adopt(entries);
+  }
 
   static async open(opts: XfrmOpenOptions = {}): Promise<XfrmAdapter> {
     const addon = loadKernelAddon();
@@ -79,7 +90,7 @@ export class XfrmAdapter implements KernelAdapter {
         throw new Error(`XFRM ESP probe failed: ${err.message}`);
       }
     }
-    return new XfrmAdapter(inCallOrder(a, ['xfrmAllocSpi', 'xfrmAddSa', 'xfrmDeleteSa', 'xfrmPolicy', 'xfrmGetSa']), h);
+    return new XfrmAdapter(inCallOrder(a, ['xfrmAllocSpi', 'xfrmAddSa', 'xfrmDeleteSa', 'xfrmPolicy', 'xfrmGetSa']), h, opts.record);
   }
 
   private check(): void {
@@ -89,7 +100,7 @@ export class XfrmAdapter implements KernelAdapter {
   async allocSpi(protocol: IpsecProtocol, src: string, dst: string): Promise<number> {
     this.check();
     const spi = await this.addon.xfrmAllocSpi(this.handle, { protocol, src, dst, min: 0x100, max: 0xffffffff });
-    this.mine.allocated({ protocol, dst, spi });
+    this.mine.allocated({ protocol, src, dst, spi });
     return spi;
   }
 
@@ -117,13 +128,12 @@ export class XfrmAdapter implements KernelAdapter {
   }
 
   async addSa(sa: KernelSaSpec): Promise<void> {
-    await this.install(sa, this.mine.isLarval(sa.protocol, sa.dst, sa.spi));
-    this.mine.installed({ protocol: sa.protocol, dst: sa.dst, spi: sa.spi });
+    const update = this.mine.isLarval(sa.protocol, sa.dst, sa.spi);
+    await this.mine.install({ protocol: sa.protocol, src: sa.src, dst: sa.dst, spi: sa.spi }, () => this.install(sa, update));
   }
 
   async updateSa(sa: KernelSaSpec): Promise<void> {
-    await this.install(sa, true);
-    this.mine.installed({ protocol: sa.protocol, dst: sa.dst, spi: sa.spi });
+    await this.mine.install({ protocol: sa.protocol, src: sa.src, dst: sa.dst, spi: sa.spi }, () => this.install(sa, true));
   }
 
   async deleteSa(protocol: IpsecProtocol, dst: string, spi: number): Promise<void> {

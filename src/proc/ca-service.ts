@@ -16,7 +16,7 @@ import type { OcspConf, PolicyConf } from '../conf/types';
 import type { Logger } from '../log/logger';
 import { Identity, formatIdentity } from '../crypto/identity';
 import { CertStore, certMatchesIdentity, verifyChain, spkiSha1, loadCertificate, certificatePublicKey } from '../crypto/x509';
-import { loadPrivateKey, publicKeyFromRaw, rawPublicKeyData } from '../crypto/keystore';
+import { loadPrivateKey, privateKeyFromBytes, publicKeyFromRaw, rawPublicKeyData } from '../crypto/keystore';
 import { signAuth, verifyAuth, authMethodForKey, chooseSignatureHash, DEFAULT_SIGNATURE_HASHES } from '../crypto/auth-signature';
 import { CrlStore } from '../crypto/x509-crl';
 import { checkOcsp } from '../crypto/ocsp-check';
@@ -59,6 +59,8 @@ export class CaService implements AuthProvider {
   constructor(
     private readonly dir: string,
     private readonly log: Logger,
+    /** the private key's bytes (null: none) instead of DIR/private/local.key: a confined ca gets them from the parent; zeroed after use */
+    private readonly readKey?: () => Buffer | null,
   ) {}
 
   /**
@@ -77,7 +79,15 @@ export class CaService implements AuthProvider {
     if (fs.existsSync(caDir)) this.log.debug(`ca: ${this.store.loadDirectory(caDir, 'ca')} trust anchors from ${caDir}`);
     if (fs.existsSync(certDir)) this.log.debug(`ca: ${this.store.loadDirectory(certDir, 'certs')} certificates from ${certDir}`);
     const keyFile = path.join(this.dir, 'private', 'local.key');
-    if (fs.existsSync(keyFile)) {
+    const handed = this.readKey?.();
+    if (handed) {
+      try {
+        this.key = privateKeyFromBytes(handed, keyFile);
+      } finally {
+        handed.fill(0);
+      }
+      this.log.debug(`ca: private key received for ${keyFile}`);
+    } else if (!this.readKey && fs.existsSync(keyFile)) {
       this.key = loadPrivateKey(keyFile);
       this.log.debug(`ca: private key loaded from ${keyFile}`);
     } else if (policies.some((p) => p.auth.method !== 'psk' && p.auth.method !== 'eap')) {

@@ -13,7 +13,8 @@ import type { LoadedConfig } from './daemon-setup';
 import { CaService } from './ca-service';
 import { PolicyKeeper } from './policy-keeper';
 import { showSa, showFlows, showStats } from './sa-views';
-import { openKernel } from '../platform/select';
+import { openKernel, type OpenKernelOptions } from '../platform/select';
+import type { KernelAdapter } from '../platform/types';
 import { formatIdentity } from '../crypto/identity';
 import { reloadDaemonEap } from '../eap/daemon-eap';
 
@@ -36,6 +37,8 @@ export class DaemonControlImpl implements DaemonControl {
     private readonly monitors: Set<(ev: MonitorEvent) => void>,
     private readonly opts: IkedOptions,
     private readonly loader: ConfigLoader,
+    /** how `ikectl couple` opens the kernel (the daemon's: recorded, daemon-kernel-record.ts) */
+    private readonly open: (o: OpenKernelOptions) => Promise<KernelAdapter> = openKernel,
   ) {}
 
   async showSa() {
@@ -133,7 +136,7 @@ export class DaemonControlImpl implements DaemonControl {
   }
 
   async setCoupled(coupled: boolean): Promise<void> {
-    const next = await openKernel({ decoupled: !coupled, log: (m: string) => this.log.debug(m), logging: () => this.log.getVerbose() >= 2 });
+    const next = await this.open({ decoupled: !coupled, log: (m: string) => this.log.debug(m), logging: () => this.log.getVerbose() >= 2 });
     const prev = this.e.kernel;
     this.e.kernel = next;
     await prev.flush().catch(() => undefined);

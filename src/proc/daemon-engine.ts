@@ -8,6 +8,7 @@
 import { Engine, type Transport } from '../ikev2/engine';
 import type { AuthProvider } from '../ikev2/policy/auth-provider';
 import type { KernelAdapter } from '../platform/types';
+import type { OpenKernelOptions } from '../platform/select';
 import type { Logger } from '../log/logger';
 import { attachDaemonEap } from '../eap/daemon-eap';
 import { attachDaemonRadius } from '../radius/daemon-radius';
@@ -32,6 +33,8 @@ export interface DaemonEngineOptions {
   /** ikectl monitor subscribers; `onEvent` sees every event too */
   monitors: Set<(e: MonitorEvent) => void>;
   onEvent?: (e: MonitorEvent) => void;
+  /** how `ikectl couple` opens the kernel (default: platform/select.ts openKernel) */
+  openKernel?: (o: OpenKernelOptions) => Promise<KernelAdapter>;
 }
 
 export interface DaemonEngine {
@@ -65,6 +68,6 @@ export function assembleDaemonEngine(o: DaemonEngineOptions): DaemonEngine {
   attachDaemonRadius(engine, attachDaemonEap(engine, config), config, log);
   const keeper = new PolicyKeeper(engine, log);
   kernel.onEvent((ev) => keeper.kernelEvent(ev));
-  const control = new DaemonControlImpl(engine, o.ca, keeper, log, o.monitors, opts, o.loadConfig);
+  const control = new DaemonControlImpl(engine, o.ca, keeper, log, o.monitors, opts, o.loadConfig, o.openKernel);
   return { engine, keeper, control };
 }

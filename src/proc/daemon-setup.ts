@@ -8,7 +8,7 @@ import type { IkedConfig } from '../conf/types';
 import type { KernelAdapter } from '../platform/types';
 import { loadConfigFile } from '../conf/load';
 import { formatConfError } from '../conf/format-error';
-import { openKernel } from '../platform/select';
+import { DaemonKernelRecord } from './daemon-kernel-record';
 import { buildPolicy, Policy } from '../ikev2/policy/policy';
 import type { IkedOptions } from './daemon-options';
 
@@ -43,15 +43,20 @@ export interface DaemonHooks {
   ready?: () => void;
 }
 
-/** The configuration and the kernel adapter it asks for; throws with the reason (errors logged as `file:line: message`). */
-export async function openConfigAndKernel(opts: IkedOptions, log: Logger): Promise<{ loaded: LoadedConfig; kernel: KernelAdapter }> {
+/**
+ * The configuration and the kernel adapter it asks for, after removing what a killed
+ * iked left in the kernel (daemon-kernel-record.ts; the record is closed after the
+ * adapter's last flush); throws with the reason (errors logged as `file:line: message`).
+ */
+export async function openConfigAndKernel(opts: IkedOptions, log: Logger): Promise<{ loaded: LoadedConfig; kernel: KernelAdapter; record: DaemonKernelRecord }> {
   const r = loadConfig(opts.configFile, opts.macros, log);
   if (!r.ok) {
     for (const l of r.errors) log.error(l);
     throw new Error(`${opts.configFile}: configuration has errors`);
   }
   const decoupled = r.value.config.options.decouple;
-  const kernel = await openKernel({ decoupled, force: opts.kernel, log: (m: string) => log.debug(m), logging: () => log.getVerbose() >= 2 });
+  const record = await DaemonKernelRecord.start(log);
+  const kernel = await record.open({ decoupled, force: opts.kernel, log: (m: string) => log.debug(m), logging: () => log.getVerbose() >= 2 });
   log.info(`kernel: ${kernel.name}${decoupled ? ' (decoupled: nothing is loaded into the kernel)' : ''}`);
-  return { loaded: r.value, kernel };
+  return { loaded: r.value, kernel, record };
 }

@@ -19,7 +19,7 @@ export async function runDaemon(opts: IkedOptions, log: Logger, hooks: DaemonHoo
     const { runPrivsepDaemon } = await import('./privsep/parent');
     return runPrivsepDaemon(opts, log, hooks);
   }
-  const { loaded, kernel } = await openConfigAndKernel(opts, log);
+  const { loaded, kernel, record } = await openConfigAndKernel(opts, log);
   const { config } = loaded;
   const ca = new CaService(ikedDir(), log);
   ca.load(config.policies, { ocsp: config.options.ocsp });
@@ -34,7 +34,7 @@ export async function runDaemon(opts: IkedOptions, log: Logger, hooks: DaemonHoo
     kernelSockets: kernel.name !== 'decoupled',
     onPacket: (buf, local, remote) => engine?.handleDatagram(buf, local, remote),
   });
-  const assembled = assembleDaemonEngine({ opts, loaded, log, kernel, auth: ca, transport, ca, loadConfig, monitors });
+  const assembled = assembleDaemonEngine({ opts, loaded, log, kernel, auth: ca, transport, ca, loadConfig, monitors, openKernel: (o) => record.open(o) });
   engine = assembled.engine;
   const { keeper, control } = assembled;
   const server = await startControlServer(opts.socketPath, control, log);
@@ -71,6 +71,7 @@ export async function runDaemon(opts: IkedOptions, log: Logger, hooks: DaemonHoo
     log.warn(`kernel flush: ${e instanceof Error ? e.message : String(e)}`);
   }
   await kernel.close();
+  record.close();
   await server.close();
   await transport.close();
   ca.close();

@@ -12,6 +12,7 @@ import { generateKeyPairSync } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import { childrenOf } from '../helpers/proc-tree';
 
 const REPO = path.resolve(__dirname, __filename.endsWith('.ts') ? '../..' : '../../..');
 const COMPILED = !__filename.endsWith('.ts');
@@ -78,21 +79,6 @@ function startIked(ns: string, dir: string, conf: string, env: Record<string, st
   fs.closeSync(out);
   const exited = new Promise<{ code: number | null; signal: string | null }>((resolve) => proc.on('exit', (code, signal) => resolve({ code, signal })));
   return { proc, sock, logFile, exited, log: () => fs.readFileSync(logFile, 'utf8') };
-}
-
-function childrenOf(pid: number): Array<{ pid: number; cmd: string }> {
-  const out: Array<{ pid: number; cmd: string }> = [];
-  for (const d of fs.readdirSync('/proc')) {
-    if (!/^\d+$/.test(d)) continue;
-    try {
-      const stat = fs.readFileSync(`/proc/${d}/stat`, 'utf8');
-      const ppid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
-      if (ppid === pid) out.push({ pid: Number(d), cmd: fs.readFileSync(`/proc/${d}/cmdline`, 'utf8').replace(/\0/g, ' ') });
-    } catch {
-      // gone
-    }
-  }
-  return out;
 }
 
 function roleOf(children: Array<{ pid: number; cmd: string }>, role: string): number {

@@ -35,6 +35,10 @@ export const M = {
   // parent <-> children
   caInit: 'ca.init',
   caCertstore: 'ca.certstore',
+  /** ca -> parent, a confined ca at each load: the private key (the parent reads it) */
+  caKey: 'ca.key',
+  /** ca -> parent, a confined ca (no resolv.conf in its chroot): an OCSP responder's host name */
+  caLookup: 'ca.lookup',
   engineInit: 'engine.init',
   engineConfig: 'engine.config',
   engineShutdown: 'engine.shutdown',
@@ -263,8 +267,36 @@ export interface CaInit {
   dir: string;
   policies: PolicyConf[];
   options?: CaOptionsMsg;
+  /** chroot to root and become uid/gid before loading (ca-confinement.ts); null or absent: stay root */
+  confine?: { root: string; uid: number; gid: number } | null;
 }
-export const caInitCheck = obj<CaInit>({ dir: str(4096), policies: policiesCheck, options: opt(caOptionsCheck) });
+export const caInitCheck = obj<CaInit>({
+  dir: str(4096),
+  policies: policiesCheck,
+  options: opt(caOptionsCheck),
+  confine: opt(nullable(obj<{ root: string; uid: number; gid: number }>({ root: str(4096), uid: uint32, gid: uint32 }))),
+});
+
+/** The private key as PKCS#8 DER, or null when there is none. */
+export const caKeyCheck = obj<{ key: Buffer | null }>({ key: nullable(buf(16 * 1024)) });
+
+/** A host name as in an http:// URL (letters, digits, '-', '.'; or a bracket-less IPv6 literal). */
+const hostName: Check<string> = (v, w) => {
+  const h = str(253)(v, w);
+  if (!/^[A-Za-z0-9.-]+$/.test(h) && !isIP(h)) throw new IpcCheckError(`${w}: not a host name`);
+  return h;
+};
+export const caLookupCheck = obj<{ host: string }>({ host: hostName });
+export interface LookupAddress {
+  address: string;
+  family: number;
+}
+const lookupAddress: Check<LookupAddress> = (v, w) => {
+  const a = obj<LookupAddress>({ address: addr, family: int(4, 6) })(v, w);
+  if (isIP(a.address) !== a.family) throw new IpcCheckError(`${w}: ${a.address} is not an IPv${a.family} address`);
+  return a;
+};
+export const caLookupReplyCheck = obj<{ addresses: LookupAddress[] }>({ addresses: arr(lookupAddress, 32) });
 
 /** The ca needs no pre-shared key: drop them before a config goes there. */
 export function withoutPsk(policies: PolicyConf[]): PolicyConf[] {

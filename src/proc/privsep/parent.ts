@@ -2,7 +2,8 @@
  * The privileged parent of privilege separation, as in OpenBSD iked: reads the
  * configuration, owns the kernel adapter, binds the IKE sockets and hands them
  * to the engine, and supervises three children:
- *   ca       holds the private key, signs and verifies (root, reads /etc/iked)
+ *   ca       holds the private key, signs and verifies (chrooted to /etc/iked as _iked,
+ *            the key handed over by the parent: ca-confinement.ts)
  *   engine   the IKEv2 protocol, chrooted as _iked, no kernel socket, no key
  *   control  the ikectl socket, chrooted as _iked after creating the socket
  * If one child dies, everything stops with the reason ("ca exited (signal SIGKILL)").
@@ -10,11 +11,12 @@
  * stop gracefully (DELETEs sent, kernel state flushed).
  */
 import * as fs from 'node:fs';
+import { lookup } from 'node:dns/promises';
 import type { Socket } from 'node:net';
 import type { IkedOptions } from '../daemon-options';
 import type { Logger } from '../../log/logger';
 import type { KernelAdapter } from '../../platform/types';
-import { openKernel } from '../../platform/select';
+import type { DaemonKernelRecord } from '../daemon-kernel-record';
 import { ikedDir } from '../ca-service';
 import { loadConfig, openConfigAndKernel, type DaemonHooks } from '../daemon-setup';
 import type { CertstoreEntry } from '../control-api';
@@ -25,9 +27,10 @@ import { ClientConfigService } from './client-config-service';
 import type { AddressWatcher } from '../address-watcher';
 import type { IkedConfig } from '../../conf/types';
 import { spawnChild, Child } from './spawn-child';
+import { caConfinement, privateKeyForCa } from './ca-confinement';
 import { KernelService } from './kernel-service';
 import type { Role } from './child-runtime';
-import { M, MAX_FRAME, certstoreCheck, coupleCheck, empty, reloadCheck, verboseCheck, withoutPsk } from './messages';
+import { M, MAX_FRAME, caLookupCheck, certstoreCheck, coupleCheck, empty, reloadCheck, verboseCheck, withoutPsk } from './messages';
 
 const SHUTDOWN_TIMEOUT_MS = 10_000;
 const KILL_TIMEOUT_MS = 3_000;
@@ -45,7 +48,7 @@ export async function runPrivsepDaemon(opts: IkedOptions, log: Logger, hooks: Da
   const user = lookupUser(privsepUser());
   const chroot = privsepChroot();
   ensureChrootDir(chroot);
-  const { loaded, kernel } = await openConfigAndKernel(opts, log);
+  const { loaded, kernel, record } = await openConfigAndKernel(opts, log);
   const { config } = loaded;
   let sockets: BoundSocket[];
   try {
@@ -58,10 +61,11 @@ export async function runPrivsepDaemon(opts: IkedOptions, log: Logger, hooks: Da
     });
   } catch (e) {
     await kernel.close().catch(() => undefined);
+    record.close();
     throw e;
   }
 
-  const sup = new Supervisor(opts, log, kernel);
+  const sup = new Supervisor(opts, log, kernel, record);
   try {
     await sup.start(user.uid, user.gid, chroot, config, sockets);
   } catch (e) {
@@ -90,6 +94,7 @@ class Supervisor {
     private readonly opts: IkedOptions,
     private readonly log: Logger,
     private kernel: KernelAdapter,
+    private readonly record: DaemonKernelRecord,
   ) {
     this.clientConfig = new ClientConfigService(() => this.ifaces, log);
   }
@@ -152,7 +157,11 @@ class Supervisor {
     this.noteIfaces(config);
     this.wire(ca, control, engine);
 
-    const { certs } = await step(ca.channel.request(M.caInit, { dir: ikedDir(), policies: withoutPsk(config.policies), options: { ocsp: config.options.ocsp } }, certstoreCheck));
+    const dir = ikedDir();
+    const confinement = caConfinement(dir, chroot, uid, gid);
+    if ('unconfined' in confinement) this.log.warn(confinement.unconfined);
+    const confine = 'confine' in confinement ? confinement.confine : null;
+    const { certs } = await step(ca.channel.request(M.caInit, { dir, policies: withoutPsk(config.policies), options: { ocsp: config.options.ocsp }, confine }, certstoreCheck));
     await step(control.channel.request(M.controlInit, { socketPath: this.opts.socketPath, chroot, uid, gid }, empty));
     this.controlStarted = true;
     control.channel.notify(M.ctlCertstore, { certs });
@@ -173,6 +182,15 @@ class Supervisor {
 
   private wire(ca: Child, control: Child, engine: Child): void {
     ca.channel.handle(M.caCertstore, certstoreCheck, (c: { certs: CertstoreEntry[] }) => control.channel.notify(M.ctlCertstore, c));
+    // a confined ca: the private key at each load (zeroed once the reply is written), OCSP host names
+    ca.channel.handle(M.caKey, empty, async () => {
+      const key = privateKeyForCa(ikedDir());
+      if (key) setImmediate(() => key.fill(0));
+      return { key };
+    });
+    ca.channel.handle(M.caLookup, caLookupCheck, async (r) => ({
+      addresses: (await lookup(r.host, { all: true })).slice(0, 32).map((a) => ({ address: a.address, family: a.family })),
+    }));
     control.channel.handle(M.ctlReload, reloadCheck, (r) => this.reload(r.file));
     control.channel.handle(M.ctlCouple, coupleCheck, async (r) => {
       await this.couple(r.coupled);
@@ -202,7 +220,7 @@ class Supervisor {
 
   private async couple(coupled: boolean): Promise<void> {
     if (!this.ks) throw new Error('kernel service not running');
-    const next = await openKernel({ decoupled: !coupled, log: (m: string) => this.log.debug(m), logging: () => this.log.getVerbose() >= 2 });
+    const next = await this.record.open({ decoupled: !coupled, log: (m: string) => this.log.debug(m), logging: () => this.log.getVerbose() >= 2 });
     const prev = this.ks.swap(next);
     this.kernel = next;
     await prev.flush().catch(() => undefined);
@@ -287,6 +305,7 @@ class Supervisor {
       this.log.warn(`kernel flush: ${errText(e)}`);
     }
     await this.kernel.close().catch(() => undefined);
+    this.record.close();
     if (this.controlStarted) {
       try {
         if (fs.lstatSync(this.opts.socketPath).isSocket()) fs.unlinkSync(this.opts.socketPath);

@@ -167,6 +167,11 @@ export async function xfrmPolicyText(ns: string): Promise<string> {
   return (await runChecked(['ip', '-n', ns, 'xfrm', 'policy'])).stdout;
 }
 
+/** `ip xfrm policy` blocks, one per policy (not the per-socket IKE bypasses, which go with their sockets). */
+export async function xfrmPolicies(ns: string): Promise<string[]> {
+  return (await xfrmPolicyText(ns)).split(/\n(?=src )/).filter((b) => b.startsWith('src ') && !/\ssocket (in|out)\s/.test(b));
+}
+
 /** Ping from gateway a's LAN address to b's LAN address. */
 export function lanPing(t: TwoHosts, count: number, interval = 0.2, waitS = 2): Promise<{ received: number; out: string }> {
   return nsExec(t.a.ns, ['ping', '-n', '-c', String(count), '-i', String(interval), '-W', String(waitS), '-I', t.a.lanAddr, t.b.lanAddr], {
