@@ -1,4 +1,5 @@
 /** The bench output: a readable table, `BENCH ...` machine lines, and bench/RESULTS.md. */
+import { benchCase, type CaseName } from './bench-configs';
 
 export interface CaseResult {
   caseName: string;
@@ -129,10 +130,11 @@ export function resultsTable(results: CaseResult[]): string {
     const target = TARGET_RATIO[r.caseName];
     const pr = r.daemon === 'ours' ? pairedRatios(r, charon) : [];
     const spread = pr.length ? `segment pairs ${fmt(Math.min(...pr))}–${fmt(Math.max(...pr))}; ` : '';
-    const ratioText = r.daemon === 'ours' ? (Number.isFinite(ratio) ? `${fmt(ratio)} (${spread}target ≤ ${fmt(target)}${ratio <= target ? ', met' : ', missed'})` : 'n/a') : '';
+    const goal = target === undefined ? 'no target' : `target ≤ ${fmt(target)}${ratio <= target ? ', met' : ', missed'}`;
+    const ratioText = r.daemon === 'ours' ? (Number.isFinite(ratio) ? `${fmt(ratio)} (${spread}${goal})` : 'n/a') : '';
     return [
       r.caseName,
-      r.daemon === 'ours' ? 'iked (ours)' : 'charon 5.9.8',
+      r.daemon === 'ours' ? 'iked (ours)' : benchCase(r.caseName as CaseName).pq ? 'charon 6.0.1' : 'charon 5.9.8',
       `${r.established}${r.failed ? ` (+${r.failed} failed)` : ''}`,
       fmt(r.saPerSec, 0),
       fmt(r.cpuMsPerSa, 3),
