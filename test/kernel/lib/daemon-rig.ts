@@ -8,7 +8,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, rmSync } from 'node:fs';
 import { makeTwoHosts, ping, nsExec, CHARON_BIN, type TwoHosts } from '../../interop/lib/netns';
-import { Charon } from '../../interop/lib/charon';
+import { Charon, type SwanInstall } from '../../interop/lib/charon';
 import { IkedProcess, type OurSa } from '../../interop/lib/iked-process';
 import { pskSwanctlConf } from '../../interop/lib/swanctl-conf';
 import { runChecked } from '../../interop/lib/run-command';
@@ -100,6 +100,9 @@ export interface SwanOpts {
   remoteId: string;
   ike: string;
   esp: string;
+  /** another strongSwan build (strongSwan 6 with ML-KEM) and its plugin list */
+  install?: SwanInstall;
+  plugins?: string[];
 }
 
 export function startCharon(o: SwanOpts): Promise<Charon> {
@@ -118,7 +121,8 @@ export function startCharon(o: SwanOpts): Promise<Charon> {
   return Charon.start({
     ns: o.ns,
     name: o.name,
-    plugins: KERNEL_PLUGINS,
+    plugins: o.plugins ?? KERNEL_PLUGINS,
+    install: o.install,
     swanctlConf: conf,
     startTimeoutMs: 60_000,
     // the first use of each kernel crypto algorithm loads a module (~1.4 s under TCG)
