@@ -4,7 +4,8 @@
  * initiator (our engine in client mode, many source addresses and identities).
  * The responder runs in one namespace pinned to CPU 0, the load client in another
  * pinned to CPU 1. Needs root (namespaces); prints a table and `BENCH ...` lines and
- * writes bench/RESULTS.md.
+ * writes bench/RESULTS.md. `npm run bench -- flood | auth-flood | soak` runs a
+ * robustness mode instead (robustness-main.ts).
  */
 import { mkdtempSync, writeFileSync, rmSync, readFileSync } from 'node:fs';
 import { execFileSync } from 'node:child_process';

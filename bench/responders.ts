@@ -16,6 +16,8 @@ export interface Responder {
   pid: number;
   /** Our iked's control socket (ikectl -s); charon: its vici socket. */
   controlSocket: string;
+  /** The daemon's log (ours: stdout and stderr of every process). */
+  logFile: string;
   logTail(lines: number): string;
   stop(): Promise<void>;
 }
@@ -72,7 +74,7 @@ export async function startIked(c: BenchCase, o: ResponderOptions): Promise<Resp
     await proc.stop(2000);
     throw new Error(`${(e as Error).message}\n--- iked.log ---\n${logTail(30)}`);
   }
-  return { daemon: 'ours', pid: proc.pid, controlSocket: sock, logTail, stop: () => proc.stop(5000) };
+  return { daemon: 'ours', pid: proc.pid, controlSocket: sock, logFile: join(dir, 'iked.log'), logTail, stop: () => proc.stop(5000) };
 }
 
 export async function startCharon(c: BenchCase, o: ResponderOptions): Promise<Responder> {
@@ -97,6 +99,7 @@ export async function startCharon(c: BenchCase, o: ResponderOptions): Promise<Re
     daemon: 'charon',
     pid: ch.pid,
     controlSocket: ch.viciSocket,
+    logFile: ch.logPath,
     logTail: (n) => ch.log().split('\n').slice(-n).join('\n'),
     stop: () => ch.stop({ keepFiles: true }),
   };

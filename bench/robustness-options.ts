@@ -2,7 +2,7 @@
  * Command line of the robustness modes:
  *   npm run bench -- flood      [--quick] [--seconds S] [--factor F] [--sources N] [--legit N] [--baseline S] [--drain S] [--no-charon]
  *   npm run bench -- auth-flood [--quick] [--seconds S] [--window N] [--legit N] [--baseline S] [--drain S] [--no-charon]
- *   npm run bench -- soak       [--quick] [--handshakes N] [--checkpoint N] [--window N]
+ *   npm run bench -- soak       [--quick] [--handshakes N] [--checkpoint N] [--window N] [--no-trace-gc]
  * (all: --no-privsep runs our iked as one process).
  */
 import type { RobustnessMode } from './bench-options';
@@ -32,6 +32,8 @@ export interface RobustnessOptions {
   /** soak: total handshakes (each deleted once up) and the sampling interval. */
   handshakes: number;
   checkpoint: number;
+  /** soak: run iked with node --trace-gc and report each process's live heap after its last full GC. */
+  traceGc: boolean;
 }
 
 export function parseRobustnessArgs(mode: RobustnessMode, argv: string[]): RobustnessOptions {
@@ -52,6 +54,7 @@ export function parseRobustnessArgs(mode: RobustnessMode, argv: string[]): Robus
     window: mode === 'auth-flood' ? 64 : 32,
     handshakes: quick ? 20_000 : 200_000,
     checkpoint: quick ? 5000 : 20_000,
+    traceGc: true,
   };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
@@ -63,6 +66,7 @@ export function parseRobustnessArgs(mode: RobustnessMode, argv: string[]): Robus
     if (a === '--quick') continue;
     else if (a === '--no-charon') o.charon = false;
     else if (a === '--no-privsep') o.privsep = false;
+    else if (a === '--no-trace-gc') o.traceGc = false;
     else if (a === '--legit') o.legitPeers = Math.floor(num());
     else if (a === '--baseline') o.baselineSeconds = num();
     else if (a === '--seconds') o.seconds = Math.max(1, num());
@@ -72,7 +76,7 @@ export function parseRobustnessArgs(mode: RobustnessMode, argv: string[]): Robus
     else if (a === '--window') o.window = Math.max(1, Math.floor(num()));
     else if (a === '--handshakes') o.handshakes = Math.max(1, Math.floor(num()));
     else if (a === '--checkpoint') o.checkpoint = Math.max(1, Math.floor(num()));
-    else throw new Error(`unknown ${mode} option '${a}' (options: --quick --seconds S --factor F --sources N --legit N --baseline S --drain S --window N --handshakes N --checkpoint N --no-charon --no-privsep)`);
+    else throw new Error(`unknown ${mode} option '${a}' (options: --quick --seconds S --factor F --sources N --legit N --baseline S --drain S --window N --handshakes N --checkpoint N --no-trace-gc --no-charon --no-privsep)`);
   }
   if (o.checkpoint > o.handshakes) o.checkpoint = o.handshakes;
   return o;

@@ -5,7 +5,10 @@
  * client pauses, the daemon settles for 2 s, and every iked process (parent and
  * each privsep child) is sampled: RSS, open descriptors (/proc/PID/fd), CPU; and
  * the engine's SA counts. The verdict compares the first checkpoint (20,000 by
- * default) with the end: within 5 % or not, per process.
+ * default) with the end: within 5 % or not, per process. With --trace-gc (the
+ * default) iked runs with node --trace-gc and each process's live JS heap after
+ * its latest full collection (gc-trace.ts) is reported too: RSS also moves with
+ * V8's committed heap and the malloc arenas, the live heap only with objects kept.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -14,6 +17,7 @@ import { delay } from '../test/interop/lib/run-command';
 import { makeFloodTopology } from './flood-topology';
 import { CASE, log, startDefended, startLoadClient } from './robustness-rig';
 import { daemonStats, ProcSample, sampleProcs } from './daemon-sampler';
+import { FullGc, GcTrace } from './gc-trace';
 import { fmt } from './robustness-report';
 import { markdownTable } from './report';
 import type { RobustnessOptions } from './robustness-options';
@@ -24,6 +28,8 @@ export interface SoakCheckpoint {
   saPerSec: number;
   cpuMsPerSa: number;
   procs: ProcSample[];
+  /** By process role: its latest full collection (with --trace-gc). */
+  gc: Record<string, FullGc>;
   stats: Record<string, number> | null;
 }
 
@@ -40,7 +46,13 @@ export async function runSoakMode(o: RobustnessOptions, repoRoot: string): Promi
   const baseDir = mkdtempSync(join(tmpdir(), 'iked-soak-'));
   const checkpoints: SoakCheckpoint[] = [];
   try {
-    const r = await startDefended('ours', topo, baseDir, repoRoot, o);
+    const nodeArgs = process.env.IKED_BENCH_NODE_ARGS;
+    if (o.traceGc) process.env.IKED_BENCH_NODE_ARGS = `${nodeArgs ?? ''} --trace-gc`.trim();
+    const r = await startDefended('ours', topo, baseDir, repoRoot, o).finally(() => {
+      if (nodeArgs === undefined) delete process.env.IKED_BENCH_NODE_ARGS;
+      else process.env.IKED_BENCH_NODE_ARGS = nodeArgs;
+    });
+    const gcTrace = o.traceGc ? new GcTrace(r.logFile) : null;
     try {
       const client = await startLoadClient(topo, repoRoot);
       try {
@@ -55,10 +67,19 @@ export async function runSoakMode(o: RobustnessOptions, repoRoot: string): Promi
           await delay(SETTLE_MS);
           const procs = sampleProcs(r.pid);
           const cpu = procs.reduce((s, p) => s + p.cpuMs, 0);
-          const cp: SoakCheckpoint = { handshakes: done, failed, saPerSec: (d.established * 1000) / Math.max(1, d.wallMs), cpuMsPerSa: (cpu - cpuPrev) / Math.max(1, d.established), procs, stats: await daemonStats(r) };
+          const gcs = gcTrace?.poll() ?? new Map<number, FullGc>();
+          const gc: Record<string, FullGc> = {};
+          for (const p of procs) {
+            const g = gcs.get(p.pid);
+            if (g) gc[p.role] = g;
+          }
+          const cp: SoakCheckpoint = { handshakes: done, failed, saPerSec: (d.established * 1000) / Math.max(1, d.wallMs), cpuMsPerSa: (cpu - cpuPrev) / Math.max(1, d.established), procs, gc, stats: await daemonStats(r) };
           cpuPrev = cpu;
           checkpoints.push(cp);
-          log(`soak: ${done} handshakes (${failed} failed), ${fmt(cp.saPerSec)} SA/s, ${fmt(cp.cpuMsPerSa, 3)} ms CPU/SA; ${procs.map((p) => `${p.role} ${p.rssKb} kB ${p.fds} fds`).join(', ')}; IKE SAs ${fmt(cp.stats?.ikeSas ?? NaN)}`);
+          log(
+            `soak: ${done} handshakes (${failed} failed), ${fmt(cp.saPerSec)} SA/s, ${fmt(cp.cpuMsPerSa, 3)} ms CPU/SA; ` +
+              `${procs.map((p) => `${p.role} ${p.rssKb} kB ${p.fds} fds${gc[p.role] ? ` heap ${gc[p.role].afterMb} MB` : ''}`).join(', ')}; IKE SAs ${fmt(cp.stats?.ikeSas ?? NaN)}`,
+          );
         }
       } finally {
         await client.quit();
@@ -82,6 +103,9 @@ export interface SoakVerdict {
   fdsFirst: number;
   fdsLast: number;
   fdsGrowth: number;
+  /** Live heap after the latest full GC at the first checkpoint and at the end (MB; NaN without --trace-gc). */
+  heapFirst: number;
+  heapLast: number;
   within: boolean;
 }
 
@@ -96,7 +120,9 @@ export function soakVerdicts(r: SoakResult): SoakVerdict[] {
     const fdsLast = q?.fds ?? NaN;
     const rssGrowth = (rssLast - p.rssKb) / p.rssKb;
     const fdsGrowth = (fdsLast - p.fds) / p.fds;
-    return { role: p.role, rssFirst: p.rssKb, rssLast, rssGrowth, fdsFirst: p.fds, fdsLast, fdsGrowth, within: rssGrowth <= SOAK_TOLERANCE && fdsGrowth <= SOAK_TOLERANCE };
+    const heapFirst = first.gc[p.role]?.afterMb ?? NaN;
+    const heapLast = last.gc[p.role]?.afterMb ?? NaN;
+    return { role: p.role, rssFirst: p.rssKb, rssLast, rssGrowth, fdsFirst: p.fds, fdsLast, fdsGrowth, heapFirst, heapLast, within: rssGrowth <= SOAK_TOLERANCE && fdsGrowth <= SOAK_TOLERANCE };
   });
 }
 
@@ -109,25 +135,28 @@ export function soakMarkdown(o: RobustnessOptions, r: SoakResult): string[] {
     fmt(c.cpuMsPerSa, 3),
     ...roles.map((role) => {
       const p = c.procs.find((x) => x.role === role);
-      return p ? `${p.rssKb} kB, ${p.fds} fds` : 'gone';
+      const g = c.gc[role];
+      return p ? `${p.rssKb} kB, ${p.fds} fds${g ? `, heap ${g.afterMb} MB` : ''}` : 'gone';
     }),
     `${fmt(c.stats?.ikeSas ?? NaN)} / ${fmt(c.stats?.halfOpenSas ?? NaN)}`,
   ]);
   const v = soakVerdicts(r);
   const first = r.checkpoints[0]?.handshakes ?? 0;
   const last = r.checkpoints[r.checkpoints.length - 1]?.handshakes ?? 0;
-  const verdict = v.map((x) => `${x.role} RSS ${x.rssFirst} → ${x.rssLast} kB (${fmt(x.rssGrowth * 100, 1)} %), fds ${x.fdsFirst} → ${x.fdsLast} (${fmt(x.fdsGrowth * 100, 1)} %)`);
+  const heap = (x: SoakVerdict): string => (Number.isFinite(x.heapFirst) ? `, live heap ${x.heapFirst} → ${x.heapLast} MB` : '');
+  const verdict = v.map((x) => `${x.role} RSS ${x.rssFirst} → ${x.rssLast} kB (${fmt(x.rssGrowth * 100, 1)} %), fds ${x.fdsFirst} → ${x.fdsLast} (${fmt(x.fdsGrowth * 100, 1)} %)${heap(x)}`);
   const ok = v.length > 0 && v.every((x) => x.within);
   return [
     `Soak (bench/soak-run.ts): our iked (${r.privsep ? 'privilege-separated: parent, engine, ca, control' : 'one process'}, decoupled, ${CASE.name}, pinned to CPU 0) serves ${last} handshakes from our load client (8 source addresses, window ${o.window}, per-SA identities), ` +
-      `each IKE SA + Child SA deleted by the client once up; every ${o.checkpoint} handshakes the client pauses, the daemon settles 2 s and each iked process is sampled (VmRSS, entries of /proc/PID/fd).`,
+      `each IKE SA + Child SA deleted by the client once up; every ${o.checkpoint} handshakes the client pauses, the daemon settles 2 s and each iked process is sampled (VmRSS, entries of /proc/PID/fd` +
+      (o.traceGc ? ', and from node --trace-gc its live JS heap after its latest Mark-Compact).' : ').'),
     '',
     markdownTable(['handshakes', 'failed (total)', 'SA/s', 'CPU ms/SA', ...roles, 'IKE SAs / half-open left'], rows),
     '',
     `**${first} → ${last} handshakes, no process grew more than ${SOAK_TOLERANCE * 100} % in RSS or descriptors: ${ok ? 'yes' : 'no'}** (${verdict.join('; ')}).`,
     '',
     '```',
-    ...v.map((x) => `BENCH soak process=${x.role} handshakes_from=${first} handshakes_to=${last} rss_kb_from=${x.rssFirst} rss_kb_to=${x.rssLast} rss_growth_pct=${fmt(x.rssGrowth * 100, 1)} fds_from=${x.fdsFirst} fds_to=${x.fdsLast} growth_within_5pct=${x.within ? 'yes' : 'no'}`),
+    ...v.map((x) => `BENCH soak process=${x.role} handshakes_from=${first} handshakes_to=${last} rss_kb_from=${x.rssFirst} rss_kb_to=${x.rssLast} rss_growth_pct=${fmt(x.rssGrowth * 100, 1)} heap_mb_from=${fmt(x.heapFirst, 1)} heap_mb_to=${fmt(x.heapLast, 1)} fds_from=${x.fdsFirst} fds_to=${x.fdsLast} growth_within_5pct=${x.within ? 'yes' : 'no'}`),
     '```',
   ];
 }

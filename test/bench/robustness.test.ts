@@ -9,6 +9,10 @@ import { summarize } from '../../bench/legit-peers';
 import { soakVerdicts, SoakResult } from '../../bench/soak-run';
 import { garble, isAuthRequest, attackTransport, AuthFloodCounts, AuthFloodKind } from '../../bench/auth-flood-attacker';
 import { initTemplates } from '../../bench/flood-templates';
+import { GcTrace, parseFullGc } from '../../bench/gc-trace';
+import { appendFileSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { LoopNetwork, responderEngine, SERVER_ADDR, clientAddr } from '../../bench/inproc-pair';
 import { BENCH_PSK, ikedClientConf } from '../../bench/bench-configs';
 import { LoadClient } from '../../bench/load-initiator';
@@ -55,12 +59,26 @@ test('legitimate attempts are summarized by the phase they started in', () => {
 });
 
 test('soak verdict: growth over 5 % in RSS or descriptors of any process fails, shrinking does not', () => {
-  const cp = (n: number, rss: number, fds: number) => ({ handshakes: n, failed: 0, saPerSec: 1, cpuMsPerSa: 1, stats: null, procs: [{ pid: 1, role: 'engine', rssKb: rss, fds, cpuMs: 0 }] });
+  const cp = (n: number, rss: number, fds: number) => ({ handshakes: n, failed: 0, saPerSec: 1, cpuMsPerSa: 1, stats: null, gc: {}, procs: [{ pid: 1, role: 'engine', rssKb: rss, fds, cpuMs: 0 }] });
   const r = (last: ReturnType<typeof cp>): SoakResult => ({ privsep: true, checkpoints: [cp(20_000, 100_000, 30), last] });
   assert.equal(soakVerdicts(r(cp(200_000, 104_000, 30)))[0].within, true);
   assert.equal(soakVerdicts(r(cp(200_000, 90_000, 30)))[0].within, true);
   assert.equal(soakVerdicts(r(cp(200_000, 106_000, 30)))[0].within, false);
   assert.equal(soakVerdicts(r(cp(200_000, 100_000, 32)))[0].within, false);
+});
+
+test('full collections are read from a --trace-gc log as it grows, the latest per process', () => {
+  assert.deepEqual(parseFullGc('[12689:0x45145df0]    11228 ms: Mark-Compact 28.5 (48.9) -> 10.4 (48.9) MB, 14.71 / 0.55 ms'), { pid: 12689, ms: 11228, beforeMb: 28.5, afterMb: 10.4, committedMb: 48.9 });
+  assert.equal(parseFullGc('[12689:0x45145df0]    11228 ms: Scavenge 28.5 (48.9) -> 27.4 (48.9) MB, 1.1 / 0.0 ms'), null);
+  const dir = mkdtempSync(join(tmpdir(), 'gc-trace-'));
+  const f = join(dir, 'iked.log');
+  writeFileSync(f, '[7:0x1]  100 ms: Mark-Compact 9.0 (12.0) -> 5.0 (12.0) MB, x\nspi=0x1: established\n[8:0x2]  90 ms: Mark-Compact (reduce) 4.0 (6.0) -> 3.0 (6.0) MB, y\n[7:0x1]  2');
+  const g = new GcTrace(f);
+  assert.equal(g.poll().get(7)?.afterMb, 5.0);
+  appendFileSync(f, '00 ms: Mark-Compact 9.5 (12.0) -> 5.5 (12.0) MB, z\n');
+  const m = g.poll();
+  assert.deepEqual([m.get(7)?.ms, m.get(7)?.afterMb, m.get(8)?.afterMb, g.count(7)], [200, 5.5, 3.0, 2]);
+  rmSync(dir, { recursive: true });
 });
 
 test('garbage keeps the IKE header and the SK payload header, randomizes the rest, on a copy', () => {
