@@ -25,8 +25,8 @@ test('robustness modes: the first word selects the mode; options and their error
   assert.equal(robustnessMode(['flood', '--quick']), 'flood');
   assert.equal(robustnessMode(['--quick']), null);
   const q = parseRobustnessArgs('soak', ['--quick']);
-  assert.equal(q.handshakes, 20_000);
-  assert.equal(q.checkpoint, 5000);
+  assert.equal(q.handshakes, 10_000);
+  assert.equal(q.checkpoint, 2000);
   const f = parseRobustnessArgs('soak', ['--handshakes', '1000']);
   assert.equal(f.handshakes, 1000);
   assert.equal(f.checkpoint, 1000, 'the checkpoint never exceeds the handshakes');
