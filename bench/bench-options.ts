@@ -1,6 +1,14 @@
 /** Command line of `npm run bench -- [--quick] [--cases a,b] [--count N] [--warmup N] [--segments N] [--hold N] [--accumulate] [--no-charon] [--no-hold] [--no-privsep] [--window N]`. */
 import { ALL_CASES, CaseName } from './bench-configs';
 
+/** `npm run bench -- MODE ...`: the robustness modes (options: robustness-options.ts); without a mode, the handshake bench. */
+export const ROBUSTNESS_MODES = ['flood', 'auth-flood', 'soak'] as const;
+export type RobustnessMode = (typeof ROBUSTNESS_MODES)[number];
+
+export function robustnessMode(argv: string[]): RobustnessMode | null {
+  return (ROBUSTNESS_MODES as readonly string[]).includes(argv[0]) ? (argv[0] as RobustnessMode) : null;
+}
+
 export interface BenchOptions {
   quick: boolean;
   cases: CaseName[];

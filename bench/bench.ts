@@ -4,7 +4,8 @@
  * initiator (our engine in client mode, many source addresses and identities).
  * The responder runs in one namespace pinned to CPU 0, the load client in another
  * pinned to CPU 1. Needs root (namespaces); prints a table and `BENCH ...` lines and
- * writes bench/RESULTS.md.
+ * writes bench/RESULTS.md. `npm run bench -- flood | auth-flood | soak` runs a
+ * robustness mode instead (robustness-main.ts).
  */
 import { mkdtempSync, writeFileSync, rmSync, readFileSync } from 'node:fs';
 import { execFileSync } from 'node:child_process';
@@ -13,7 +14,8 @@ import { join, resolve } from 'node:path';
 import { makeTwoHosts, interopAvailable, TwoHosts } from '../test/interop/lib/netns';
 import { runChecked } from '../test/interop/lib/run-command';
 import { benchCase, BenchCase, CaseName } from './bench-configs';
-import { parseBenchArgs, BenchOptions } from './bench-options';
+import { parseBenchArgs, BenchOptions, robustnessMode } from './bench-options';
+import { runRobustness } from './robustness-main';
 import { benchPki, BenchPki } from './pki';
 import { startCharon, startIked, Responder, ResponderOptions } from './responders';
 import { ClientProcess } from './client-process';
@@ -21,6 +23,7 @@ import { treeCpuMs as cpuMs, treeRssKb as rssKb, systemBusy, processTree, rssKb 
 import { CaseResult, HoldResult, floorLines, holdTable, machineLines, markdownTable, resultsTable, TARGET_KB_PER_SA } from './report';
 import type { FloorParts } from './crypto-floor';
 import { measureSpiLookup } from './spi-lookup';
+import { procRole } from './proc-role';
 
 const REPO = resolve(__dirname, '..', '..');
 const RESPONDER_CPU = 0;
@@ -87,17 +90,6 @@ async function startClient(daemon: Daemon, c: BenchCase, rig: Rig, pki: BenchPki
     clientIkedDir: pki?.clientDir,
     repoRoot: REPO,
   });
-}
-
-/** A responder process's role, from its command line (iked's privsep children by entry module). */
-function procRole(pid: number): string {
-  try {
-    const cmd = readFileSync(`/proc/${pid}/cmdline`, 'utf8');
-    const m = /privsep\/(\w+)-main/.exec(cmd);
-    return m ? m[1] : /iked\.js/.test(cmd) ? 'parent' : /charon/.test(cmd) ? 'charon' : String(pid);
-  } catch {
-    return String(pid);
-  }
 }
 
 function median(xs: number[]): number {
@@ -328,6 +320,8 @@ function resultsMarkdown(o: BenchOptions, busy: number, results: CaseResult[], h
 }
 
 async function main(): Promise<void> {
+  const mode = robustnessMode(process.argv.slice(2));
+  if (mode) process.exit(await runRobustness(mode, process.argv.slice(3), REPO));
   const o = parseBenchArgs(process.argv.slice(2));
   const why = interopAvailable();
   if (why) {

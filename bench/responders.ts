@@ -15,6 +15,10 @@ import type { BenchPki } from './pki';
 export interface Responder {
   daemon: 'ours' | 'charon';
   pid: number;
+  /** Our iked's control socket (ikectl -s); charon: its vici socket. */
+  controlSocket: string;
+  /** The daemon's log (ours: stdout and stderr of every process). */
+  logFile: string;
   logTail(lines: number): string;
   stop(): Promise<void>;
 }
@@ -28,6 +32,10 @@ export interface ResponderOptions {
   pki: BenchPki | null;
   /** false: IKED_NO_PRIVSEP=1 (one process). */
   privsep: boolean;
+  /** More environment for our iked (over the bench's: IKED_COOKIE_THRESHOLD='' restores the default). */
+  ikedEnv?: Record<string, string>;
+  /** charon settings over the bench's (e.g. dos_protection = yes, its default). */
+  charonSettings?: Record<string, string | number>;
 }
 
 /** IKED_BENCH_PROFILE=DIR: our responder writes a V8 CPU profile there (node --cpu-prof). */
@@ -46,6 +54,7 @@ export async function startIked(c: BenchCase, o: ResponderOptions): Promise<Resp
   const env: Record<string, string> = { IKED_COOKIE_THRESHOLD: '1000000000' };
   if (o.pki) env.IKED_DIR = o.pki.serverDir;
   if (!o.privsep) env.IKED_NO_PRIVSEP = '1';
+  Object.assign(env, o.ikedEnv ?? {});
   const proc = NsDaemon.spawn({
     ns: o.ns,
     argv: ['taskset', '-c', String(o.cpu), process.execPath, ...profileArgs(), iked, '-d', '-f', conf, '-s', sock],
@@ -66,7 +75,7 @@ export async function startIked(c: BenchCase, o: ResponderOptions): Promise<Resp
     await proc.stop(2000);
     throw new Error(`${(e as Error).message}\n--- iked.log ---\n${logTail(30)}`);
   }
-  return { daemon: 'ours', pid: proc.pid, logTail, stop: () => proc.stop(5000) };
+  return { daemon: 'ours', pid: proc.pid, controlSocket: sock, logFile: join(dir, 'iked.log'), logTail, stop: () => proc.stop(5000) };
 }
 
 export async function startCharon(c: BenchCase, o: ResponderOptions): Promise<Responder> {
@@ -78,7 +87,7 @@ export async function startCharon(c: BenchCase, o: ResponderOptions): Promise<Re
     ...(c.pq ? { install: SW6, plugins: SW6_PLUGINS } : {}),
     files: o.pki ? o.pki.swanctlFiles() : undefined,
     logLevels: { default: 0 },
-    charonSettings: { dos_protection: 'no', ikesa_table_size: 4096, ikesa_table_segments: 16, reuse_ikesa: 'no' },
+    charonSettings: { dos_protection: 'no', ikesa_table_size: 4096, ikesa_table_segments: 16, reuse_ikesa: 'no', ...(o.charonSettings ?? {}) },
   });
   try {
     await ch.loadAll();
@@ -91,6 +100,8 @@ export async function startCharon(c: BenchCase, o: ResponderOptions): Promise<Re
   return {
     daemon: 'charon',
     pid: ch.pid,
+    controlSocket: ch.viciSocket,
+    logFile: ch.logPath,
     logTail: (n) => ch.log().split('\n').slice(-n).join('\n'),
     stop: () => ch.stop({ keepFiles: true }),
   };
