@@ -37,6 +37,7 @@ export interface EngineTiming {
   halfOpenTimeoutMs: number;
   cookieThreshold: number; // half-open SAs before cookies are required
   halfOpenLimit: number; // hard limit of half-open SAs
+  halfOpenPerPeer: number; // half-open SAs one peer address may hold (charon's block_threshold)
   natKeepaliveMs: number; // NAT keepalive interval when we are behind a NAT
 }
 
@@ -46,6 +47,7 @@ export const defaultTiming: EngineTiming = {
   halfOpenTimeoutMs: 30_000,
   cookieThreshold: 64,
   halfOpenLimit: 4096,
+  halfOpenPerPeer: 32,
   natKeepaliveMs: 20_000,
 };
 

@@ -97,3 +97,21 @@ test('flood past the half-open limit is dropped without state or answer', async 
     await shutdownAll(p.net, p.a, p.b);
   }
 });
+
+test('one address holding halfOpenPerPeer half-open SAs (it answers cookies, never authenticates): more from it are dropped, other peers get in', async () => {
+  const p = makePair({ ikesa: IKESA, childsa: CHILDSA, bPeer: 'any', b: { timing: { halfOpenPerPeer: 4, cookieThreshold: 1000 } } });
+  try {
+    const proposals = p.a.engine.policies[0].ikeProposals;
+    const attacker = { address: '198.51.100.7', port: 500 };
+    for (let i = 0; i < 10; i++) {
+      p.net.inject({ packet: forgeInit(proposals, DH.CURVE25519).packet, src: attacker, dst: { address: '192.0.2.2', port: 500 } });
+    }
+    await waitFor(() => p.b.engine.stats.rxPackets === 10 && p.net.idle, 'the ten requests are handled');
+    assert.equal(p.b.engine.sas.halfOpenFrom(attacker.address), 4, 'four half-open SAs from that address, no more');
+    assert.equal(p.b.engine.stats.halfOpenRefused, 6);
+    await establish(p);
+    assertChildKeysMatch(p.a, p.b);
+  } finally {
+    await shutdownAll(p.net, p.a, p.b);
+  }
+});

@@ -252,6 +252,12 @@ export function handleInitRequest(e: EngineContext, m: IkeMessage, raw: Buffer, 
     e.sendPlainResponse(h, [notify(NOTIFY.NO_PROPOSAL_CHOSEN)], local, remote);
     return;
   }
+  if (e.sas.halfOpenFrom(remote.address) >= e.timing.halfOpenPerPeer) {
+    // one address that completes IKE_SA_INIT (cookies do not stop it) and never authenticates
+    e.stats.halfOpenRefused++;
+    e.log.info(`ikev2_init_recv: ${e.timing.halfOpenPerPeer} half-open SAs from ${remote.address}, IKE_SA_INIT dropped`);
+    return;
+  }
   if (e.sas.halfOpen >= e.timing.halfOpenLimit) {
     e.stats.halfOpenRefused++;
     e.log.info(`ikev2_init_recv: half-open limit ${e.timing.halfOpenLimit} reached, IKE_SA_INIT from ${endpointText(remote)} dropped`);

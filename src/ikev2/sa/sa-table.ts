@@ -7,6 +7,8 @@ export class SaTable {
   /** Responder: (peer address, SPIi) -> SA, to answer a repeated IKE_SA_INIT. */
   private readonly byPeerSpi = new Map<string, IkeSa>();
   private halfOpenCount = 0;
+  /** Half-open responder SAs per peer address (a per-address limit keeps one flooding peer from filling the table). */
+  private readonly halfOpenByAddress = new Map<string, number>();
   /** Established SAs by the peer's identity, for INITIAL_CONTACT without a scan of the table. */
   private readonly byPeerId = new Map<string, IkeSa | Set<IkeSa>>(); // a Set only for an identity with several SAs
   private readonly peerIdOf = new Map<IkeSa, string>();
@@ -16,6 +18,18 @@ export class SaTable {
   }
   get halfOpen(): number {
     return this.halfOpenCount;
+  }
+
+  /** Half-open responder SAs with this peer address. */
+  halfOpenFrom(address: string): number {
+    return this.halfOpenByAddress.get(address) ?? 0;
+  }
+
+  private countHalfOpen(address: string, delta: 1 | -1): void {
+    this.halfOpenCount += delta;
+    const n = (this.halfOpenByAddress.get(address) ?? 0) + delta;
+    if (n > 0) this.halfOpenByAddress.set(address, n);
+    else this.halfOpenByAddress.delete(address);
   }
 
   static key(spi: Buffer): bigint {
@@ -29,7 +43,7 @@ export class SaTable {
     this.byLocalSpi.set(SaTable.key(sa.localSpi), sa);
     if (!sa.initiator) {
       this.byPeerSpi.set(SaTable.peerKey(sa.remote, sa.spiI), sa);
-      this.halfOpenCount++;
+      this.countHalfOpen(sa.remote.address, 1);
     }
   }
 
@@ -39,7 +53,7 @@ export class SaTable {
 
   /** A responder SA left the half-open state (established or deleted); an established SA is indexed by peer identity. */
   markOpened(sa: IkeSa): void {
-    if (!sa.initiator && this.byPeerSpi.delete(SaTable.peerKey(sa.remote, sa.spiI))) this.halfOpenCount--;
+    if (!sa.initiator && this.byPeerSpi.delete(SaTable.peerKey(sa.remote, sa.spiI))) this.countHalfOpen(sa.remote.address, -1);
     if (sa.remoteId && sa.state !== 'DEAD' && !this.peerIdOf.has(sa) && this.byLocalSpi.get(SaTable.key(sa.localSpi)) === sa) {
       const k = SaTable.idKey(sa.remoteId);
       this.peerIdOf.set(sa, k);
@@ -87,7 +101,7 @@ export class SaTable {
     const k = SaTable.key(sa.localSpi);
     if (this.byLocalSpi.get(k) === sa) this.byLocalSpi.delete(k);
     this.unindexPeerId(sa);
-    if (!sa.initiator && this.byPeerSpi.delete(SaTable.peerKey(sa.remote, sa.spiI))) this.halfOpenCount--;
+    if (!sa.initiator && this.byPeerSpi.delete(SaTable.peerKey(sa.remote, sa.spiI))) this.countHalfOpen(sa.remote.address, -1);
   }
 
   all(): IkeSa[] {
