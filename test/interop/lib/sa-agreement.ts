@@ -1,15 +1,16 @@
 /**
  * Waiting, under faults, until our iked and a charon hold THE SAME SAs: exactly one
  * live IKE SA on each side, ESTABLISHED, with exactly one Child SA (installed, at
- * charon), and compareSa() finding no difference.
+ * charon), and compareSa() finding no difference. Both views are polled together until
+ * they agree or the deadline passes; the timeout error shows both views and the diff.
  *
  * Left out as already leaving: IKE SAs replaced by a rekey or being deleted (ours
  * REKEYED/DELETING, charon's REKEYED/DELETING/DESTROYING). When the answer to an IKE SA
  * delete is lost, the peer has already forgotten the SA and never answers the
  * retransmissions, so the deleting side keeps it until its retransmissions give up.
  * Also left out: the Child SAs charon keeps as DELETED after a rekey for
- * delete_rekeyed_delay (5 s), for ESP still on its way. Both views are polled together until they
- * agree or the deadline passes; the timeout error shows both views and the diff.
+ * delete_rekeyed_delay (5 s), for ESP still on its way; and half-open responder SAs
+ * (below).
  */
 import { Charon } from './charon';
 import { IkedProcess } from './iked-process';
