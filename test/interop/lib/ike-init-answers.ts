@@ -1,15 +1,16 @@
 /**
  * IKE_SA_INIT requests answered more than once with DIFFERENT responder SPIs: the
  * responder took a retransmission of a request it had already answered for a new IKE
- * SA. Read from both captures (the hosts share one clock): the requests the responder's
- * host received (byte-identical ones are one request sent again) and the answers the
- * initiator's host received. Answers with a zero SPIr (cookies, INVALID_KE) create no
- * SA and are left out.
+ * SA. Read from both captures: the requests the responder's host received (byte-
+ * identical ones are one request sent again) and what the initiator's host received
+ * from the responder. Answers with a zero SPIr (cookies, INVALID_KE) create no SA and
+ * are left out.
  *
- * `whileAlive`: the first IKE SA (SPIi, first SPIr) still carried messages after the
- * second answer arrived, so the responder had it when the retransmission came (RFC 7296
- * 2.1: a retransmitted request gets the same response). A retransmission held back
- * until after that SA was deleted cannot be told from a new request by anyone.
+ * `whileAlive`: the responder sent messages under the first IKE SA (SPIi, first SPIr)
+ * after the second answer (by its send sequence numbers, which reordering does not
+ * change), so it still had that SA when the retransmission came (RFC 7296 2.1: a
+ * retransmitted request gets the same response). A retransmission held back until after
+ * that SA was deleted cannot be told from a new request by anyone.
  */
 import { EXCHANGE } from '../../../src/wire/iana';
 import { ArrivedIke, ikeOf } from './ike-order';
@@ -19,7 +20,7 @@ export interface InitAnsweredTwice {
   spiI: string;
   /** Distinct IKE_SA_INIT requests with this SPIi that reached the responder (1: all were the same bytes). */
   requests: number;
-  /** Responder SPIs in the answers, in arrival order. */
+  /** Responder SPIs in the answers, in the order the responder sent them. */
   spiRs: string[];
   whileAlive: boolean;
 }
@@ -30,19 +31,21 @@ function messages(datagrams: UdpDatagram[]): ArrivedIke[] {
 
 export function initAnsweredTwice(atResponder: UdpDatagram[], atInitiator: UdpDatagram[]): InitAnsweredTwice[] {
   const zero = '0'.repeat(16);
-  const all = [...messages(atResponder), ...messages(atInitiator)];
+  const fromResponder = messages(atInitiator);
+  const toResponder = messages(atResponder);
   const answers = new Map<string, ArrivedIke[]>();
-  for (const m of messages(atInitiator)) {
+  for (const m of fromResponder) {
     if (m.exchange !== EXCHANGE.IKE_SA_INIT || !m.response || m.spiR === zero) continue;
     answers.set(m.spiI, [...(answers.get(m.spiI) ?? []), m]);
   }
   const out: InitAnsweredTwice[] = [];
-  for (const [spiI, list] of answers) {
+  for (const [spiI, arrived] of answers) {
+    const list = [...arrived].sort((x, y) => x.seq - y.seq); // in the order the responder sent them
     const first = list[0].spiR;
     const other = list.find((m) => m.spiR !== first);
     if (!other) continue;
-    const requests = new Set(all.filter((m) => m.spiI === spiI && m.exchange === EXCHANGE.IKE_SA_INIT && !m.response).map((m) => m.digest)).size;
-    const whileAlive = all.some((m) => m.spiI === spiI && m.spiR === first && m.tsUs > other.tsUs);
+    const requests = new Set(toResponder.filter((m) => m.spiI === spiI && m.exchange === EXCHANGE.IKE_SA_INIT && !m.response).map((m) => m.digest)).size;
+    const whileAlive = fromResponder.some((m) => m.spiI === spiI && m.spiR === first && m.seq > other.seq);
     out.push({ spiI, requests, spiRs: [...new Set(list.map((m) => m.spiR))], whileAlive });
   }
   return out;

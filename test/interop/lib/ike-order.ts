@@ -23,6 +23,8 @@ import { UdpDatagram } from './pcap-udp';
 
 export interface ArrivedIke {
   tsUs: number;
+  /** The sender's send sequence number (the IP ID faults.ts stamps). */
+  seq: number;
   spiI: string;
   spiR: string;
   exchange: number;
@@ -59,6 +61,7 @@ export function ikeOf(d: UdpDatagram): ArrivedIke | null {
   if (h.majorVersion !== 2) return null;
   return {
     tsUs: d.tsUs,
+    seq: d.ipId,
     spiI: h.spiI.toString('hex'),
     spiR: h.spiR.toString('hex'),
     exchange: h.exchange,
