@@ -232,7 +232,9 @@ export class PolicyKeeper {
     if (!this.running) return;
     if (sa.establishedAt) this.retry.delete(sa.policy.name);
     const cur = this.e.policies.find((x) => x.name === sa.policy.name);
-    if (!cur || !cur.active || !sa.initiator || sa.replacedBy) return;
+    // also when our side of the SA was the responder (the peer rekeyed the IKE SA, or it
+    // initiated first): an active policy stays up; ensureUp does nothing while another SA is up
+    if (!cur || !cur.active || sa.replacedBy) return;
     this.scheduleRetry(cur);
   }
 

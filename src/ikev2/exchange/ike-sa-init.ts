@@ -228,11 +228,14 @@ function detectNat(e: EngineContext, sa: IkeSa, p: Payload[], local: Endpoint, r
 
 export function handleInitRequest(e: EngineContext, m: IkeMessage, raw: Buffer, local: Endpoint, remote: Endpoint): void {
   const h = m.header;
-  const existing = e.sas.findHalfOpen(remote, h.spiI);
+  const existing = e.sas.findByInit(remote, h.spiI);
   if (existing) {
-    if (existing.initRequest && existing.initRequest.equals(raw) && existing.lastResponse) {
+    // a retransmission: answered again while half-open; once IKE_AUTH came, the initiator has our answer
+    if (existing.state === 'INIT_DONE' && existing.initRequest && existing.initRequest.equals(raw) && existing.initResponse) {
       e.stats.rxRetransmits++;
-      for (const pkt of existing.lastResponse.packets) e.transport.send(pkt, local, remote);
+      e.transport.send(existing.initResponse, local, remote);
+    } else {
+      e.log.debug(`ikev2_init_recv: late IKE_SA_INIT from ${endpointText(remote)} for ${e.spiTag(existing)} ignored`);
     }
     return;
   }

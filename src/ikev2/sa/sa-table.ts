@@ -4,8 +4,15 @@ import { Endpoint } from '../../wire/endpoint';
 
 export class SaTable {
   private readonly byLocalSpi = new Map<bigint, IkeSa>();
-  /** Responder: (peer address, SPIi) -> SA, to answer a repeated IKE_SA_INIT. */
+  /**
+   * Responder: (peer address, SPIi) -> SA, to answer a repeated IKE_SA_INIT, kept until the SA
+   * goes: a retransmission that arrives late (reordered) must not make a second SA.
+   */
   private readonly byPeerSpi = new Map<string, IkeSa>();
+  /** Responder SAs -> their byPeerSpi key (the address at IKE_SA_INIT: MOBIKE may move the SA later). */
+  private readonly initKeyOf = new Map<IkeSa, string>();
+  /** Responder SAs not yet established. */
+  private readonly halfOpenSas = new Set<IkeSa>();
   private halfOpenCount = 0;
   /** Half-open responder SAs per peer address (a per-address limit keeps one flooding peer from filling the table). */
   private readonly halfOpenByAddress = new Map<string, number>();
@@ -42,7 +49,10 @@ export class SaTable {
   add(sa: IkeSa): void {
     this.byLocalSpi.set(SaTable.key(sa.localSpi), sa);
     if (!sa.initiator) {
-      this.byPeerSpi.set(SaTable.peerKey(sa.remote, sa.spiI), sa);
+      const pk = SaTable.peerKey(sa.remote, sa.spiI);
+      this.byPeerSpi.set(pk, sa);
+      this.initKeyOf.set(sa, pk);
+      this.halfOpenSas.add(sa);
       this.countHalfOpen(sa.remote.address, 1);
     }
   }
@@ -53,7 +63,7 @@ export class SaTable {
 
   /** A responder SA left the half-open state (established or deleted); an established SA is indexed by peer identity. */
   markOpened(sa: IkeSa): void {
-    if (!sa.initiator && this.byPeerSpi.delete(SaTable.peerKey(sa.remote, sa.spiI))) this.countHalfOpen(sa.remote.address, -1);
+    if (this.halfOpenSas.delete(sa)) this.countHalfOpen(this.initAddress(sa), -1);
     if (sa.remoteId && sa.state !== 'DEAD' && !this.peerIdOf.has(sa) && this.byLocalSpi.get(SaTable.key(sa.localSpi)) === sa) {
       const k = SaTable.idKey(sa.remoteId);
       this.peerIdOf.set(sa, k);
@@ -87,7 +97,8 @@ export class SaTable {
     return this.byLocalSpi.get(SaTable.key(localSpi));
   }
 
-  findHalfOpen(remote: Endpoint, spiI: Buffer): IkeSa | undefined {
+  /** The responder SA (half-open or not) made by the IKE_SA_INIT with this address and SPIi. */
+  findByInit(remote: Endpoint, spiI: Buffer): IkeSa | undefined {
     return this.byPeerSpi.get(SaTable.peerKey(remote, spiI));
   }
 
@@ -101,7 +112,18 @@ export class SaTable {
     const k = SaTable.key(sa.localSpi);
     if (this.byLocalSpi.get(k) === sa) this.byLocalSpi.delete(k);
     this.unindexPeerId(sa);
-    if (!sa.initiator && this.byPeerSpi.delete(SaTable.peerKey(sa.remote, sa.spiI))) this.countHalfOpen(sa.remote.address, -1);
+    if (this.halfOpenSas.delete(sa)) this.countHalfOpen(this.initAddress(sa), -1);
+    const pk = this.initKeyOf.get(sa);
+    if (pk !== undefined) {
+      this.initKeyOf.delete(sa);
+      if (this.byPeerSpi.get(pk) === sa) this.byPeerSpi.delete(pk);
+    }
+  }
+
+  /** The peer address a responder SA's IKE_SA_INIT came from. */
+  private initAddress(sa: IkeSa): string {
+    const pk = this.initKeyOf.get(sa);
+    return pk !== undefined ? pk.slice(0, pk.lastIndexOf('|')) : sa.remote.address;
   }
 
   all(): IkeSa[] {
