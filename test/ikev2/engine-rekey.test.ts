@@ -171,3 +171,20 @@ for (const pfs of [false, true]) {
     }
   });
 }
+
+test('an IKE SA rekey moves the Child SA with its rekey and expiry times (the kernel hard lifetime was set at install)', async () => {
+  const p = makePair({ ikesa: IKESA, childsa: 'enc aes-128-gcm' });
+  try {
+    const { ia } = await establish(p);
+    const c = ia.children[0];
+    const { rekeyAt, expireAt } = c;
+    assert.ok(rekeyAt > 0 && expireAt > 0);
+    await new Promise((r) => setTimeout(r, 30));
+    rekeyIke(p.a.engine, ia);
+    await waitFor(() => established(p.a).length === 1 && established(p.a)[0] !== ia && established(p.a)[0].children.includes(c), () => `rekeyed; ${tail(p.a)}`);
+    assert.equal(c.rekeyAt, rekeyAt, 'rekey time kept');
+    assert.equal(c.expireAt, expireAt, 'expiry kept');
+  } finally {
+    await shutdownAll(p.net, p.a, p.b);
+  }
+});

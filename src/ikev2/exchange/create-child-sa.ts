@@ -12,7 +12,7 @@ import { awaitFollowups, runFollowups } from './followup-ke';
 import { selectProposal, checkAccepted, chosenToProposal, ikeProposalsFromConf, addKeMethods } from '../policy/proposals';
 import { ikeAlgorithms } from './ike-sa-init';
 import { deleteChild } from './informational';
-import { scheduleChildLifetime, scheduleIkeLifetime, clearChildTimers, keepIkeExpiry } from './lifetimes';
+import { scheduleChildLifetime, moveChildLifetime, scheduleIkeLifetime, clearChildTimers, keepIkeExpiry } from './lifetimes';
 import { scheduleLiveness } from './liveness';
 import type { EngineContext } from '../engine-context';
 import { nonce, randomSpi } from '../../crypto/random';
@@ -196,7 +196,7 @@ export function rekeyIke(e: EngineContext, sa: IkeSa): void {
           e.log.info(`${e.spiTag(sa)}: simultaneous IKE SA rekey: ours won, keeping ${e.spiTag(mine)}`);
           mine.children = theirs.children;
           theirs.children = [];
-          for (const c of mine.children) scheduleChildLifetime(e, mine, c);
+          for (const c of mine.children) moveChildLifetime(e, mine, c);
           sa.replacedBy = mine;
           e.deleteIkeSa(sa, `rekeyed as ${e.spiTag(mine)}`, true);
         }
@@ -260,7 +260,7 @@ function adoptRekeyedIke(
   e.stats.ikeSasRekeyed++;
   scheduleIkeLifetime(e, fresh);
   scheduleLiveness(e, fresh);
-  for (const c of fresh.children) scheduleChildLifetime(e, fresh, c);
+  for (const c of fresh.children) moveChildLifetime(e, fresh, c);
   return fresh;
 }
 

@@ -55,9 +55,23 @@ export function scheduleChildLifetime(e: EngineContext, sa: IkeSa, c: ChildSa): 
   const life = sa.policy.conf.lifetime.seconds * 1000;
   if (!life) return;
   const at = rekeyDelay(life, sa.initiator);
-  c.rekeyAt = Date.now() + at;
   c.expireAt = Date.now() + life;
-  sa.setTimer(childTimer(c, 'rekey'), at, () => {
+  armChildRekey(e, sa, c, Date.now() + at);
+}
+
+/**
+ * A Child SA that moved to a new IKE SA (IKE SA rekey) keeps its rekey and expiry times:
+ * the kernel's hard lifetime was set when it was installed.
+ */
+export function moveChildLifetime(e: EngineContext, sa: IkeSa, c: ChildSa): void {
+  if (!c.rekeyAt || !c.expireAt) return scheduleChildLifetime(e, sa, c);
+  armChildRekey(e, sa, c, c.rekeyAt);
+}
+
+/** The rekey timer of `c` at the absolute time `rekeyAt` (then its expiry timer). */
+function armChildRekey(e: EngineContext, sa: IkeSa, c: ChildSa, rekeyAt: number): void {
+  c.rekeyAt = rekeyAt;
+  sa.setTimer(childTimer(c, 'rekey'), Math.max(0, rekeyAt - Date.now()), () => {
     if (c.state === 'DELETING' || !sa.children.includes(c)) return;
     sa.setTimer(childTimer(c, 'expire'), Math.max(0, c.expireAt - Date.now()), () => {
       if (c.state !== 'DELETING' && sa.children.includes(c)) deleteChild(e, sa, c, `lifetime of 0x${spiHex(c.spiIn)} expired`);
