@@ -115,6 +115,9 @@ export class FrameChannel {
     this.sock.pause();
     for (const c of this.chunks) c.fill(0);
     this.chunks.length = 0;
+    // requests still waiting get their answer: the channel will not carry one
+    for (const p of this.pending.values()) p.reject(new Error(`${this.o.name}: ${reason} (before the reply to ${p.type})`));
+    this.pending.clear();
     this.o.onFatal(`${this.o.name}: ${reason}`);
   }
 
