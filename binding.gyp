@@ -2,6 +2,9 @@
   # One kernel addon per OS (iked_kernel.node), chosen by OS conditions, plus on
   # Linux a test addon (iked_pfkey_compat.node) that compiles the OpenBSD and
   # KAME PF_KEY adapters against native/compat/ so they are built and tested here.
+  # iked_crypto.node: per-message cryptography on Node's own OpenSSL 3 (its symbols
+  # resolve against the node binary; headers: node-gyp's include/node/openssl/, or
+  # the system's libssl-dev when Node's headers lack them). Not on OpenBSD (LibreSSL).
   'target_defaults': {
     'cflags': ['-std=gnu11', '-Wall', '-Wextra', '-Wno-unused-parameter', '-O2'],
     'include_dirs': ['native'],
@@ -69,6 +72,20 @@
     },
   ],
   'conditions': [
+    ['OS!="openbsd" and OS!="win"', {
+      'targets': [
+        {
+          'target_name': 'iked_crypto',
+          'sources': [
+            'native/crypto_addon.c',
+            'native/crypto_kx.c',
+            'native/crypto_sk.c',
+            'native/napi_util.c',
+          ],
+          'libraries': ['-lpthread'],
+        },
+      ],
+    }],
     ['OS=="linux"', {
       'targets': [
         {

@@ -1,13 +1,17 @@
 /**
  * Curve25519 / Curve448 key exchange with raw little-endian public values
- * (RFC 8031), via OpenSSL X25519/X448 keys. JWK import/export is used for
- * raw keys because it is much faster than DER in OpenSSL 3.
+ * (RFC 8031): on the crypto addon when it is in use (native-kx.ts), else via
+ * node:crypto X25519/X448 keys. JWK import/export is used there for raw keys
+ * because it is much faster than DER in OpenSSL 3.
  */
 import { createPrivateKey, createPublicKey, diffieHellman, generateKeyPairSync } from 'node:crypto';
 import type { KeyObject } from 'node:crypto';
 import { DhGroup } from '../wire/iana';
 import { KeyExchangeError } from './errors';
 import type { KeyExchange } from './key-exchange-types';
+import { KX_ECX, nativeCrypto } from './native-crypto';
+import { createNativeExchange, nativeGroup, nativeRespond } from './native-kx';
+import type { NativeGroup } from './native-kx';
 
 export type EcxCurve = 'X25519' | 'X448';
 
@@ -26,7 +30,27 @@ function allZero(b: Buffer): boolean {
   return acc === 0;
 }
 
+function nativeEcx(group: number, curve: EcxCurve): NativeGroup | null {
+  const addon = nativeCrypto();
+  const len = ecxKeyLength(curve);
+  return addon ? nativeGroup(addon, KX_ECX, len, group, len, len) : null;
+}
+
+/** The responder's side in one step: a fresh key pair, our public value and the shared secret. */
+export function ecxRespond(group: number, curve: EcxCurve, peer: Buffer): { publicKey: Buffer; secret: Buffer } {
+  const native = nativeEcx(group, curve);
+  if (native) return nativeRespond(native, peer);
+  const kx = createEcxExchange(group, curve);
+  try {
+    return { publicKey: kx.publicKey, secret: kx.computeSecret(peer) };
+  } finally {
+    kx.dispose();
+  }
+}
+
 export function createEcxExchange(group: number, curve: EcxCurve, privateKey?: Buffer): KeyExchange {
+  const native = nativeEcx(group, curve);
+  if (native) return createNativeExchange(native, privateKey);
   const len = ecxKeyLength(curve);
   const name = DhGroup.name(group);
   let priv: KeyObject | null;
