@@ -78,6 +78,8 @@
           'target_name': 'iked_crypto',
           'sources': [
             'native/crypto_addon.c',
+            'native/crypto_hmac.c',
+            'native/crypto_kdf.c',
             'native/crypto_kx.c',
             'native/crypto_sk.c',
             'native/napi_util.c',

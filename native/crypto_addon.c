@@ -7,14 +7,19 @@
  *   kxPublic(kind, index, priv, fresh, pub) -> status
  *   kxSecret(kind, index, priv, peer, secret) -> status
  *   kxRespond(kind, index, peer, pub, secret) -> status (a fresh private value that never leaves C)
- *   skCipher(name) / skDigest(name) -> index, -1 if unusable
+ *   skCipher(name) / hmacDigest(name) -> index, -1 if unusable
  *   skSeal(ci, di, icvLen, encKey, integKey | null, aad, plain, out) -> status
  *   skOpen(ci, di, icvLen, encKey, integKey | null, aad, body, out) -> decrypted length or status
+ *   prf(di, key, d0, d1 | null, d2 | null, d3 | null, out) -> status: out = HMAC(key, d0 | d1 | d2 | d3)
+ *   prfPlus(di, key, seed, out) -> status: out = prf+(key, seed)
+ *   skeyseedPlus(di, salt, ikm, seed, out) -> status: out = prf+(prf(salt, ikm), seed)
  */
 #include <openssl/crypto.h>
 #include <openssl/opensslv.h>
 #include <string.h>
 
+#include "crypto_hmac.h"
+#include "crypto_kdf.h"
 #include "crypto_kx.h"
 #include "crypto_sk.h"
 #include "napi_util.h"
@@ -61,7 +66,8 @@ static int buf_arg(napi_env env, napi_value v, struct buf *b, int optional) {
     nu_throw(env, "expected a Buffer");
     return 0;
   }
-  b->p = data;
+  static uint8_t empty[1];
+  b->p = data ? data : empty; /* a zero-length Buffer may have no data: never pass NULL for it */
   b->n = n;
   return 1;
 }
@@ -178,7 +184,7 @@ static napi_value sk_index(napi_env env, napi_callback_info info, int (*fn)(cons
 }
 
 static napi_value sk_cipher(napi_env env, napi_callback_info info) { return sk_index(env, info, sk_cipher_index); }
-static napi_value sk_digest(napi_env env, napi_callback_info info) { return sk_index(env, info, sk_digest_index); }
+static napi_value hmac_digest(napi_env env, napi_callback_info info) { return sk_index(env, info, hmac_digest_index); }
 
 /* (ci, di, icvLen, encKey, integKey | null, aad, in, out) */
 static int sk_args(napi_env env, napi_callback_info info, struct sk_call *c, struct buf *in, struct buf *out) {
@@ -212,6 +218,43 @@ static napi_value sk_open_fn(napi_env env, napi_callback_info info) {
   return int_val(env, sk_open(&c, in.p, in.n, out.p, out.n));
 }
 
+static int status(int ok) { return ok ? 0 : KX_FAILED; }
+
+static napi_value prf_fn(napi_env env, napi_callback_info info) {
+  napi_value a[7];
+  int32_t di;
+  struct buf key, d[KDF_MAX_PARTS], out;
+  if (!args(env, info, 7, a) || !int_arg(env, a[0], &di) || !buf_arg(env, a[1], &key, 0) || !buf_arg(env, a[6], &out, 0)) return NULL;
+  struct kdf_part parts[KDF_MAX_PARTS];
+  int n = 0;
+  for (int i = 0; i < KDF_MAX_PARTS; i++) {
+    if (!buf_arg(env, a[2 + i], &d[i], i > 0)) return NULL;
+    if (d[i].p) parts[n++] = (struct kdf_part){d[i].p, d[i].n};
+  }
+  if (out.n != hmac_size(di)) return int_val(env, KX_BAD_LENGTH);
+  return int_val(env, status(kdf_prf(di, key.p, key.n, parts, n, out.p)));
+}
+
+static napi_value prf_plus_fn(napi_env env, napi_callback_info info) {
+  napi_value a[4];
+  int32_t di;
+  struct buf key, seed, out;
+  if (!args(env, info, 4, a) || !int_arg(env, a[0], &di) || !buf_arg(env, a[1], &key, 0) || !buf_arg(env, a[2], &seed, 0) ||
+      !buf_arg(env, a[3], &out, 0))
+    return NULL;
+  return int_val(env, status(kdf_prf_plus(di, key.p, key.n, seed.p, seed.n, out.p, out.n)));
+}
+
+static napi_value skeyseed_plus_fn(napi_env env, napi_callback_info info) {
+  napi_value a[5];
+  int32_t di;
+  struct buf salt, ikm, seed, out;
+  if (!args(env, info, 5, a) || !int_arg(env, a[0], &di) || !buf_arg(env, a[1], &salt, 0) || !buf_arg(env, a[2], &ikm, 0) ||
+      !buf_arg(env, a[3], &seed, 0) || !buf_arg(env, a[4], &out, 0))
+    return NULL;
+  return int_val(env, status(kdf_skeyseed_plus(di, salt.p, salt.n, ikm.p, ikm.n, seed.p, seed.n, out.p, out.n)));
+}
+
 static napi_value openssl_version(napi_env env, napi_callback_info info) {
   return nu_str(env, OpenSSL_version(OPENSSL_VERSION));
 }
@@ -230,9 +273,12 @@ static napi_value init(napi_env env, napi_value exports) {
   nu_export(env, exports, "kxSecret", kx_secret);
   nu_export(env, exports, "kxRespond", kx_respond);
   nu_export(env, exports, "skCipher", sk_cipher);
-  nu_export(env, exports, "skDigest", sk_digest);
+  nu_export(env, exports, "hmacDigest", hmac_digest);
   nu_export(env, exports, "skSeal", sk_seal_fn);
   nu_export(env, exports, "skOpen", sk_open_fn);
+  nu_export(env, exports, "prf", prf_fn);
+  nu_export(env, exports, "prfPlus", prf_plus_fn);
+  nu_export(env, exports, "skeyseedPlus", skeyseed_plus_fn);
   return exports;
 }
 

@@ -1,15 +1,15 @@
 /*
  * SK payload seal and open in one call (RFC 7296 3.14; AEAD per RFC 5282 / RFC 7634; AES-CTR
  * per RFC 5930): ciphers and HMAC digests are fetched once per process, the cipher and MAC
- * contexts are kept per thread and re-keyed each call, so a call allocates nothing.
+ * contexts are kept per thread (crypto_hmac.c) and re-keyed each call, so a call allocates nothing.
  */
 #include "crypto_sk.h"
 
-#include <openssl/core_names.h>
+#include "crypto_hmac.h"
+
 #include <openssl/crypto.h>
 #include <openssl/err.h>
 #include <openssl/evp.h>
-#include <openssl/params.h>
 #include <openssl/rand.h>
 #include <pthread.h>
 #include <string.h>
@@ -30,19 +30,11 @@ struct cipher_entry {
   size_t align;     /* padding alignment */
 };
 
-struct digest_entry {
-  char name[32];
-  size_t size;
-};
-
 static struct cipher_entry ciphers[MAX_ENTRIES];
-static struct digest_entry digests[MAX_ENTRIES];
-static int n_ciphers, n_digests;
-static EVP_MAC *hmac;
+static int n_ciphers;
 static pthread_mutex_t reg_lock = PTHREAD_MUTEX_INITIALIZER;
 
 static __thread EVP_CIPHER_CTX *tcipher;
-static __thread EVP_MAC_CTX *tmac[MAX_ENTRIES];
 
 int sk_cipher_index(const char *name) {
   int idx = -1;
@@ -78,26 +70,6 @@ int sk_cipher_index(const char *name) {
   return idx;
 }
 
-int sk_digest_index(const char *name) {
-  int idx = -1;
-  pthread_mutex_lock(&reg_lock);
-  if (!hmac) hmac = EVP_MAC_fetch(NULL, "HMAC", NULL);
-  for (int i = 0; i < n_digests; i++)
-    if (!strcasecmp(digests[i].name, name)) idx = i;
-  if (idx < 0 && hmac && n_digests < MAX_ENTRIES && strlen(name) < sizeof(digests[0].name)) {
-    EVP_MD *md = EVP_MD_fetch(NULL, name, NULL);
-    if (md) {
-      strcpy(digests[n_digests].name, name);
-      digests[n_digests].size = (size_t)EVP_MD_get_size(md);
-      EVP_MD_free(md);
-      idx = n_digests++;
-    }
-  }
-  pthread_mutex_unlock(&reg_lock);
-  ERR_clear_error();
-  return idx;
-}
-
 static EVP_CIPHER_CTX *cipher_ctx(void) {
   if (!tcipher) tcipher = EVP_CIPHER_CTX_new();
   return tcipher;
@@ -105,21 +77,9 @@ static EVP_CIPHER_CTX *cipher_ctx(void) {
 
 /* HMAC(key, aad | data) truncated to icv_len into icv */
 static int mac(const struct sk_call *c, const uint8_t *data, size_t data_len, uint8_t *icv) {
-  EVP_MAC_CTX *m = tmac[c->di];
-  if (!m) {
-    m = EVP_MAC_CTX_new(hmac);
-    OSSL_PARAM p[] = {OSSL_PARAM_construct_utf8_string(OSSL_MAC_PARAM_DIGEST, digests[c->di].name, 0),
-                      OSSL_PARAM_construct_end()};
-    if (!m || !EVP_MAC_CTX_set_params(m, p)) {
-      EVP_MAC_CTX_free(m);
-      return 0;
-    }
-    tmac[c->di] = m;
-  }
+  EVP_MAC_CTX *m = hmac_start(c->di, c->ikey, c->ikey_len);
   uint8_t full[EVP_MAX_MD_SIZE];
-  size_t n = 0;
-  int ok = EVP_MAC_init(m, c->ikey, c->ikey_len, NULL) && EVP_MAC_update(m, c->aad, c->aad_len) &&
-           EVP_MAC_update(m, data, data_len) && EVP_MAC_final(m, full, &n, sizeof(full)) && n >= c->icv_len;
+  int ok = m && EVP_MAC_update(m, c->aad, c->aad_len) && EVP_MAC_update(m, data, data_len) && hmac_finish(m, full);
   if (ok) memcpy(icv, full, c->icv_len);
   OPENSSL_cleanse(full, sizeof(full));
   return ok;
@@ -130,7 +90,7 @@ static const struct cipher_entry *entry_of(const struct sk_call *c, int *rc) {
   *rc = SK_UNSUPPORTED;
   if (c->ci < 0 || c->ci >= n_ciphers) return NULL;
   const struct cipher_entry *e = &ciphers[c->ci];
-  if (e->kind != SK_AEAD && (c->di < 0 || c->di >= n_digests || c->icv_len > digests[c->di].size)) return NULL;
+  if (e->kind != SK_AEAD && (c->icv_len == 0 || c->icv_len > hmac_size(c->di))) return NULL;
   if (e->kind == SK_AEAD && (c->di >= 0 || c->icv_len == 0 || c->icv_len > 16)) return NULL;
   *rc = SK_BAD_LENGTH;
   if (c->ekey_len != e->key_len) return NULL;

@@ -12,8 +12,6 @@
 
 /* a cipher by OpenSSL name ("aes-128-gcm", "aes-256-cbc", "chacha20-poly1305", ...); -1 if unusable */
 int sk_cipher_index(const char *name);
-/* an HMAC digest by OpenSSL name ("sha256"); -1 if unusable */
-int sk_digest_index(const char *name);
 
 /* The layout of a call: cipher ci, HMAC digest di (-1 for AEAD) truncated to icv_len, or the AEAD tag length. */
 struct sk_call {

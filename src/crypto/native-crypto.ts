@@ -31,9 +31,15 @@ export interface CryptoAddon {
   kxSecret(kind: KxKind, index: number, priv: Buffer, peer: Buffer, secret: Buffer): number;
   kxRespond(kind: KxKind, index: number, peer: Buffer, pub: Buffer, secret: Buffer): number;
   skCipher(name: string): number;
-  skDigest(name: string): number;
+  hmacDigest(name: string): number;
   skSeal(ci: number, di: number, icvLen: number, encKey: Buffer, integKey: Buffer | null, aad: Buffer, plain: Buffer, out: Buffer): number;
   skOpen(ci: number, di: number, icvLen: number, encKey: Buffer, integKey: Buffer | null, aad: Buffer, body: Buffer, out: Buffer): number;
+  /** out (the digest's length) = HMAC(key, d0 | d1 | d2 | d3) */
+  prf(di: number, key: Buffer, d0: Buffer, d1: Buffer | null, d2: Buffer | null, d3: Buffer | null, out: Buffer): number;
+  /** out = prf+(key, seed) */
+  prfPlus(di: number, key: Buffer, seed: Buffer, out: Buffer): number;
+  /** out = prf+(prf(salt, ikm), seed) */
+  skeyseedPlus(di: number, salt: Buffer, ikm: Buffer, seed: Buffer, out: Buffer): number;
 }
 
 export type CryptoPath = 'native' | 'node';

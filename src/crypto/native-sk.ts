@@ -51,7 +51,7 @@ function resolve(addon: CryptoAddon, encr: EncrAlg, integ: IntegAlg | null): Nat
   if (ci < 0) return null;
   if (encr.aead) return { ci, di: -1, icvLen: encr.icvLen };
   const digest = integ ? HMAC_DIGEST.get(integ.id) : undefined;
-  const di = digest ? addon.skDigest(digest) : -1;
+  const di = digest ? addon.hmacDigest(digest) : -1;
   return di < 0 || !integ ? null : { ci, di, icvLen: integ.icvLen };
 }
 

@@ -5,10 +5,12 @@ import { copyFileSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
-import { DH, DhGroup, ENCR, INTEG } from '../../src/wire/iana';
+import { DH, DhGroup, ENCR, INTEG, PRF } from '../../src/wire/iana';
 import { createKeyExchange, isKemGroup, respondKeyExchange, supportedGroups } from '../../src/crypto/key-exchange';
 import { encrById } from '../../src/crypto/encr';
 import { integById } from '../../src/crypto/integ';
+import { deriveChildKeys, deriveIkeSaKeysFromSecret } from '../../src/crypto/keymat';
+import { prfById } from '../../src/crypto/prf';
 import { loadCryptoAddon } from '../../src/crypto/native-crypto';
 import type { CryptoAddon } from '../../src/crypto/native-crypto';
 import { skBodyLength, skOpen, skSeal } from '../../src/crypto/sk-seal';
@@ -53,7 +55,7 @@ test('IKED_CRYPTO=native without the addon, or an unknown value, is a clear erro
 /** Counts the calls into the addon while fn runs. */
 async function addonCalls(addon: CryptoAddon, fn: () => void): Promise<number> {
   const a = addon as unknown as Record<string, (...args: unknown[]) => unknown>;
-  const names = ['kxPublic', 'kxSecret', 'kxRespond', 'skSeal', 'skOpen'];
+  const names = ['kxPublic', 'kxSecret', 'kxRespond', 'skSeal', 'skOpen', 'prf', 'prfPlus', 'skeyseedPlus'];
   const saved = names.map((n) => a[n]);
   let calls = 0;
   names.forEach((n, i) => {
@@ -76,16 +78,21 @@ function exchangeAndSeal(): void {
   const i = createKeyExchange(DH.ECP_256);
   const r = respondKeyExchange(DH.ECP_256, i.publicKey);
   assert.deepEqual(i.computeSecret(r.publicKey), r.secret);
-  const key = randomBytes(36);
+  const prf = prfById(PRF.HMAC_SHA2_256);
+  const [ni, nr] = [randomBytes(32), randomBytes(32)];
+  const keys = deriveIkeSaKeysFromSecret({ prf, encr: GCM.encr, integ: null, ni, nr, spiI: randomBytes(8), spiR: randomBytes(8) }, r.secret);
+  deriveChildKeys(prf, keys.skD, ni, nr, null, 36, 0);
+  prf.compute(keys.skPi, Buffer.from('ID'));
+  const key = keys.skEr;
   const out = Buffer.alloc(skBodyLength(GCM, 5));
   skSeal(GCM, key, null, Buffer.alloc(8), Buffer.from('hello'), out);
   assert.equal(skOpen(GCM, key, null, Buffer.alloc(8), out).toString(), 'hello');
 }
 
-test('the native path calls the addon for key exchange and SK; the node path does not', { skip: nativeSkip() }, async () => {
+test('the native path calls the addon for key exchange, keys, prf and SK; the node path does not', { skip: nativeSkip() }, async () => {
   const addon = loadCryptoAddon() as CryptoAddon;
   const native = await onPath('native', () => addonCalls(addon, exchangeAndSeal));
-  assert.equal(native, 5, 'kxPublic, kxRespond, kxSecret, skSeal, skOpen');
+  assert.equal(native, 8, 'kxPublic, kxRespond, kxSecret, skeyseedPlus, prfPlus, prf, skSeal, skOpen');
   assert.equal(await onPath('node', () => addonCalls(addon, exchangeAndSeal)), 0);
 });
 
