@@ -148,28 +148,31 @@ static napi_value kx_public(napi_env env, napi_callback_info info) {
   return int_val(env, do_public(kind, idx, priv.p, priv.n, fresh, pub.p, pub.n));
 }
 
-static napi_value kx_secret(napi_env env, napi_callback_info info) {
+/* (kind, index, three Buffers) */
+static int kx_buffers(napi_env env, napi_callback_info info, int32_t *kind, int32_t *idx, struct buf b[3]) {
   napi_value a[5];
-  int32_t kind, idx;
-  struct buf priv, peer, secret;
-  if (!args(env, info, 5, a) || !int_arg(env, a[0], &kind) || !int_arg(env, a[1], &idx) || !buf_arg(env, a[2], &priv, 0) ||
-      !buf_arg(env, a[3], &peer, 0) || !buf_arg(env, a[4], &secret, 0))
-    return NULL;
-  return int_val(env, do_secret(kind, idx, priv.p, priv.n, &peer, &secret));
+  return args(env, info, 5, a) && int_arg(env, a[0], kind) && int_arg(env, a[1], idx) && buf_arg(env, a[2], &b[0], 0) &&
+         buf_arg(env, a[3], &b[1], 0) && buf_arg(env, a[4], &b[2], 0);
 }
 
-static napi_value kx_respond(napi_env env, napi_callback_info info) {
-  napi_value a[5];
+/* (kind, index, priv, peer, secret) */
+static napi_value kx_secret(napi_env env, napi_callback_info info) {
   int32_t kind, idx;
-  struct buf peer, pub, secret;
-  if (!args(env, info, 5, a) || !int_arg(env, a[0], &kind) || !int_arg(env, a[1], &idx) || !buf_arg(env, a[2], &peer, 0) ||
-      !buf_arg(env, a[3], &pub, 0) || !buf_arg(env, a[4], &secret, 0))
-    return NULL;
+  struct buf b[3];
+  if (!kx_buffers(env, info, &kind, &idx, b)) return NULL;
+  return int_val(env, do_secret(kind, idx, b[0].p, b[0].n, &b[1], &b[2]));
+}
+
+/* (kind, index, peer, pub, secret) */
+static napi_value kx_respond(napi_env env, napi_callback_info info) {
+  int32_t kind, idx;
+  struct buf b[3];
+  if (!kx_buffers(env, info, &kind, &idx, b)) return NULL;
   uint8_t priv[128];
   size_t pl = priv_len(kind, idx);
   if (!pl || pl > sizeof(priv)) return int_val(env, KX_UNSUPPORTED);
-  int rc = do_public(kind, idx, priv, pl, 1, pub.p, pub.n);
-  if (rc == KX_OK) rc = do_secret(kind, idx, priv, pl, &peer, &secret);
+  int rc = do_public(kind, idx, priv, pl, 1, b[1].p, b[1].n);
+  if (rc == KX_OK) rc = do_secret(kind, idx, priv, pl, &b[0], &b[2]);
   OPENSSL_cleanse(priv, sizeof(priv));
   return int_val(env, rc);
 }

@@ -2,7 +2,8 @@
  * Which path per-message cryptography takes: the iked_crypto addon (native/crypto_*.c, on
  * the same OpenSSL libcrypto Node itself uses) when it is built and usable, else node:crypto.
  * IKED_CRYPTO=native or IKED_CRYPTO=node forces one; native without a usable addon is an Error
- * at first use. Callers ask nativeCrypto() at each call: null means node:crypto.
+ * at first use. Callers ask nativeCrypto() at each call: null means node:crypto. The addon is
+ * loaded when this module is imported (before a privsep child's chroot).
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
@@ -78,6 +79,10 @@ export function loadCryptoAddon(): CryptoAddon | null {
   }
   return addon;
 }
+
+// Probe now, at import: the privsep engine imports every module before its chroot, after
+// which build/Release is out of reach. Only IKED_CRYPTO=node leaves the addon unloaded.
+if (process.env.IKED_CRYPTO !== 'node') loadCryptoAddon();
 
 let active: CryptoAddon | null | undefined;
 
