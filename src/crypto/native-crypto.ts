@@ -2,8 +2,7 @@
  * Which path per-message cryptography takes: the iked_crypto addon (native/crypto_*.c, on
  * the same OpenSSL libcrypto Node itself uses) when it is built and usable, else node:crypto.
  * IKED_CRYPTO=native or IKED_CRYPTO=node forces one; native without a usable addon is an Error
- * at first use. Callers ask nativeCrypto() at each call: null means node:crypto. The addon is
- * loaded when this module is imported (before a privsep child's chroot).
+ * when this module is imported. Callers ask nativeCrypto() at each call: null means node:crypto.
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
@@ -80,10 +79,6 @@ export function loadCryptoAddon(): CryptoAddon | null {
   return addon;
 }
 
-// Probe now, at import: the privsep engine imports every module before its chroot, after
-// which build/Release is out of reach. Only IKED_CRYPTO=node leaves the addon unloaded.
-if (process.env.IKED_CRYPTO !== 'node') loadCryptoAddon();
-
 let active: CryptoAddon | null | undefined;
 
 function choose(want: string | undefined): CryptoAddon | null {
@@ -99,6 +94,12 @@ export function nativeCrypto(): CryptoAddon | null {
   if (active === undefined) active = choose(process.env.IKED_CRYPTO);
   return active;
 }
+
+// Choose now, at import: the privsep engine imports every module before its chroot, after
+// which build/Release is out of reach, and a daemon told IKED_CRYPTO=native without a
+// usable addon (or an unknown value) stops here with the reason instead of refusing every
+// key exchange. IKED_CRYPTO=node leaves the addon unloaded.
+nativeCrypto();
 
 /** The path in use. */
 export function cryptoPath(): CryptoPath {

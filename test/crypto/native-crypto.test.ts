@@ -22,9 +22,8 @@ const MODULE = join(__dirname, '..', '..', 'src', 'crypto', 'native-crypto.js');
 /** cryptoPath() and whether iked_crypto.node got loaded, in a fresh node with IKED_CRYPTO=value. */
 function pathInChild(value: string, module = MODULE): string {
   const script = `
-    const m = require(${JSON.stringify(module)});
     let path;
-    try { path = m.cryptoPath(); } catch (e) { path = 'error: ' + e.message; }
+    try { path = require(${JSON.stringify(module)}).cryptoPath(); } catch (e) { path = 'error: ' + e.message; }
     const loaded = Object.keys(require.cache).some((k) => k.endsWith('iked_crypto.node'));
     process.stdout.write(path + (loaded ? ' +addon' : ' -addon'));`;
   return execFileSync(process.execPath, ['-e', script], { env: { ...process.env, IKED_CRYPTO: value }, encoding: 'utf8' });
@@ -39,7 +38,7 @@ test('IKED_CRYPTO=native takes the addon; unset takes it when built', { skip: na
   assert.equal(pathInChild(''), 'native +addon');
 });
 
-test('IKED_CRYPTO=native without the addon, or an unknown value, is a clear error', () => {
+test('IKED_CRYPTO=native without the addon, or an unknown value, is a clear error at import', () => {
   const dir = mkdtempSync(join(tmpdir(), 'iked-crypto-'));
   try {
     const lone = join(dir, 'native-crypto.js'); // no build/Release above it
