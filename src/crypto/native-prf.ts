@@ -5,10 +5,12 @@
  */
 import { nativeCrypto } from './native-crypto';
 import type { CryptoAddon } from './native-crypto';
-import type { PrfAlg } from './prf';
 
-/** What an HMAC PRF needs here: its hash (node:crypto name) and output length. */
-type HmacPrf = Pick<PrfAlg, 'hmacHash' | 'outLen'>;
+/** What an HMAC PRF (prf.ts's PrfAlg) needs here: its hash (node:crypto name) and output length. */
+interface HmacPrf {
+  hmacHash?: string;
+  outLen: number;
+}
 
 let digestsFor: CryptoAddon | null = null;
 const digests = new Map<string, number>();
