@@ -4,11 +4,12 @@
  * node:crypto X25519/X448 keys. JWK import/export is used there for raw keys
  * because it is much faster than DER in OpenSSL 3.
  */
-import { createPrivateKey, createPublicKey, diffieHellman, generateKeyPairSync } from 'node:crypto';
+import { createPrivateKey, createPublicKey, diffieHellman } from 'node:crypto';
 import type { KeyObject } from 'node:crypto';
 import { DhGroup } from '../wire/iana';
 import { KeyExchangeError } from './errors';
 import type { KeyExchange } from './key-exchange-types';
+import { fillRandom } from './random';
 import { KX_ECX, nativeCrypto } from './native-crypto';
 import { createNativeExchange, nativeGroup, nativeRespond } from './native-kx';
 import type { NativeGroup } from './native-kx';
@@ -53,19 +54,16 @@ export function createEcxExchange(group: number, curve: EcxCurve, privateKey?: B
   if (native) return createNativeExchange(native, privateKey);
   const len = ecxKeyLength(curve);
   const name = DhGroup.name(group);
-  let priv: KeyObject | null;
-  let pub: KeyObject;
-  if (privateKey) {
-    if (privateKey.length !== len) throw new RangeError(`${name}: private key must be ${len} bytes`);
-    const der = Buffer.concat([Buffer.from(PKCS8_PREFIX[curve], 'hex'), privateKey]);
-    priv = createPrivateKey({ key: der, format: 'der', type: 'pkcs8' });
-    der.fill(0);
-    pub = createPublicKey(priv);
-  } else {
-    const kp = curve === 'X25519' ? generateKeyPairSync('x25519') : generateKeyPairSync('x448');
-    priv = kp.privateKey;
-    pub = kp.publicKey;
-  }
+  if (privateKey && privateKey.length !== len) throw new RangeError(`${name}: private key must be ${len} bytes`);
+  // A random scalar imported rather than generateKeyPairSync: on Node 20.20.2 a GC inside the
+  // JWK export below can free that call's KeyGenJob, whose destructor waits for the mutex the
+  // export holds (a self-deadlock: 20,000 exchanges in a loop hung twice out of two).
+  const scalar = privateKey ?? fillRandom(Buffer.alloc(len));
+  const der = Buffer.concat([Buffer.from(PKCS8_PREFIX[curve], 'hex'), scalar]);
+  if (!privateKey) scalar.fill(0);
+  let priv: KeyObject | null = createPrivateKey({ key: der, format: 'der', type: 'pkcs8' });
+  der.fill(0);
+  const pub = createPublicKey(priv);
   const x = pub.export({ format: 'jwk' }).x;
   if (typeof x !== 'string') throw new Error(`${name}: OpenSSL did not export a raw public key`);
   const publicKey = Buffer.from(x, 'base64url');
