@@ -2,6 +2,13 @@
   # One kernel addon per OS (iked_kernel.node), chosen by OS conditions, plus on
   # Linux a test addon (iked_pfkey_compat.node) that compiles the OpenBSD and
   # KAME PF_KEY adapters against native/compat/ so they are built and tested here.
+  # iked_crypto.node: per-message cryptography on Node's own OpenSSL 3 (its symbols
+  # resolve against the node binary; headers: node-gyp's include/node/openssl/, or
+  # the system's libssl-dev when Node's headers lack them). Not on OpenBSD (LibreSSL).
+  'variables': {
+    # 1 when OpenSSL headers are found (native/have-openssl-headers.sh); 0: no iked_crypto.node
+    'iked_openssl_headers%': '<!(sh native/have-openssl-headers.sh "<(node_root_dir)")',
+  },
   'target_defaults': {
     'cflags': ['-std=gnu11', '-Wall', '-Wextra', '-Wno-unused-parameter', '-O2'],
     'include_dirs': ['native'],
@@ -69,6 +76,22 @@
     },
   ],
   'conditions': [
+    ['OS!="openbsd" and OS!="win" and iked_openssl_headers==1', {
+      'targets': [
+        {
+          'target_name': 'iked_crypto',
+          'sources': [
+            'native/crypto_addon.c',
+            'native/crypto_hmac.c',
+            'native/crypto_kdf.c',
+            'native/crypto_kx.c',
+            'native/crypto_sk.c',
+            'native/napi_util.c',
+          ],
+          'libraries': ['-lpthread'],
+        },
+      ],
+    }],
     ['OS=="linux"', {
       'targets': [
         {

@@ -1,12 +1,21 @@
 /**
- * Elliptic-curve Diffie-Hellman over prime curves (RFC 5903, RFC 6954),
- * via crypto.createECDH: public value x | y without the 0x04 prefix, secret = x.
+ * Elliptic-curve Diffie-Hellman over prime curves (RFC 5903, RFC 6954): public value
+ * x | y without the 0x04 prefix, secret = x. On the crypto addon when it is in use
+ * (native-kx.ts), else via crypto.createECDH.
  */
 import { createECDH } from 'node:crypto';
 import type { ECDH } from 'node:crypto';
 import { DhGroup } from '../wire/iana';
 import { KeyExchangeError } from './errors';
 import type { KeyExchange } from './key-exchange-types';
+import { KX_ECP, nativeCrypto } from './native-crypto';
+import { createNativeExchange, nativeGroup, nativeRespond } from './native-kx';
+import type { NativeGroup } from './native-kx';
+
+function nativeEcp(group: number, curve: string, fieldBytes: number): NativeGroup | null {
+  const addon = nativeCrypto();
+  return addon ? nativeGroup(addon, KX_ECP, curve, group, 2 * fieldBytes, fieldBytes) : null;
+}
 
 function allZero(b: Buffer): boolean {
   for (const x of b) if (x !== 0) return false;
@@ -37,6 +46,8 @@ function ecpSecret(ecdh: ECDH, group: number, fieldBytes: number, peer: Buffer):
 }
 
 export function createEcpExchange(group: number, curve: string, fieldBytes: number, privateKey?: Buffer): KeyExchange {
+  const native = nativeEcp(group, curve, fieldBytes);
+  if (native) return createNativeExchange(native, privateKey);
   let ecdh: ECDH | null = createECDH(curve);
   let uncompressed: Buffer;
   if (privateKey) {
@@ -67,6 +78,8 @@ const responderEcdh = new Map<string, ECDH>();
 
 /** The responder's side in one step: a fresh key pair, our public value and the shared secret. */
 export function ecpRespond(group: number, curve: string, fieldBytes: number, peer: Buffer): { publicKey: Buffer; secret: Buffer } {
+  const native = nativeEcp(group, curve, fieldBytes);
+  if (native) return nativeRespond(native, peer);
   let ecdh = responderEcdh.get(curve);
   if (!ecdh) responderEcdh.set(curve, (ecdh = createECDH(curve)));
   const publicKey = ecdh.generateKeys().subarray(1); // the public point, x | y

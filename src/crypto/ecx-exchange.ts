@@ -1,13 +1,18 @@
 /**
  * Curve25519 / Curve448 key exchange with raw little-endian public values
- * (RFC 8031), via OpenSSL X25519/X448 keys. JWK import/export is used for
- * raw keys because it is much faster than DER in OpenSSL 3.
+ * (RFC 8031): on the crypto addon when it is in use (native-kx.ts), else via
+ * node:crypto X25519/X448 keys. JWK import/export is used there for raw keys
+ * because it is much faster than DER in OpenSSL 3.
  */
-import { createPrivateKey, createPublicKey, diffieHellman, generateKeyPairSync } from 'node:crypto';
+import { createPrivateKey, createPublicKey, diffieHellman } from 'node:crypto';
 import type { KeyObject } from 'node:crypto';
 import { DhGroup } from '../wire/iana';
 import { KeyExchangeError } from './errors';
 import type { KeyExchange } from './key-exchange-types';
+import { fillRandom } from './random';
+import { KX_ECX, nativeCrypto } from './native-crypto';
+import { createNativeExchange, nativeGroup, nativeRespond } from './native-kx';
+import type { NativeGroup } from './native-kx';
 
 export type EcxCurve = 'X25519' | 'X448';
 
@@ -26,22 +31,39 @@ function allZero(b: Buffer): boolean {
   return acc === 0;
 }
 
+function nativeEcx(group: number, curve: EcxCurve): NativeGroup | null {
+  const addon = nativeCrypto();
+  const len = ecxKeyLength(curve);
+  return addon ? nativeGroup(addon, KX_ECX, len, group, len, len) : null;
+}
+
+/** The responder's side in one step: a fresh key pair, our public value and the shared secret. */
+export function ecxRespond(group: number, curve: EcxCurve, peer: Buffer): { publicKey: Buffer; secret: Buffer } {
+  const native = nativeEcx(group, curve);
+  if (native) return nativeRespond(native, peer);
+  const kx = createEcxExchange(group, curve);
+  try {
+    return { publicKey: kx.publicKey, secret: kx.computeSecret(peer) };
+  } finally {
+    kx.dispose();
+  }
+}
+
 export function createEcxExchange(group: number, curve: EcxCurve, privateKey?: Buffer): KeyExchange {
+  const native = nativeEcx(group, curve);
+  if (native) return createNativeExchange(native, privateKey);
   const len = ecxKeyLength(curve);
   const name = DhGroup.name(group);
-  let priv: KeyObject | null;
-  let pub: KeyObject;
-  if (privateKey) {
-    if (privateKey.length !== len) throw new RangeError(`${name}: private key must be ${len} bytes`);
-    const der = Buffer.concat([Buffer.from(PKCS8_PREFIX[curve], 'hex'), privateKey]);
-    priv = createPrivateKey({ key: der, format: 'der', type: 'pkcs8' });
-    der.fill(0);
-    pub = createPublicKey(priv);
-  } else {
-    const kp = curve === 'X25519' ? generateKeyPairSync('x25519') : generateKeyPairSync('x448');
-    priv = kp.privateKey;
-    pub = kp.publicKey;
-  }
+  if (privateKey && privateKey.length !== len) throw new RangeError(`${name}: private key must be ${len} bytes`);
+  // A random scalar imported rather than generateKeyPairSync: on Node 20.20.2 a GC inside the
+  // JWK export below can free that call's KeyGenJob, whose destructor waits for the mutex the
+  // export holds (a self-deadlock: 20,000 exchanges in a loop hung twice out of two).
+  const scalar = privateKey ?? fillRandom(Buffer.alloc(len));
+  const der = Buffer.concat([Buffer.from(PKCS8_PREFIX[curve], 'hex'), scalar]);
+  if (!privateKey) scalar.fill(0);
+  let priv: KeyObject | null = createPrivateKey({ key: der, format: 'der', type: 'pkcs8' });
+  der.fill(0);
+  const pub = createPublicKey(priv);
   const x = pub.export({ format: 'jwk' }).x;
   if (typeof x !== 'string') throw new Error(`${name}: OpenSSL did not export a raw public key`);
   const publicKey = Buffer.from(x, 'base64url');

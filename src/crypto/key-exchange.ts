@@ -7,12 +7,12 @@
 import { getCurves } from 'node:crypto';
 import { DH, DhGroup } from '../wire/iana';
 import { createEcpExchange, ecpRespond } from './ecp-exchange';
-import { createEcxExchange } from './ecx-exchange';
+import { createEcxExchange, ecxRespond } from './ecx-exchange';
 import type { EcxCurve } from './ecx-exchange';
 import { UnsupportedTransformError } from './errors';
 import type { KeyExchange } from './key-exchange-types';
 import { createMlKemExchange, mlkemLengths, mlkemRespond } from './mlkem-exchange';
-import { createModpExchange } from './modp-exchange';
+import { createModpExchange, modpRespond } from './modp-exchange';
 import {
   SNTRUP761X25519_INITIATOR_BYTES,
   SNTRUP761X25519_RESPONDER_BYTES,
@@ -117,7 +117,7 @@ export function createKeyExchange(group: number): KeyExchange {
   const def = defOf(group);
   switch (def.kind) {
     case 'modp':
-      return createModpExchange(group, def.node);
+      return createModpExchange(group, def.node, def.wire);
     case 'ecp':
       return createEcpExchange(group, def.curve, def.field);
     case 'ecx':
@@ -139,12 +139,8 @@ export function respondKeyExchange(group: number, peer: Buffer): { publicKey: Bu
   if (def.kind === 'ecp') return ecpRespond(group, def.curve, def.field, peer);
   if (def.kind === 'mlkem') return mlkemRespond(group, peer);
   if (def.kind === 'sntrup761x25519') return sntrup761X25519Respond(peer);
-  const kx = createKeyExchange(group);
-  try {
-    return { publicKey: kx.publicKey, secret: kx.computeSecret(peer) };
-  } finally {
-    kx.dispose();
-  }
+  if (def.kind === 'ecx') return ecxRespond(group, def.curve, peer);
+  return modpRespond(group, def.node, def.wire, peer);
 }
 
 /**

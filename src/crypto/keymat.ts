@@ -2,9 +2,15 @@
 import { PRF } from '../wire/iana';
 import type { EncrAlg } from './encr';
 import type { IntegAlg } from './integ';
+import { nativePrfPlus, nativeSkeyseedPlus } from './native-prf';
 import type { PrfAlg } from './prf';
 import { prfPlus } from './prf-plus';
 import { hkdfSync } from 'node:crypto';
+
+/** prf+ in one addon call for an HMAC PRF when the native path is in use, else prf-plus.ts. */
+function prfPlusOf(prf: PrfAlg, key: Buffer, seed: Buffer, length: number): Buffer {
+  return nativePrfPlus(prf, key, seed, length) ?? prfPlus(prf, key, seed, length);
+}
 
 export interface IkeSaKeys {
   skD: Buffer;
@@ -90,7 +96,7 @@ export function deriveIkeSaKeys(
   const lens = ikeKeyLengths(prf, encr, integ);
   const total = lens.reduce((a, b) => a + b, 0);
   const seed = Buffer.concat([ni, nr, spiI, spiR]);
-  return splitIkeKeys(prfPlus(prf, skeyseed, seed, total), lens);
+  return splitIkeKeys(prfPlusOf(prf, skeyseed, seed, total), lens);
 }
 
 /** node:crypto's HKDF takes at most 1024 bytes of info (RFC 7296 nonces: at most 256 bytes each). */
@@ -99,13 +105,17 @@ const HKDF_MAX_INFO = 1024;
 /**
  * With an HMAC PRF, SKEYSEED = prf(salt, ikm) and prf+(SKEYSEED, S) are exactly HKDF-Extract
  * and HKDF-Expand (RFC 5869: T(n) = HMAC(PRK, T(n-1) | info | n)) with that salt and IKM and
- * info S: all seven keys in one OpenSSL call, SKEYSEED never leaves it. null when the PRF is
- * not HMAC (AES-XCBC/CMAC) or the seed is too long for node:crypto's HKDF.
+ * info S: all seven keys in one call (the crypto addon's, else node:crypto's HKDF), SKEYSEED
+ * never leaves it. null when the PRF is not HMAC (AES-XCBC/CMAC) or, on node:crypto, the
+ * seed is too long for its HKDF.
  */
 function hkdfIkeKeys(prf: PrfAlg, encr: EncrAlg, integ: IntegAlg | null, salt: Buffer, ikm: Buffer, seed: Buffer): IkeSaKeys | null {
-  if (!prf.hmacHash || seed.length > HKDF_MAX_INFO) return null;
+  if (!prf.hmacHash) return null;
   const lens = ikeKeyLengths(prf, encr, integ);
   const total = lens.reduce((a, b) => a + b, 0);
+  const native = nativeSkeyseedPlus(prf, salt, ikm, seed, total);
+  if (native) return splitIkeKeys(native, lens);
+  if (seed.length > HKDF_MAX_INFO) return null;
   return splitIkeKeys(Buffer.from(hkdfSync(prf.hmacHash, ikm, salt, seed, total)), lens);
 }
 
@@ -177,7 +187,7 @@ export function deriveChildKeys(
   const parts = gir ? [gir, ni, nr] : [ni, nr];
   if (add) parts.push(add);
   const seed = Buffer.concat(parts);
-  const km = prfPlus(prf, skD, seed, 2 * (encKeyLen + integKeyLen));
+  const km = prfPlusOf(prf, skD, seed, 2 * (encKeyLen + integKeyLen));
   seed.fill(0);
   const take = (off: number, len: number): Buffer => Buffer.from(km.subarray(off, off + len));
   const encI = take(0, encKeyLen);
@@ -203,8 +213,8 @@ export interface PpkKeys {
 export function derivePpkKeys(prf: PrfAlg, ppk: Buffer, k: PpkKeys): PpkKeys {
   if (!ppk.length) throw new RangeError('an empty PPK');
   return {
-    skD: prfPlus(prf, ppk, k.skD, k.skD.length),
-    skPi: prfPlus(prf, ppk, k.skPi, k.skPi.length),
-    skPr: prfPlus(prf, ppk, k.skPr, k.skPr.length),
+    skD: prfPlusOf(prf, ppk, k.skD, k.skD.length),
+    skPi: prfPlusOf(prf, ppk, k.skPi, k.skPi.length),
+    skPr: prfPlusOf(prf, ppk, k.skPr, k.skPr.length),
   };
 }

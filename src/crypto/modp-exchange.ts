@@ -1,9 +1,15 @@
-/** Finite-field Diffie-Hellman over the RFC 2409/3526 MODP groups, via OpenSSL. */
+/**
+ * Finite-field Diffie-Hellman over the RFC 2409/3526 MODP groups: on the crypto addon when
+ * it is in use (native-kx.ts), else via node:crypto's DiffieHellman.
+ */
 import { getDiffieHellman } from 'node:crypto';
 import type { DiffieHellmanGroup } from 'node:crypto';
 import { DhGroup } from '../wire/iana';
 import { KeyExchangeError } from './errors';
 import type { KeyExchange } from './key-exchange-types';
+import { KX_MODP, nativeCrypto } from './native-crypto';
+import { createNativeExchange, nativeGroup, nativeRespond } from './native-kx';
+import type { NativeGroup } from './native-kx';
 
 interface ModpParams {
   /** Name for crypto.getDiffieHellman. */
@@ -46,7 +52,26 @@ function validPeer(y: Buffer, pMinus1: Buffer): boolean {
   return y[y.length - 1] > 1;
 }
 
-export function createModpExchange(group: number, nodeName: string): KeyExchange {
+function nativeModp(group: number, primeBytes: number): NativeGroup | null {
+  const addon = nativeCrypto();
+  return addon ? nativeGroup(addon, KX_MODP, primeBytes, group, primeBytes, primeBytes) : null;
+}
+
+/** The responder's side in one step: a fresh key pair, our public value and the shared secret. */
+export function modpRespond(group: number, nodeName: string, primeBytes: number, peer: Buffer): { publicKey: Buffer; secret: Buffer } {
+  const native = nativeModp(group, primeBytes);
+  if (native) return nativeRespond(native, peer);
+  const kx = createModpExchange(group, nodeName, primeBytes);
+  try {
+    return { publicKey: kx.publicKey, secret: kx.computeSecret(peer) };
+  } finally {
+    kx.dispose();
+  }
+}
+
+export function createModpExchange(group: number, nodeName: string, primeBytes: number): KeyExchange {
+  const native = nativeModp(group, primeBytes);
+  if (native) return createNativeExchange(native);
   const prm = modpParams(group, nodeName);
   let dh: DiffieHellmanGroup | null = getDiffieHellman(nodeName);
   const publicKey = leftPad(dh.generateKeys(), prm.len);

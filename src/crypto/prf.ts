@@ -4,6 +4,7 @@ import { PRF, PrfId } from '../wire/iana';
 import { aesCmacPrf128 } from './aes-cmac';
 import { aesXcbcPrf128 } from './aes-xcbc';
 import { UnsupportedTransformError } from './errors';
+import { nativePrf } from './native-prf';
 
 export interface PrfAlg {
   id: number;
@@ -19,18 +20,21 @@ export interface PrfAlg {
 }
 
 function hmacPrf(id: number, hash: string, outLen: number): PrfAlg {
-  return {
+  const alg: PrfAlg = {
     id,
     name: PrfId.name(id),
     outLen,
     keyLen: outLen,
     hmacHash: hash,
     compute(key: Buffer, ...data: Buffer[]): Buffer {
+      const native = nativePrf(alg, key, data);
+      if (native) return native;
       const h = createHmac(hash, key);
       for (const d of data) h.update(d);
       return h.digest();
     },
   };
+  return alg;
 }
 
 function aesPrf(id: number, fn: (key: Buffer, msg: Buffer) => Buffer): PrfAlg {

@@ -1,12 +1,15 @@
 /**
  * The body of the Encrypted (SK) payload: IV | ciphertext | ICV
- * (RFC 7296 section 3.14; AEAD per RFC 5282 / RFC 7634).
+ * (RFC 7296 section 3.14; AEAD per RFC 5282 / RFC 7634). Sealed and opened in one call
+ * on the crypto addon when it is in use and has the suite (native-sk.ts), else node:crypto.
  */
 import { timingSafeEqual } from 'node:crypto';
 import { fillRandom } from './random';
 import type { EncrAlg } from './encr';
 import { IntegrityError } from './errors';
 import type { IntegAlg } from './integ';
+import { SK_BAD_ICV, nativeCrypto } from './native-crypto';
+import { nativeSkSuite } from './native-sk';
 
 export interface SkSuite {
   encr: EncrAlg;
@@ -54,6 +57,13 @@ export function skSeal(
   if (out.length !== total) {
     throw new RangeError(`SK: output buffer is ${out.length} bytes, need exactly ${total}`);
   }
+  const addon = nativeCrypto();
+  const native = addon && nativeSkSuite(addon, encr, s.integ);
+  if (native) {
+    const rc = addon.skSeal(native.ci, native.di, native.icvLen, encKey, integKey, aad, plain, out);
+    if (rc !== 0) throw new Error(`SK: the crypto addon could not seal with ${encr.name} (status ${rc})`);
+    return;
+  }
   const iv = out.subarray(0, encr.ivLen);
   fillRandom(iv);
   const padded = Buffer.alloc(plain.length + pad + 1);
@@ -96,7 +106,14 @@ export function skOpen(s: SkSuite, encKey: Buffer, integKey: Buffer | null, aad:
     throw new Error(`SK: ciphertext of ${ctLen} bytes is not a multiple of the ${encr.name} block size ${encr.blockSize}`);
   }
   let plain: Buffer;
-  if (encr.aead) {
+  const addon = nativeCrypto();
+  const native = addon && nativeSkSuite(addon, encr, s.integ);
+  if (native) {
+    plain = Buffer.allocUnsafe(ctLen);
+    const n = addon.skOpen(native.ci, native.di, native.icvLen, encKey, integKey, aad, body, plain);
+    if (n === SK_BAD_ICV) throw new IntegrityError(`SK: ${s.integ?.name ?? encr.name} ICV mismatch`);
+    if (n !== ctLen) throw new Error(`SK: the crypto addon could not open with ${encr.name} (status ${n})`);
+  } else if (encr.aead) {
     plain = encr.decrypt(encKey, iv, body.subarray(encr.ivLen), aad);
   } else {
     const integ = s.integ as IntegAlg;

@@ -1,4 +1,4 @@
-import { test } from 'node:test';
+import { testBothPaths } from './crypto-paths';
 import assert from 'node:assert/strict';
 import { createHmac } from 'node:crypto';
 import { PRF } from '../../src/wire/iana';
@@ -7,7 +7,7 @@ import { checkPskAuth, pskAuth, signedOctets } from '../../src/crypto/auth-psk';
 
 const hmac = (alg: string, key: Buffer, data: Buffer): Buffer => createHmac(alg, key).update(data).digest();
 
-test('signedOctets = RealMessage | Nonce | prf(SK_p, ID type | reserved | data)', () => {
+testBothPaths('signedOctets = RealMessage | Nonce | prf(SK_p, ID type | reserved | data)', () => {
   const prf = prfById(PRF.HMAC_SHA2_256);
   const msg = Buffer.from('IKE_SA_INIT message bytes');
   const nonce = Buffer.alloc(32, 0x5a);
@@ -17,7 +17,7 @@ test('signedOctets = RealMessage | Nonce | prf(SK_p, ID type | reserved | data)'
   assert.deepEqual(octets, Buffer.concat([msg, nonce, hmac('sha256', skP, idBody)]));
 });
 
-test('pskAuth = prf(prf(PSK, "Key Pad for IKEv2"), octets), written out with raw HMAC', () => {
+testBothPaths('pskAuth = prf(prf(PSK, "Key Pad for IKEv2"), octets), written out with raw HMAC', () => {
   const psk = Buffer.from('this is a test pre-shared key');
   const octets = Buffer.from('signed octets');
   for (const [id, alg] of [[PRF.HMAC_SHA1, 'sha1'], [PRF.HMAC_SHA2_256, 'sha256'], [PRF.HMAC_SHA2_512, 'sha512']] as const) {
@@ -26,7 +26,7 @@ test('pskAuth = prf(prf(PSK, "Key Pad for IKEv2"), octets), written out with raw
   }
 });
 
-test('checkPskAuth accepts the right value and rejects wrong value, wrong PSK and wrong length', () => {
+testBothPaths('checkPskAuth accepts the right value and rejects wrong value, wrong PSK and wrong length', () => {
   for (const id of [PRF.HMAC_SHA2_384, PRF.AES128_XCBC, PRF.AES128_CMAC]) {
     const prf = prfById(id);
     const psk = Buffer.from('a pre-shared key longer than sixteen bytes'); // exercises RFC 4434/4615 key reduction

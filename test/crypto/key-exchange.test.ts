@@ -1,4 +1,4 @@
-import { test } from 'node:test';
+import { testBothPaths } from './crypto-paths';
 import assert from 'node:assert/strict';
 import { createDiffieHellman, getDiffieHellman } from 'node:crypto';
 import { DH, DhGroup } from '../../src/wire/iana';
@@ -15,7 +15,7 @@ import { KeyExchangeError, UnsupportedTransformError } from '../../src/crypto/er
 
 const h = (s: string): Buffer => Buffer.from(s.replace(/\s+/g, ''), 'hex');
 
-test('ECP 256: RFC 5903 section 8.1 public values and shared secret', () => {
+testBothPaths('ECP 256: RFC 5903 section 8.1 public values and shared secret', () => {
   const i = importKeyExchange(DH.ECP_256, h('C88F01F510D9AC3F70A292DAA2316DE544E9AAB8AFE84049C62A9C57862D1433'));
   const r = importKeyExchange(DH.ECP_256, h('C6EF9C5D78AE012A011164ACB397CE2088685D8F06BF9BE0B283AB46476BEE53'));
   const gi = h(`DAD0B65394221CF9B051E1FECA5787D098DFE637FC90B9EF945D0C3772581180
@@ -29,7 +29,7 @@ test('ECP 256: RFC 5903 section 8.1 public values and shared secret', () => {
   assert.deepEqual(r.computeSecret(gi), gir);
 });
 
-test('ECP 384: RFC 5903 section 8.2 initiator public value and shared secret', () => {
+testBothPaths('ECP 384: RFC 5903 section 8.2 initiator public value and shared secret', () => {
   const i = importKeyExchange(
     DH.ECP_384,
     h('099F3C7034D4A2C699884D73A375A67F7624EF7C6B3C0F160647B67414DCE655E35B538041E649EE3FAEF896783AB194'),
@@ -48,7 +48,7 @@ test('ECP 384: RFC 5903 section 8.2 initiator public value and shared secret', (
   assert.deepEqual(r.computeSecret(i.publicKey), gir);
 });
 
-test('ECP 521: RFC 5903 section 8.3 shared secret (66-byte x coordinate)', () => {
+testBothPaths('ECP 521: RFC 5903 section 8.3 shared secret (66-byte x coordinate)', () => {
   const i = importKeyExchange(
     DH.ECP_521,
     h(`0037ADE9319A89F4DABDB3EF411AACCCA5123C61ACAB57B5393DCE47608172A095AA85A30FE1C2952C6771D937BA9777F5957B2639BAB072462F68C27A57382D4A52`),
@@ -63,7 +63,7 @@ test('ECP 521: RFC 5903 section 8.3 shared secret (66-byte x coordinate)', () =>
   assert.deepEqual(r.computeSecret(i.publicKey), gir);
 });
 
-test('Curve25519: RFC 7748 section 6.1', () => {
+testBothPaths('Curve25519: RFC 7748 section 6.1', () => {
   const a = importKeyExchange(DH.CURVE25519, h('77076d0a7318a57d3c16c17251b26645df4c2f87ebc0992ab177fba51db92c2a'));
   const b = importKeyExchange(DH.CURVE25519, h('5dab087e624a8a4b79e17f8b83800ee66f3bb1292618b6fd1c2f8b27ff88e0eb'));
   assert.deepEqual(a.publicKey, h('8520f0098930a754748b7ddcb43ef75a0dbf3a0d26381af4eba4a98eaa9b4e6a'));
@@ -73,7 +73,7 @@ test('Curve25519: RFC 7748 section 6.1', () => {
   assert.deepEqual(b.computeSecret(a.publicKey), k);
 });
 
-test('Curve448: RFC 7748 section 6.2', () => {
+testBothPaths('Curve448: RFC 7748 section 6.2', () => {
   const a = importKeyExchange(
     DH.CURVE448,
     h('9a8f4925d1519f5775cf46b04b5800d4ee9ee8bae8bc5565d498c28dd9c9baf574a9419744897391006382a6f127ab1d9ac2d8c0a598726b'),
@@ -95,7 +95,7 @@ test('Curve448: RFC 7748 section 6.2', () => {
   assert.deepEqual(b.computeSecret(a.publicKey), k);
 });
 
-test('every supported group: two-party agreement, wire lengths, wrong-length rejection', () => {
+testBothPaths('every supported group: two-party agreement, wire lengths, wrong-length rejection', () => {
   const groups = supportedGroups();
   for (const g of [1, 2, 5, 14, 15, 16, 17, 18, 19, 20, 21, 31, 32]) assert.ok(groups.includes(g), `group ${g} supported`);
   // KEM groups (one side encapsulates): test/crypto/kem-exchange.test.ts
@@ -119,7 +119,7 @@ test('every supported group: two-party agreement, wire lengths, wrong-length rej
   }
 });
 
-test('MODP 14: wire value and secret are left-padded to 256 bytes; y <= 1 and y >= p-1 rejected', () => {
+testBothPaths('MODP 14: wire value and secret are left-padded to 256 bytes; y <= 1 and y >= p-1 rejected', () => {
   const a = createKeyExchange(DH.MODP_2048);
   const p = getDiffieHellman('modp14').getPrime();
   assert.equal(keyExchangeLength(DH.MODP_2048), 256);
@@ -152,7 +152,7 @@ test('MODP 14: wire value and secret are left-padded to 256 bytes; y <= 1 and y 
   assert.deepEqual(secret, Buffer.concat([Buffer.alloc(256 - expect.length), expect]));
 });
 
-test('ECP: points not on the curve are KeyExchangeError', () => {
+testBothPaths('ECP: points not on the curve are KeyExchangeError', () => {
   for (const g of [DH.ECP_256, DH.ECP_384, DH.ECP_521, DH.BRAINPOOL_P256]) {
     if (!isSupportedGroup(g)) continue;
     const a = createKeyExchange(g);
@@ -164,7 +164,7 @@ test('ECP: points not on the curve are KeyExchangeError', () => {
   }
 });
 
-test('Curve25519/448: low-order peer values giving an all-zero secret are KeyExchangeError', () => {
+testBothPaths('Curve25519/448: low-order peer values giving an all-zero secret are KeyExchangeError', () => {
   const a = createKeyExchange(DH.CURVE25519);
   assert.throws(() => a.computeSecret(Buffer.alloc(32)), KeyExchangeError);
   const one = Buffer.alloc(32);
@@ -174,14 +174,14 @@ test('Curve25519/448: low-order peer values giving an all-zero secret are KeyExc
   assert.throws(() => b.computeSecret(Buffer.alloc(56)), KeyExchangeError);
 });
 
-test('unsupported groups', () => {
+testBothPaths('unsupported groups', () => {
   assert.equal(isSupportedGroup(DH.MODP_1024_160), false);
   assert.equal(isSupportedGroup(DH.NONE), false);
   assert.throws(() => createKeyExchange(DH.MODP_2048_256), UnsupportedTransformError);
   assert.throws(() => keyExchangeLength(999), /DH_999/);
 });
 
-test('respondKeyExchange: the responder in one step agrees with the initiator, a fresh key pair each time', () => {
+testBothPaths('respondKeyExchange: the responder in one step agrees with the initiator, a fresh key pair each time', () => {
   for (const g of supportedGroups()) {
     const name = DhGroup.name(g);
     const i = createKeyExchange(g);

@@ -1,5 +1,5 @@
 /** RFC 8784 3: the PPK changes SK_d, SK_pi and SK_pr through prf+ keyed by the PPK. */
-import { test } from 'node:test';
+import { testBothPaths } from './crypto-paths';
 import assert from 'node:assert/strict';
 import { createHmac } from 'node:crypto';
 import { PRF } from '../../src/wire/iana';
@@ -21,7 +21,7 @@ const keys = () => ({ skD: Buffer.alloc(32, 0xd1), skPi: Buffer.alloc(32, 0xa1),
 const PPK = Buffer.from('0123456789abcdef0123456789abcdef0123456789abcdef', 'utf8');
 
 for (const [id, hash, len] of [[PRF.HMAC_SHA2_256, 'sha256', 32], [PRF.HMAC_SHA2_512, 'sha512', 64], [PRF.HMAC_SHA1, 'sha1', 20]] as const) {
-  test(`${hash}: SK_d', SK_pi', SK_pr' = prf+(PPK, old key), each of the old length`, () => {
+  testBothPaths(`${hash}: SK_d', SK_pi', SK_pr' = prf+(PPK, old key), each of the old length`, () => {
     const prf = prfById(id);
     const k = { skD: Buffer.alloc(len, 0xd1), skPi: Buffer.alloc(len, 0xa1), skPr: Buffer.alloc(len, 0xb1) };
     const before = { skD: Buffer.from(k.skD), skPi: Buffer.from(k.skPi), skPr: Buffer.from(k.skPr) };
@@ -34,7 +34,7 @@ for (const [id, hash, len] of [[PRF.HMAC_SHA2_256, 'sha256', 32], [PRF.HMAC_SHA2
   });
 }
 
-test('a different PPK gives different keys; the three keys differ from each other', () => {
+testBothPaths('a different PPK gives different keys; the three keys differ from each other', () => {
   const prf = prfById(PRF.HMAC_SHA2_256);
   const a = derivePpkKeys(prf, PPK, keys());
   const b = derivePpkKeys(prf, Buffer.from('another post-quantum preshared key!!'), keys());
@@ -44,7 +44,7 @@ test('a different PPK gives different keys; the three keys differ from each othe
   assert.notDeepEqual(a.skPi, a.skPr);
 });
 
-test('AES-XCBC PRF: prf+ keyed by a PPK longer than the AES key, 16-byte keys', () => {
+testBothPaths('AES-XCBC PRF: prf+ keyed by a PPK longer than the AES key, 16-byte keys', () => {
   const prf = prfById(PRF.AES128_XCBC);
   const k = { skD: Buffer.alloc(16, 1), skPi: Buffer.alloc(16, 2), skPr: Buffer.alloc(16, 3) };
   const n = derivePpkKeys(prf, PPK, k);
@@ -52,6 +52,6 @@ test('AES-XCBC PRF: prf+ keyed by a PPK longer than the AES key, 16-byte keys', 
   assert.equal(n.skPr.length, 16);
 });
 
-test('an empty PPK is refused', () => {
+testBothPaths('an empty PPK is refused', () => {
   assert.throws(() => derivePpkKeys(prfById(PRF.HMAC_SHA2_256), Buffer.alloc(0), keys()), /empty PPK/);
 });

@@ -1,4 +1,4 @@
-import { test } from 'node:test';
+import { testBothPaths } from './crypto-paths';
 import assert from 'node:assert/strict';
 import { ENCR, INTEG, PRF } from '../../src/wire/iana';
 import { prfById } from '../../src/crypto/prf';
@@ -32,7 +32,7 @@ const V = {
   rekeySkeyseed: h('63e81194946ebd05df7df5ebf5d8750056bf1f1d'),
 };
 
-test('SKEYSEED and the IKE SA key split match the CAVP IKEv2 vector', () => {
+testBothPaths('SKEYSEED and the IKE SA key split match the CAVP IKEv2 vector', () => {
   const prf = prfById(PRF.HMAC_SHA1);
   const skeyseed = computeSkeyseed(prf, V.ni, V.nr, V.gir);
   assert.deepEqual(skeyseed, V.skeyseed);
@@ -43,7 +43,7 @@ test('SKEYSEED and the IKE SA key split match the CAVP IKEv2 vector', () => {
   assert.deepEqual(Buffer.concat(order), V.dkm);
 });
 
-test('Child SA KEYMAT with and without PFS, and rekey SKEYSEED, match the CAVP vector', () => {
+testBothPaths('Child SA KEYMAT with and without PFS, and rekey SKEYSEED, match the CAVP vector', () => {
   const prf = prfById(PRF.HMAC_SHA1);
   const skD = V.dkm.subarray(0, 20);
   // 132 bytes = 2 x (16 + 50): encr then integ for I->R, then for R->I
@@ -56,7 +56,7 @@ test('Child SA KEYMAT with and without PFS, and rekey SKEYSEED, match the CAVP v
   assert.deepEqual(computeRekeySkeyseed(prf, skD, V.girNew, V.ni, V.nr), V.rekeySkeyseed);
 });
 
-test('AEAD suites get empty SK_a and salt-extended SK_e', () => {
+testBothPaths('AEAD suites get empty SK_a and salt-extended SK_e', () => {
   const prf = prfById(PRF.HMAC_SHA2_256);
   const keys = deriveIkeSaKeys(prf, encrById(ENCR.AES_GCM_16, 256), null, Buffer.alloc(32, 7), V.ni, V.nr, V.spiI, V.spiR);
   assert.equal(keys.skAi.length, 0);
@@ -69,7 +69,7 @@ test('AEAD suites get empty SK_a and salt-extended SK_e', () => {
   assert.throws(() => deriveIkeSaKeys(prf, encrById(ENCR.AES_CBC, 128), null, Buffer.alloc(32), V.ni, V.nr, V.spiI, V.spiR), /integrity/);
 });
 
-test('fixed-key PRFs (AES-XCBC, AES-CMAC) key SKEYSEED with the first 8 bytes of each nonce', () => {
+testBothPaths('fixed-key PRFs (AES-XCBC, AES-CMAC) key SKEYSEED with the first 8 bytes of each nonce', () => {
   const ni = Buffer.alloc(32, 0x11);
   const nr = Buffer.alloc(32, 0x22);
   ni[0] = 0xaa;
@@ -82,7 +82,7 @@ test('fixed-key PRFs (AES-XCBC, AES-CMAC) key SKEYSEED with the first 8 bytes of
   }
 });
 
-test('from g^ir in one step (HKDF for HMAC PRFs): the CAVP vector, and the two-step result for every PRF', () => {
+testBothPaths('from g^ir in one step (HKDF for HMAC PRFs): the CAVP vector, and the two-step result for every PRF', () => {
   const sha1 = prfById(PRF.HMAC_SHA1);
   const cbc = encrById(ENCR.AES_CBC, 128);
   const k = deriveIkeSaKeysFromSecret({ prf: sha1, encr: cbc, integ: integById(INTEG.HMAC_SHA1_96), ni: V.ni, nr: V.nr, spiI: V.spiI, spiR: V.spiR }, V.gir);
@@ -111,7 +111,7 @@ test('from g^ir in one step (HKDF for HMAC PRFs): the CAVP vector, and the two-s
   }
 });
 
-test('wipe zeroes buffers and skips null/undefined', () => {
+testBothPaths('wipe zeroes buffers and skips null/undefined', () => {
   const a = Buffer.alloc(8, 0xff);
   const b = Buffer.alloc(3, 1);
   wipe(a, null, undefined, b);

@@ -1,4 +1,4 @@
-import { test } from 'node:test';
+import { testBothPaths } from './crypto-paths';
 import assert from 'node:assert/strict';
 import { createHmac } from 'node:crypto';
 import { PRF } from '../../src/wire/iana';
@@ -15,7 +15,7 @@ function handChain(key: Buffer, seed: Buffer, n: number): Buffer {
   return Buffer.concat([t1, t2, t3]).subarray(0, n);
 }
 
-test('prf+ equals the hand-written T1 | T2 | T3 chain (HMAC-SHA256), truncated', () => {
+testBothPaths('prf+ equals the hand-written T1 | T2 | T3 chain (HMAC-SHA256), truncated', () => {
   const prf = prfById(PRF.HMAC_SHA2_256);
   const key = Buffer.from('prf+ key material for the test');
   const seed = Buffer.from('Ni | Nr | SPIi | SPIr');
@@ -24,7 +24,7 @@ test('prf+ equals the hand-written T1 | T2 | T3 chain (HMAC-SHA256), truncated',
   }
 });
 
-test('prf+ against the NIST CAVP SP 800-135 IKEv2 sample (SHA-1, 1056-bit DKM)', () => {
+testBothPaths('prf+ against the NIST CAVP SP 800-135 IKEv2 sample (SHA-1, 1056-bit DKM)', () => {
   const prf = prfById(PRF.HMAC_SHA1);
   const skeyseed = h('a9a7b222b59f8f48645f28a1db5b5f5d7479cba7');
   const seed = h('32b50d5f4a3763f3 9206a04b26564cb1 34c9e7c188868785 3ff77d760d2b2199');
@@ -34,7 +34,7 @@ test('prf+ against the NIST CAVP SP 800-135 IKEv2 sample (SHA-1, 1056-bit DKM)',
   );
 });
 
-test('prf+ refuses more than 255 iterations', () => {
+testBothPaths('prf+ refuses more than 255 iterations', () => {
   const prf = prfById(PRF.HMAC_SHA1);
   assert.equal(prfPlus(prf, Buffer.alloc(20), Buffer.alloc(4), 255 * 20).length, 255 * 20);
   assert.throws(() => prfPlus(prf, Buffer.alloc(20), Buffer.alloc(4), 255 * 20 + 1), /255/);

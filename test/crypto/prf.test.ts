@@ -1,4 +1,4 @@
-import { test } from 'node:test';
+import { testBothPaths } from './crypto-paths';
 import assert from 'node:assert/strict';
 import { PRF } from '../../src/wire/iana';
 import { prfById, supportedPrfIds } from '../../src/crypto/prf';
@@ -9,7 +9,7 @@ import { UnsupportedTransformError } from '../../src/crypto/errors';
 const h = (s: string): Buffer => Buffer.from(s.replace(/\s+/g, ''), 'hex');
 const seq = (n: number): Buffer => Buffer.from(Array.from({ length: n }, (_, i) => i & 0xff));
 
-test('HMAC-SHA1 PRF: RFC 2202 test cases 1 and 2', () => {
+testBothPaths('HMAC-SHA1 PRF: RFC 2202 test cases 1 and 2', () => {
   const p = prfById(PRF.HMAC_SHA1);
   assert.equal(p.outLen, 20);
   assert.equal(p.keyLen, 20);
@@ -20,7 +20,7 @@ test('HMAC-SHA1 PRF: RFC 2202 test cases 1 and 2', () => {
   );
 });
 
-test('HMAC-SHA2 PRFs: RFC 4231 test cases 1 and 2', () => {
+testBothPaths('HMAC-SHA2 PRFs: RFC 4231 test cases 1 and 2', () => {
   const cases: [number, number, string, string][] = [
     [
       PRF.HMAC_SHA2_256,
@@ -50,7 +50,7 @@ test('HMAC-SHA2 PRFs: RFC 4231 test cases 1 and 2', () => {
   }
 });
 
-test('AES-XCBC-MAC: RFC 3566 section 4 test vectors', () => {
+testBothPaths('AES-XCBC-MAC: RFC 3566 section 4 test vectors', () => {
   const k = seq(16);
   const vectors: [Buffer, string][] = [
     [seq(0), '75f0251d528ac01c4573dfd584d79f29'],
@@ -64,7 +64,7 @@ test('AES-XCBC-MAC: RFC 3566 section 4 test vectors', () => {
   for (const [m, e] of vectors) assert.deepEqual(aesXcbcMac(k, m), h(e), `msg len ${m.length}`);
 });
 
-test('AES-XCBC-PRF-128: RFC 4434 section 6 (16, 10 and 18 byte keys)', () => {
+testBothPaths('AES-XCBC-PRF-128: RFC 4434 section 6 (16, 10 and 18 byte keys)', () => {
   const p = prfById(PRF.AES128_XCBC);
   assert.equal(p.outLen, 16);
   assert.equal(p.keyLen, 16);
@@ -76,7 +76,7 @@ test('AES-XCBC-PRF-128: RFC 4434 section 6 (16, 10 and 18 byte keys)', () => {
   assert.deepEqual(p.compute(seq(10), m.subarray(0, 7), m.subarray(7)), h('0fa087af7d866e7653434e602fdde835'));
 });
 
-test('AES-CMAC: RFC 4493 section 4 examples 1-4', () => {
+testBothPaths('AES-CMAC: RFC 4493 section 4 examples 1-4', () => {
   const k = h('2b7e151628aed2a6abf7158809cf4f3c');
   const m = h(`6bc1bee22e409f96e93d7e117393172a ae2d8a571e03ac9c9eb76fac45af8e51
                30c81c46a35ce411e5fbc1191a0a52ef f69f2445df4f9b17ad2b417be66c3710`);
@@ -86,7 +86,7 @@ test('AES-CMAC: RFC 4493 section 4 examples 1-4', () => {
   assert.deepEqual(aesCmac(k, m), h('51f0bebf7e3b9d92fc49741779363cfe'));
 });
 
-test('AES-CMAC-PRF-128: RFC 4615 section 4 (18, 16 and 10 byte keys)', () => {
+testBothPaths('AES-CMAC-PRF-128: RFC 4615 section 4 (18, 16 and 10 byte keys)', () => {
   const p = prfById(PRF.AES128_CMAC);
   const m = seq(20);
   assert.deepEqual(p.compute(Buffer.concat([seq(16), h('edcb')]), m), h('84a348a4a45d235babfffc0d2b4da09a'));
@@ -94,7 +94,7 @@ test('AES-CMAC-PRF-128: RFC 4615 section 4 (18, 16 and 10 byte keys)', () => {
   assert.deepEqual(p.compute(seq(10), m), h('290d9e112edb09ee141fcf64c0b72f3d'));
 });
 
-test('prfById: unknown and unsupported ids throw UnsupportedTransformError naming the PRF', () => {
+testBothPaths('prfById: unknown and unsupported ids throw UnsupportedTransformError naming the PRF', () => {
   assert.throws(() => prfById(PRF.HMAC_TIGER), (e: unknown) => e instanceof UnsupportedTransformError && /HMAC_TIGER/.test(e.message));
   assert.throws(() => prfById(999), UnsupportedTransformError);
   assert.ok(supportedPrfIds().includes(PRF.HMAC_SHA2_256));

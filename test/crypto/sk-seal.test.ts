@@ -1,4 +1,4 @@
-import { test } from 'node:test';
+import { testBothPaths } from './crypto-paths';
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { ENCR, INTEG } from '../../src/wire/iana';
@@ -50,7 +50,7 @@ function keysFor(s: SkSuite): { ek: Buffer; ak: Buffer | null } {
   return { ek: randomBytes(s.encr.keyLen), ak: s.integ ? randomBytes(s.integ.keyLen) : null };
 }
 
-test('skSeal/skOpen round trip for every ENCR x INTEG combination and several lengths', () => {
+testBothPaths('skSeal/skOpen round trip for every ENCR x INTEG combination and several lengths', () => {
   for (const s of SUITES) {
     const { ek, ak } = keysFor(s);
     for (const n of [0, 1, 15, 16, 17, 100, 1000]) {
@@ -68,7 +68,7 @@ test('skSeal/skOpen round trip for every ENCR x INTEG combination and several le
   }
 });
 
-test('tampering with IV, ciphertext, ICV or AAD gives IntegrityError for every suite', () => {
+testBothPaths('tampering with IV, ciphertext, ICV or AAD gives IntegrityError for every suite', () => {
   for (const s of SUITES) {
     const { ek, ak } = keysFor(s);
     const plain = randomBytes(40);
@@ -90,7 +90,7 @@ test('tampering with IV, ciphertext, ICV or AAD gives IntegrityError for every s
   }
 });
 
-test('the non-AEAD ICV covers aad | IV | ciphertext with the integrity key', () => {
+testBothPaths('the non-AEAD ICV covers aad | IV | ciphertext with the integrity key', () => {
   const s: SkSuite = { encr: encrById(ENCR.AES_CBC, 128), integ: integById(INTEG.HMAC_SHA2_256_128) };
   const { ek, ak } = keysFor(s);
   const aad = aadFor(skBodyLength(s, 5));
@@ -103,7 +103,7 @@ test('the non-AEAD ICV covers aad | IV | ciphertext with the integrity key', () 
   assert.equal(inner[15], 10);
 });
 
-test('impossible lengths are clear errors, not IntegrityError', () => {
+testBothPaths('impossible lengths are clear errors, not IntegrityError', () => {
   const cbc: SkSuite = { encr: encrById(ENCR.AES_CBC, 128), integ: integById(INTEG.HMAC_SHA1_96) };
   const { ek, ak } = keysFor(cbc);
   const aad = Buffer.alloc(32);
@@ -125,7 +125,7 @@ test('impossible lengths are clear errors, not IntegrityError', () => {
   assert.throws(() => skBodyLength({ encr: gcm.encr, integ: cbc.integ }, 1), /AEAD/);
 });
 
-test('each seal uses a fresh random IV', () => {
+testBothPaths('each seal uses a fresh random IV', () => {
   const s: SkSuite = { encr: encrById(ENCR.AES_GCM_16, 256), integ: null };
   const key = randomBytes(36);
   const a = Buffer.alloc(skBodyLength(s, 10));

@@ -1,4 +1,4 @@
-import { test } from 'node:test';
+import { testBothPaths } from './crypto-paths';
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import { DH } from '../../src/wire/iana';
@@ -18,7 +18,7 @@ const BOB = hex('5dab087e624a8a4b79e17f8b83800ee66f3bb1292618b6fd1c2f8b27ff88e0e
 const BOB_PUB = hex('de9edb7d7b7dc1b4d35b61c2ece435373f8343c85b78674dadfc7e146f882b4f');
 const X25519_K = hex('4a5d9d5ba4ce2de1728e3bf480350f25e07e21c947d19e3376f09b3c1e161742');
 
-test('sntrup761x25519: OpenIKED layout from known answers (sntrup761 KAT count 0 + RFC 7748 6.1)', () => {
+testBothPaths('sntrup761x25519: OpenIKED layout from known answers (sntrup761 KAT count 0 + RFC 7748 6.1)', () => {
   const drbg = new NistDrbg(hex(kat.seed));
   const random = (n: number): Buffer => drbg.randomBytes(n);
   const i = createSntrup761X25519Exchange({ random, x25519PrivateKey: ALICE });
@@ -35,7 +35,7 @@ test('sntrup761x25519: OpenIKED layout from known answers (sntrup761 KAT count 0
   assert.throws(() => i.computeSecret(r.publicKey), /disposed/);
 });
 
-test('sntrup761x25519 through the registry: lengths by role, agreement, fresh values', () => {
+testBothPaths('sntrup761x25519 through the registry: lengths by role, agreement, fresh values', () => {
   assert.equal(keyExchangeLength(G), 1190);
   assert.equal(keyExchangeLength(G, 'responder'), 1071);
   const i = createKeyExchange(G);
@@ -51,7 +51,7 @@ test('sntrup761x25519 through the registry: lengths by role, agreement, fresh va
   i.dispose();
 });
 
-test('sntrup761x25519: tampering — ciphertext (implicit rejection) or X25519 part changes the secret; low-order X25519 refused', () => {
+testBothPaths('sntrup761x25519: tampering — ciphertext (implicit rejection) or X25519 part changes the secret; low-order X25519 refused', () => {
   const i = createKeyExchange(G);
   const r = respondKeyExchange(G, i.publicKey);
   const ct = Buffer.from(r.publicKey);
@@ -69,7 +69,7 @@ test('sntrup761x25519: tampering — ciphertext (implicit rejection) or X25519 p
   i.dispose();
 });
 
-test('sntrup761x25519: wrong lengths refused with KeyExchangeError; no private-key import', () => {
+testBothPaths('sntrup761x25519: wrong lengths refused with KeyExchangeError; no private-key import', () => {
   const i = createKeyExchange(G);
   const r = respondKeyExchange(G, i.publicKey);
   assert.throws(() => respondKeyExchange(G, i.publicKey.subarray(1)), /initiator's value .* is 1189 bytes, expected 1190/);
