@@ -17,13 +17,23 @@ lsw_start() {
   certutil -N -d "sql:$d/nss" --empty-password
   printf 'config setup\n    plutodebug=none\n    dumpdir=%s/run\n    ipsecdir=%s/ipsec.d\n    nssdir=%s/nss\n\n%s\n' "$d" "$d" "$d" "$1" > "$d/ipsec.conf"
   printf '%s\n' "$2" > "$d/ipsec.secrets"; chmod 600 "$d/ipsec.secrets"
-  echo "=== lsw_start" >> "$L/lsw.log"
+  echo "=== lsw_start" >> "$L/lsw.log"; LSW_MARK=$(wc -l < "$L/lsw.log")
   ip netns exec "$NS_B" unshare --mount --propagation private sh -c \
     'mount -t overlay vm-interop -o "lowerdir=$0/usr/libexec:/usr/libexec" /usr/libexec && exec "$@"' "$LSW" \
     "$LSW/usr/libexec/ipsec/pluto" --config "$d/ipsec.conf" --secretsfile "$d/ipsec.secrets" --ipsecdir "$d/ipsec.d" \
     --nssdir "$d/nss" --rundir "$d/run" --nofork --stderrlog >> "$L/lsw.log" 2>&1 &
   LSW_PID=$!
-  wait_until 15 test -S "$d/run/pluto.ctl" && wait_until 10 grep -q 'listening for IKE messages' "$L/lsw.log"
+  wait_until 15 test -S "$d/run/pluto.ctl" && wait_until 10 lsw_log_has 'loading secrets'
+}
+lsw_log_has() { tail -n +"$LSW_MARK" "$L/lsw.log" | grep -q "$1"; }
+# lsw_initiate CONN: whack --initiate, again if pluto did not start it within 5 s
+lsw_initiate() {
+  local i
+  for i in 1 2 3; do
+    lsw_whack --name "$1" --initiate --asynchronous > /dev/null 2>&1
+    wait_until 5 lsw_log_has 'initiating IKEv2' && return 0
+  done
+  return 1
 }
 lsw_stop() {
   [ -n "$LSW_PID" ] || return 0

@@ -2,7 +2,8 @@
 # libreswan 4.10 (Debian's pluto, unpacked by ci/deps.sh) against our iked (XFRM) with real ESP, inside
 # the kernel VM:  bash ci/linux/run.sh 'bash ci/linux/libreswan-matrix.sh [CASE...]'
 #   NS_A (lsm-a) our iked 192.0.2.1, LAN 10.1.0.1/24    NS_B (lsm-b) pluto 192.0.2.2, LAN 10.2.0.1/24
-# PSK. Cases:
+# PSK. pluto's default pfs=yes wants a KE payload (the IKE SA's group) in every CREATE_CHILD_SA, so
+# our childsa names that group (without it pluto answers our rekey with NO_PROPOSAL_CHOSEN). Cases:
 #   gcm-ours: ours initiates; IKE aes-256-gcm/prf sha2-256/curve25519, ESP aes-256-gcm; ours has short
 #     lifetimes (Child SA 25 s, IKE SA 40 s) and rekeys both; then pluto deletes (whack --terminate)
 #   cbc-lsw: pluto initiates (whack --initiate); IKE aes-256/sha2-512/modp2048, ESP aes-128 + sha2-256;
@@ -17,7 +18,7 @@ PFX=${PFX:-lsm}
 vm_modules; lsw_available || exit 3
 PSK=libreswan-vm-psk
 peer_start() { lsw_start "$L_CONN" "@b.test @a.test : PSK \"$PSK\""; }
-peer_initiate() { timeout 60 "$LSW/usr/libexec/ipsec/whack" --rundir "$T/lsw/run" --name t --initiate --asynchronous > /dev/null 2>&1; }
+peer_initiate() { lsw_initiate t; }
 peer_stop() { lsw_stop; }
 peer_log_tail() { tail -60 "$L/lsw.log"; }
 pair_setup
@@ -43,10 +44,11 @@ wait_rekey() {
     res FAIL "$1: no $2 in 60 s (SPIs $(pair_spis))"
   fi
 }
+spis_gone() { local x; for x in $2; do spis "$1" | grep -qw "$x" && return 1; done; return 0; }
 case_gcm_ours() {
   local n=gcm-ours t0
   L_CONN=$(lsw_conn 'aes_gcm256-sha2_256;dh31' aes_gcm256)
-  ours_conf active 'enc aes-256-gcm prf hmac-sha2-256 group curve25519' 'enc aes-256-gcm' 'ikelifetime 40 lifetime 25'
+  ours_conf active 'enc aes-256-gcm prf hmac-sha2-256 group curve25519' 'enc aes-256-gcm group curve25519' 'ikelifetime 40 lifetime 25'
   pair_case $n ours-init "$T/a.conf" "$T/ours-etc" || return
   wait_rekey $n "Child SA rekeyed by ours" ': rekeyed as 0x' "$(pair_spis)"
   wait_rekey $n "IKE SA rekeyed by ours" ': rekeyed as spi=' -
@@ -58,16 +60,19 @@ case_gcm_ours() {
 case_cbc_lsw() {
   local n=cbc-lsw t0
   L_CONN=$(lsw_conn 'aes256-sha2_512;dh14' 'aes128-sha2_256')
-  ours_conf passive 'enc aes-256 auth hmac-sha2-512 prf hmac-sha2-512 group modp2048' 'enc aes-128 auth hmac-sha2-256'
+  ours_conf passive 'enc aes-256 auth hmac-sha2-512 prf hmac-sha2-512 group modp2048' 'enc aes-128 auth hmac-sha2-256 group modp2048'
   pair_case $n peer-init "$T/a.conf" "$T/ours-etc" || return
   local s0; s0=$(pair_spis)
   lsw_whack --name t --rekey-ipsec --asynchronous > /dev/null 2>&1
   wait_rekey $n "Child SA rekeyed by pluto" 'rekeyed by peer as 0x' "$s0"
   lsw_whack --name t --rekey-ike --asynchronous > /dev/null 2>&1
   wait_rekey $n "IKE SA rekeyed by pluto" 'IKE SA rekeyed by peer as' -
+  # pluto started the connection with whack --initiate: after a delete it revives it at once ("connection
+  # is supposed to remain up"), so the check is that the SAs it had leave its kernel
+  local before; before=$(spis "$NS_B")
   t0=$(now); ours_ctl reset sa > /dev/null 2>&1
-  wait_until 20 states_eq "$NS_B" 0 && res ok "$n: ikectl reset sa on ours: pluto removed its SAs in $(since "$t0") s" \
-    || res FAIL "$n: pluto kept $(nstates "$NS_B") SAs after our delete"
+  wait_until 20 spis_gone "$NS_B" "$before" && res ok "$n: ikectl reset sa on ours: pluto removed its SAs ($before) in $(since "$t0") s" \
+    || res FAIL "$n: pluto kept its SAs after our delete: $(spis "$NS_B")"
   pair_case_end
 }
 mkdir -p "$T/ours-etc"
