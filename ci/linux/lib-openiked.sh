@@ -17,12 +17,16 @@ oi_check() {
 # oi_start CONF ETC: log appended to $L/oi.log, control socket $T/oi.sock; OI_PID is iked's pid (all exec)
 oi_start() {
   chmod 600 "$1"; rm -f "$T/oi.sock"
-  echo "=== oi_start $1" >> "$L/oi.log"
+  echo "=== oi_start $1" >> "$L/oi.log"; OI_MARK=$(wc -l < "$L/oi.log")
   ip netns exec "$NS_B" unshare --mount --propagation private sh -c "$OI_BIND" "$2" \
     "$OI/usr/sbin/iked" -d -vv -f "$1" -s "$T/oi.sock" >> "$L/oi.log" 2>&1 &
   OI_PID=$!
-  wait_until 10 test -S "$T/oi.sock"
+  # ready only after its parent has sent the static settings (the last is stickyaddress) and the reset
+  # that follows: an IKE SA half-open before that is freed ("sa_free: reload") and our IKE_AUTH is
+  # then dropped without an answer
+  wait_until 10 test -S "$T/oi.sock" && wait_until 20 oi_log_has 'stickyaddress' && sleep 1
 }
+oi_log_has() { tail -n +"$OI_MARK" "$L/oi.log" | grep -q "$1"; }
 oi_ctl() { "$OI/usr/sbin/ikectl" -s "$T/oi.sock" "$@"; }
 oi_stop() { # oi_stop [SIGNAL]; then its PF_KEY SAs and policies are flushed from NS_B
   [ -n "$OI_PID" ] || return 0
