@@ -1,0 +1,193 @@
+# Sourced by the VM interop scripts (openiked-*.sh, libreswan-*.sh): two namespaces joined by veth,
+# each with a LAN, our iked in NS_A, a peer in NS_B, RESULT lines and the real-ESP checks.
+#   NS_A: 192.0.2.1 (LAN 10.1.0.1/24)   NS_B: 192.0.2.2 (LAN 10.2.0.1/24)
+# The caller sets PFX (namespace prefix) before sourcing; runs from the tree root (dist/ there).
+NS_A=$PFX-a NS_B=$PFX-b
+A_IP=192.0.2.1 B_IP=192.0.2.2 A_LAN=10.1.0 B_LAN=10.2.0
+T=$(mktemp -d /tmp/$PFX.XXXXXX)
+# the daemons' logs: in $T, or (LOGS_TO=DIR, e.g. under run.sh's OUT share) in DIR/PFX, kept
+L=$T; [ -n "${LOGS_TO:-}" ] && { L=$LOGS_TO/$PFX; rm -rf "$L"; mkdir -p "$L"; }
+fail=0 npass=0 nfail=0
+OURS_PID=
+res() {
+  echo "RESULT $*"
+  case "$1" in FAIL) fail=1 nfail=$((nfail + 1));; ok) npass=$((npass + 1));; esac
+}
+now() { date +%s.%N | cut -c1-14; }
+since() { awk -v a="$1" -v b="$(now)" 'BEGIN { printf "%.1f", b - a }'; }
+
+vm_modules() {
+  modprobe -a xfrm_algo xfrm_user esp4 af_key veth authenc sha1_generic sha512_generic cbc gcm ghash-generic ctr seqiv \
+    echainiv 2>/dev/null
+  modprobe -a aesni-intel ghash-clmulni-intel 2>/dev/null
+  return 0
+}
+have_pfkey() { grep -qw '^af_key' /proc/modules || [ -d /proc/sys/net/key ]; }
+
+pair_up() {
+  local n
+  for n in a b; do ip netns add "$PFX-$n"; ip -n "$PFX-$n" link set lo up; done
+  ip link add "$PFX-va" netns "$NS_A" type veth peer name "$PFX-vb" netns "$NS_B"
+  ip -n "$NS_A" addr add $A_IP/24 dev "$PFX-va"; ip -n "$NS_A" link set "$PFX-va" up
+  ip -n "$NS_B" addr add $B_IP/24 dev "$PFX-vb"; ip -n "$NS_B" link set "$PFX-vb" up
+  for n in "$NS_A:$A_LAN" "$NS_B:$B_LAN"; do
+    ip -n "${n%%:*}" link add lan0 type veth peer name lan0p
+    ip -n "${n%%:*}" addr add "${n#*:}.1/24" dev lan0; ip -n "${n%%:*}" link set lan0 up; ip -n "${n%%:*}" link set lan0p up
+  done
+  ip -n "$NS_A" route add $B_LAN.0/24 via $B_IP src $A_LAN.1
+  ip -n "$NS_B" route add $A_LAN.0/24 via $A_IP src $B_LAN.1
+}
+pair_down() {
+  ours_stop
+  ip netns del "$NS_A" 2>/dev/null; ip netns del "$NS_B" 2>/dev/null
+  [ "${KEEP:-0}" = 1 ] || rm -rf "$T"
+}
+
+# our iked in NS_A: ours_start CONF [IKED_DIR]; log in $L/ours.log (appended per case)
+ours_start() {
+  chmod 600 "$1"
+  IKED_DIR=${2:-$T/ours-etc} IKED_NO_PRIVSEP=1 IKED_RETRANSMIT_MS=${OURS_RETRANSMIT_MS:-3000} \
+    ip netns exec "$NS_A" node dist/src/cli/iked.js -d -v -f "$1" -s "$T/ours.sock" >> "$L/ours.log" 2>&1 &
+  OURS_PID=$!
+}
+ours_ctl() { node dist/src/cli/ikectl.js -s "$T/ours.sock" "$@"; }
+ours_stop() {
+  [ -n "$OURS_PID" ] || return 0
+  kill "$OURS_PID" 2>/dev/null
+  local i; for i in $(seq 1 50); do kill -0 "$OURS_PID" 2>/dev/null || break; sleep 0.2; done
+  kill -9 "$OURS_PID" 2>/dev/null; OURS_PID=
+}
+
+nstates() { ip -n "$1" xfrm state | grep -c '^src'; }
+npolicies() { ip -n "$1" xfrm policy | grep -c '^src'; }
+# wait_until SECONDS CMD...: polls every 0.5 s; 0 when CMD succeeded in time
+wait_until() {
+  local end=$(( $(date +%s) + $1 )); shift
+  while :; do "$@" && return 0; [ "$(date +%s)" -ge "$end" ] && return 1; sleep 0.5; done
+}
+states_ge() { [ "$(nstates "$1")" -ge "$2" ]; }
+states_eq() { [ "$(nstates "$1")" -eq "$2" ]; }
+# the SPIs of a namespace's ESP states, sorted, one line
+spis() { ip -n "$1" xfrm state | awk '$1 == "proto" && $2 == "esp" { print $4 }' | sort | tr '\n' ' '; }
+# "SPI PACKETS" per SA of a namespace
+pkts() { ip -n "$1" -s xfrm state | awk '$1 == "proto" && $2 == "esp" { spi = $4 } /\(packets\)/ { for (i = 1; i <= NF; i++) if ($i ~ /^[0-9]+\(packets\)/) { sub(/\(packets\).*/, "", $i); print spi, $i } }'; }
+# packets added between two pkts snapshots, over the SAs present in both (a rekey may come in between)
+# (no process substitution: the VM's /dev has no /dev/fd)
+pkts_delta() { printf '%s\n--\n%s\n' "$1" "$2" | awk '$0 == "--" { s = 1; next } !s { b[$1] = $2; next } ($1 in b) { d += $2 - b[$1] } END { print d + 0 }'; }
+# the algorithms of a namespace's SAs and their UDP encapsulation (each distinct one once)
+algs() { ip -n "$1" xfrm state | awk '$1 == "enc" || $1 == "auth-trunc" || $1 == "aead" || $1 == "auth" { print $1 " " $2 } $1 == "encap" { print "encap " $3 }' | sort -u | tr '\n' ' ' | sed 's/ $//'; }
+
+# ping_esp N: N pings LAN a -> LAN b; sets PING_RX, PKT_DELTA (packets added to NS_A's SA counters)
+# and, from an outbound capture on each side's wire veth (inbound would also show the decrypted
+# packets the kernel re-injects on the same device), WIRE_ESP_A/B and WIRE_ICMP_A/B
+ping_esp() {
+  local before after n
+  before=$(pkts "$NS_A")
+  for n in a b; do
+    : > "$T/wire-$n.err"
+    ip netns exec "$PFX-$n" tcpdump -l -n -Q out -i "$PFX-v$n" 'icmp or esp or udp port 4500' > "$T/wire-$n" 2> "$T/wire-$n.err" &
+    eval "TP_$n=\$!"
+  done
+  wait_until 15 grep -q 'listening on' "$T/wire-a.err" && wait_until 15 grep -q 'listening on' "$T/wire-b.err"
+  PING_RX=$(ip netns exec "$NS_A" ping -n -c "$1" -i 0.2 -W 2 -I $A_LAN.1 $B_LAN.1 2>&1 | grep -o '[0-9]* received' | grep -o '[0-9]*')
+  PING_RX=${PING_RX:-0}
+  sleep 1; kill -INT "$TP_a" "$TP_b" 2>/dev/null; wait "$TP_a" "$TP_b" 2>/dev/null
+  after=$(pkts "$NS_A")
+  PKT_DELTA=$(pkts_delta "$before" "$after")
+  WIRE_ESP_A=$(grep -c 'ESP(' "$T/wire-a"); WIRE_ICMP_A=$(grep -c 'ICMP' "$T/wire-a")
+  WIRE_ESP_B=$(grep -c 'ESP(' "$T/wire-b"); WIRE_ICMP_B=$(grep -c 'ICMP' "$T/wire-b")
+  rm -f "$T"/wire-?  "$T"/wire-?.err
+}
+check_ping() { # check_ping LABEL N
+  ping_esp "$2"
+  local m="$1: ping $PING_RX/$2, our SA counters +$PKT_DELTA packets, wire out ours $WIRE_ESP_A ESP / $WIRE_ICMP_A ICMP, peer $WIRE_ESP_B ESP / $WIRE_ICMP_B ICMP"
+  if [ "$PING_RX" -ge $(( $2 - 1 )) ] && [ "$PKT_DELTA" -ge $((2 * PING_RX)) ] && [ "$WIRE_ESP_A" -ge "$PING_RX" ] && [ "$WIRE_ESP_B" -ge "$PING_RX" ] \
+    && [ "$WIRE_ICMP_A" = 0 ] && [ "$WIRE_ICMP_B" = 0 ]; then
+    res ok "$m"
+  else
+    res FAIL "$m"
+  fi
+}
+# after ours_stop: none of our SAs / policies in NS_A
+check_clean() {
+  local s p; s=$(nstates "$NS_A"); p=$(npolicies "$NS_A")
+  [ "$s" = 0 ] && [ "$p" = 0 ] && res ok "$1: our iked stopped, 0 SAs / 0 policies left" || res FAIL "$1: after stop $s SAs / $p policies left in $NS_A"
+  ip -n "$NS_A" xfrm state flush; ip -n "$NS_A" xfrm policy flush
+}
+# a CA + a leaf for a.test and b.test: mk_certs DIR rsa|ecdsa -> DIR/{ca.crt,a.crt,a.key,b.crt,b.key}
+mk_certs() {
+  local d=$1 alg=$2 n ka
+  case "$alg" in
+    rsa) ka=(-newkey rsa:2048);;
+    ecdsa) ka=(-newkey ec -pkeyopt ec_paramgen_curve:P-256);;
+  esac
+  mkdir -p "$d"
+  openssl req -x509 "${ka[@]}" -nodes -keyout "$d/ca.key" -out "$d/ca.crt" -days 2 -subj "/CN=vm interop CA" 2>/dev/null
+  for n in a b; do
+    openssl req "${ka[@]}" -nodes -keyout "$d/$n.key" -out "$d/$n.csr" -subj "/CN=$n.test" 2>/dev/null
+    printf 'subjectAltName=DNS:%s.test\n' "$n" > "$d/$n.ext"
+    openssl x509 -req -in "$d/$n.csr" -CA "$d/ca.crt" -CAkey "$d/ca.key" -CAcreateserial -days 2 -extfile "$d/$n.ext" -out "$d/$n.crt" 2>/dev/null
+  done
+}
+# iked's /etc/iked layout from mk_certs output: etc_layout DIR CERTS a|b
+etc_layout() {
+  local d=$1 c=$2 n=$3 s
+  install -d -m 0755 "$d" "$d/ca" "$d/certs" "$d/crls" "$d/pubkeys" "$d/pubkeys/ipv4" "$d/pubkeys/ipv6" "$d/pubkeys/fqdn" "$d/pubkeys/ufqdn"
+  install -d -m 0700 "$d/private"
+  if [ -n "$c" ]; then
+    cp "$c/ca.crt" "$d/ca/ca.crt"; cp "$c/$n.crt" "$d/certs/$n.test.crt"; install -m 0600 "$c/$n.key" "$d/private/local.key"
+  else
+    # OpenIKED's ca loads a local key even for PSK (RSA keygen is slow under TCG: P-256)
+    openssl genpkey -algorithm EC -pkeyopt ec_paramgen_curve:P-256 -out "$d/private/local.key" 2>/dev/null; chmod 600 "$d/private/local.key"
+  fi
+}
+# pair_case NAME ROLE OURS_CONF OURS_ETC: the peer library's hooks peer_start (and peer_initiate
+# when ROLE is peer-init) start the peer in NS_B; waits for the SAs in both kernels, then pings.
+# C_MARK: the line of $L/ours.log where this case starts
+pair_case() {
+  local t0
+  C_NAME=$1
+  echo "=== case $1" >> "$L/ours.log"; C_MARK=$(wc -l < "$L/ours.log")
+  if [ "$2" = ours-init ]; then
+    peer_start || { res FAIL "$1: the peer did not start"; return 1; }
+    t0=$(now); ours_start "$3" "$4"
+  else
+    ours_start "$3" "$4"; wait_until 30 log_has "$C_MARK" "flows loaded"
+    peer_start || { res FAIL "$1: the peer did not start"; pair_case_end; return 1; }
+    t0=$(now); peer_initiate
+  fi
+  if wait_until 60 both_up; then
+    res ok "$1: SAs up in $(since "$t0") s ($2): ours [$(algs "$NS_A")] peer [$(algs "$NS_B")]"
+  else
+    res FAIL "$1: no SAs after 60 s (ours $(nstates "$NS_A"), peer $(nstates "$NS_B"))"; pair_case_end; return 1
+  fi
+  check_ping "$1" 5
+}
+pair_case_end() { ours_stop; check_clean "$C_NAME"; peer_stop; }
+both_up() { states_ge "$NS_A" 2 && states_ge "$NS_B" 2; }
+log_has() { tail -n +"$1" "$L/ours.log" | grep -q "$2"; }
+log_line() { tail -n +"$1" "$L/ours.log" | grep "$2" | head -1; }
+# the two kernels' SPIs, and whether they changed from a snapshot (one pair left on our side)
+pair_spis() { echo "$(spis "$NS_A")| $(spis "$NS_B")"; }
+spis_changed() { [ "$(pair_spis)" != "$1" ] && both_up && [ "$(nstates "$NS_A")" = 2 ]; }
+# pair_setup: the namespaces, and their removal (with the peer's peer_stop) at exit
+pair_setup() {
+  trap 'peer_stop; pair_down' EXIT
+  pair_up
+  T_ALL=$(now)
+}
+# run_cases CASE...: the script's dispatch_case for each, its time, the summary, the logs' tails on
+# failure (or VERBOSE=1; peer_log_tail from the script); returns 1 when a check failed
+run_cases() {
+  local c t
+  for c in "$@"; do
+    t=$(now); dispatch_case "$c"; echo "RESULT time $c: $(since "$t") s"
+  done
+  echo "RESULT summary: $npass ok, $nfail FAIL"
+  echo "RESULT time total: $(since "$T_ALL") s"
+  if [ "$fail" != 0 ] || [ "${VERBOSE:-0}" = 1 ]; then
+    echo "--- our iked (tail) ---"; tail -60 "$L/ours.log"
+    echo "--- peer (tail) ---"; peer_log_tail
+  fi
+  return $fail
+}
