@@ -157,8 +157,14 @@ test('iked <-> strongSwan lifecycle: rekeys by each side, DPD, delete by each si
         const sas = await iked!.showSa();
         return sas.length === 1 && sas[0].state === 'ESTABLISHED' && sas[0].ikeSpiI !== before.ikeSpiI && sas[0].initiator ? sas[0] : null;
       });
-      const theirs = await theirsEstablished(charon!, (s) => s.spiI === mine.ikeSpiI);
-      assert.deepEqual(compareSa(mine, theirs, { initiator: 'ours', nat: 'ignore' }), []);
+      // a Child SA rekey may run at the same moment (its own lifetime): compare once both sides are steady
+      const pair = await waitUntil('both sides steady after our IKE SA rekey', 20_000, async () => {
+        const m = (await iked!.showSa()).find((x) => x.ikeSpiI === mine.ikeSpiI);
+        if (!m || m.children.length !== 1) return null;
+        const th = (await charon!.listSas()).find((x) => x.spiI === mine.ikeSpiI);
+        return th && th.children.length === 1 && th.children[0].spiOut === m.children[0].spiIn ? { m, th } : null;
+      });
+      assert.deepEqual(compareSa(pair.m, pair.th, { initiator: 'ours', nat: 'ignore' }), []);
       assert.notEqual(mine.ikeSpiI, ikeSpi0);
     });
 
