@@ -55,6 +55,15 @@ const MLKEM768_ONLY: Suite = {
   addKe: [],
 };
 
+const MLKEM1024_ONLY: Suite = {
+  label: 'ML-KEM-1024 as the only key exchange (IKE_SA_INIT over 1500 bytes: IP-fragmented)',
+  ike: 'enc aes-256-gcm prf hmac-sha2-384 group mlkem1024',
+  esp: 'enc aes-256-gcm',
+  swanIke: 'aes256gcm16-prfsha384-mlkem1024',
+  swanEsp: 'aes256gcm16',
+  addKe: [],
+};
+
 /** charon's additional key exchanges (vici ake1..ake7) of an IKE SA or Child SA section, as IANA names. */
 function theirAddKe(raw: Record<string, unknown>): string[] {
   const out: string[] = [];
@@ -177,10 +186,10 @@ for (const ours of ['initiator', 'responder'] as const) {
     }
   });
 
-  for (const s of [ECP256_MLKEM1024, MLKEM768_ONLY]) {
+  for (const s of [ECP256_MLKEM1024, MLKEM768_ONLY, MLKEM1024_ONLY]) {
     test(`iked <-> strongSwan 6, ours ${ours}: ${s.label}`, { timeout: 60_000 }, async (t) => {
       if (skip) return t.skip(skip);
-      const r = await startRig(ours === 'initiator' ? 'pqj' : 'pqk', ours, s);
+      const r = await startRig(`${ours === 'initiator' ? 'pqj' : 'pqk'}${[ECP256_MLKEM1024, MLKEM768_ONLY, MLKEM1024_ONLY].indexOf(s)}`, ours, s);
       try {
         const { mine, theirs } = await bothEstablished(r, ours);
         assert.deepEqual(mine.addKe ?? [], s.addKe);
