@@ -115,3 +115,18 @@ test('one address holding halfOpenPerPeer half-open SAs (it answers cookies, nev
     await shutdownAll(p.net, p.a, p.b);
   }
 });
+
+test('a retransmitted IKE_SA_INIT that arrives after IKE_AUTH (reordered) makes no second SA', async () => {
+  const p = makePair({ ikesa: IKESA, childsa: CHILDSA });
+  try {
+    await establish(p);
+    const first = p.net.delivered((r) => r.exchange === EXCHANGE.IKE_SA_INIT && !(r.flags & FLAG.RESPONSE))[0];
+    const before = p.b.engine.stats.rxPackets;
+    p.net.inject({ packet: first.packet, src: { address: '192.0.2.1', port: 500 }, dst: { address: '192.0.2.2', port: 500 } });
+    await waitFor(() => p.b.engine.stats.rxPackets === before + 1 && p.net.idle, 'the late copy is handled');
+    assert.equal(p.b.engine.sas.size, 1, 'still one IKE SA on the responder');
+    assert.equal(p.b.engine.sas.halfOpen, 0, 'and nothing half-open');
+  } finally {
+    await shutdownAll(p.net, p.a, p.b);
+  }
+});
