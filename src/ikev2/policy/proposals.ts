@@ -51,6 +51,11 @@ function isAddKeType(type: number): boolean {
   return type >= TRANSFORM.ADDKE1 && type <= TRANSFORM.ADDKE7;
 }
 
+function hasAddKe(p: Proposal): boolean {
+  for (const t of p.transforms) if (isAddKeType(t.type)) return true;
+  return false;
+}
+
 /** Some proposal has an additional key exchange other than NONE. */
 export function offersAddKe(ps: Proposal[]): boolean {
   return ps.some((p) => p.transforms.some((t) => isAddKeType(t.type) && t.id !== DH.NONE));
@@ -173,6 +178,8 @@ function matchOne(offered: Proposal, ours: Proposal): Chosen | null {
  * wins; null when some type cannot be agreed; undefined when neither side has any.
  */
 function matchAddKe(offered: Proposal, ours: Proposal): (number | undefined)[] | null | undefined {
+  // the common case (no RFC 9370 on either side) stays allocation-free: this runs for every proposal pair
+  if (!hasAddKe(offered) && !hasAddKe(ours)) return undefined;
   let out: (number | undefined)[] | undefined;
   for (let n = 1; n <= ADDKE_TYPES; n++) {
     const type = addKeTransformType(n);
