@@ -26,6 +26,28 @@ function assertPair(x: OurSa, y: OurSa): void {
   }
 }
 
+/** True when the two views are one pair of SAs (assertPair does not throw). */
+function agree(x: OurSa, y: OurSa): boolean {
+  try {
+    assertPair(x, y);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * Both daemons' views of one IKE SA, read back to back until they agree: with short
+ * lifetimes a Child SA rekey can land between the two reads, which is not a mismatch.
+ */
+async function agreeingViews(what: string, a: IkedProcess, b: IkedProcess, ikeSpiI: string): Promise<{ sa: OurSa; sb: OurSa }> {
+  return waitUntil(what, 8_000, async () => {
+    const sa = (await a.showSa()).find((x) => x.ikeSpiI === ikeSpiI);
+    const sb = (await b.showSa()).find((x) => x.ikeSpiI === ikeSpiI);
+    return sa && sb && agree(sa, sb) ? { sa, sb } : null;
+  });
+}
+
 async function pair(prefix: string, ike: string, esp: string, auth: Auth, extra = ''): Promise<{ a: IkedProcess; b: IkedProcess; done: () => Promise<void> }> {
   const topo = await makeTwoHosts(prefix);
   const { a: A, b: B } = topo;
@@ -104,11 +126,9 @@ test('iked <-> iked: rekeys by lifetime, delete by each side', { timeout: 120_00
         const sas = await a.showSa();
         return sas.length === 1 && sas[0].ikeSpiI !== first.ikeSpiI && sas[0].state === 'ESTABLISHED' && sas[0].children.length === 1 ? sas[0] : null;
       });
-      const sb = await waitUntil('b to agree', 5_000, async () => {
-        const sas = await b.showSa();
-        return sas.length === 1 && sas[0].ikeSpiI === sa.ikeSpiI ? sas[0] : null;
-      });
-      assertPair(sa, sb);
+      const views = await agreeingViews('both sides to agree on the rekeyed IKE SA', a, b, sa.ikeSpiI);
+      assertPair(views.sa, views.sb);
+      await waitUntil('b to hold only the new IKE SA', 5_000, async () => (await b.showSa()).length === 1);
     });
     await t.test('the responder deletes the IKE SA; the active side re-establishes', async () => {
       const before = (await a.showSa())[0];
@@ -144,11 +164,8 @@ test('iked <-> iked, post-quantum: x25519 + ML-KEM-768 (IKE_INTERMEDIATE), a PPK
       const sas = await a.showSa();
       return sas.length === 1 && sas[0].ikeSpiI !== first.ikeSpiI && sas[0].state === 'ESTABLISHED' && sas[0].children.length === 1 ? sas[0] : null;
     });
-    const sb = await waitUntil('b to agree', 5_000, async () => {
-      const sas = await b.showSa();
-      return sas.length === 1 && sas[0].ikeSpiI === ikeRekeyed.ikeSpiI ? sas[0] : null;
-    });
-    assertPair(ikeRekeyed, sb);
+    const views = await agreeingViews('both sides to agree on the rekeyed IKE SA', a, b, ikeRekeyed.ikeSpiI);
+    assertPair(views.sa, views.sb);
     assert.deepEqual(ikeRekeyed.addKe, ['ML_KEM_768']);
   } finally {
     await done();
