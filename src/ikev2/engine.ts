@@ -87,6 +87,8 @@ export class Engine implements EngineContext {
   readonly pools = new AddressPools();
   readonly timerFns = { ikeRekey: (sa: IkeSa): void => ikeRekeyDue(this, sa), dpd: (sa: IkeSa): void => dpdDue(this, sa) };
   passive = false;
+  /** Set by shutdown(): no new IKE SA is started or answered while the daemon stops. */
+  private closing = false;
   /** EAP methods and credentials (src/eap/daemon-eap.ts); null: `eap` policies fail. */
   eap: EapContext | null = null;
 
@@ -173,6 +175,11 @@ export class Engine implements EngineContext {
     if (h.exchange === EXCHANGE.IKE_SA_INIT && !response) {
       if (!fromOriginalInitiator || h.messageId !== 0 || !h.spiR.equals(ZERO8)) {
         throw new Error('IKE_SA_INIT request with bad flags, message ID or responder SPI');
+      }
+      if (this.closing) {
+        this.stats.rxDropped++;
+        this.log.debug(`ikev2_recv: IKE_SA_INIT from ${endpointText(remote)} ignored: shutting down`);
+        return;
       }
       handleInitRequest(this, m, raw, local, remote);
       return;
@@ -394,6 +401,7 @@ export class Engine implements EngineContext {
 
   /** Start an IKE SA for an active policy. */
   async initiate(policy: Policy): Promise<IkeSa | null> {
+    if (this.closing) return null;
     const peer = policy.conf.peer;
     if (!peer || peer.kind !== 'net' || peer.prefixLen !== (peer.family === 4 ? 32 : 128)) {
       this.log.info(`policy '${policy.name}': active policy needs a single peer address`);
@@ -457,6 +465,7 @@ export class Engine implements EngineContext {
 
   /** Stop: delete every SA (telling the peers when asked) and wait briefly for the deletes. */
   async shutdown(tellPeers: boolean): Promise<void> {
+    this.closing = true;
     const all = this.sas.all();
     for (const sa of all) this.deleteIkeSa(sa, 'shutting down', tellPeers);
     if (tellPeers && all.length) await new Promise((r) => setTimeout(r, 300));
