@@ -11,7 +11,7 @@
 # installed from package-lock.json with `npm ci --omit=dev --ignore-scripts`.
 #
 # Layout of the package:
-#   /usr/lib/iked/{package.json,binding.gyp,dist/src,build/Release/iked_kernel.node,node_modules}
+#   /usr/lib/iked/{package.json,binding.gyp,dist/src,build/Release/iked_{kernel,crypto}.node,node_modules}
 #       (binding.gyp marks the package root for src/platform/native-binding.ts)
 #   /usr/sbin/iked, /usr/sbin/ikectl       sh wrappers: exec /usr/bin/node /usr/lib/iked/dist/src/cli/...
 #   /usr/share/man/man{5,8}/*.gz           man/ (gzip -9n)
@@ -74,8 +74,14 @@ install -d -m 0755 "$LIB/dist" "$LIB/build/Release" "$PKG/usr/sbin" "$PKG/usr/sh
   "$PKG/usr/lib/systemd/system" "$PKG/usr/share/doc/iked" "$PKG/usr/share/lintian/overrides" "$PKG/DEBIAN"
 cp -a "$SRC/dist/src" "$LIB/dist/src"
 find "$LIB/dist" -name '*.js.map' -delete
-install -m 0644 "$SRC/build/Release/iked_kernel.node" "$LIB/build/Release/iked_kernel.node"
-strip --strip-unneeded --remove-section=.comment --remove-section=.note "$LIB/build/Release/iked_kernel.node"
+# iked_kernel.node always; iked_crypto.node when OpenSSL headers were at hand (it calls the OpenSSL
+# that Node itself runs on; without it iked uses node:crypto, src/crypto/native-crypto.ts)
+[ -f "$SRC/build/Release/iked_crypto.node" ] || echo "build.sh: note: no iked_crypto.node (no OpenSSL headers): the package runs on node:crypto" >&2
+for addon in iked_kernel iked_crypto; do
+  [ -f "$SRC/build/Release/$addon.node" ] || continue
+  install -m 0644 "$SRC/build/Release/$addon.node" "$LIB/build/Release/$addon.node"
+  strip --strip-unneeded --remove-section=.comment --remove-section=.note "$LIB/build/Release/$addon.node"
+done
 install -m 0644 "$SRC/binding.gyp" "$SRC/package.json" "$SRC/package-lock.json" "$LIB/"
 (cd "$LIB" && npm ci --omit=dev --ignore-scripts --no-audit --no-fund --loglevel=error >/dev/null)
 rm -f "$LIB/package-lock.json" "$LIB/node_modules/.package-lock.json"

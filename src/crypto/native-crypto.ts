@@ -106,6 +106,13 @@ export function cryptoPath(): CryptoPath {
   return nativeCrypto() ? 'native' : 'node';
 }
 
+/** The path in use for a log line: the addon and its OpenSSL, or node:crypto and why. */
+export function cryptoPathText(): string {
+  const a = nativeCrypto();
+  if (a) return `iked_crypto.node on ${a.opensslVersion()}`;
+  return process.env.IKED_CRYPTO === 'node' ? 'node:crypto (IKED_CRYPTO=node)' : `node:crypto (${whyNot})`;
+}
+
 /** Use one path from now on ('auto': the addon if usable); 'native' throws when the addon is not usable. */
 export function selectCryptoPath(p: CryptoPath | 'auto'): void {
   active = choose(p === 'auto' ? undefined : p);

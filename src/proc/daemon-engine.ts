@@ -18,6 +18,7 @@ import type { MonitorEvent } from './control-api';
 import { DaemonControlImpl, type ConfigLoader } from './daemon-control';
 import { PolicyKeeper } from './policy-keeper';
 import type { CaService } from './ca-service';
+import { cryptoPathText } from '../crypto/native-crypto';
 
 export interface DaemonEngineOptions {
   opts: IkedOptions;
@@ -62,6 +63,7 @@ export function assembleDaemonEngine(o: DaemonEngineOptions): DaemonEngine {
     },
     timing: opts.timing,
   });
+  log.info(`cryptography: ${cryptoPathText()}`);
   engine.localIkePort = opts.ikePort;
   engine.remoteIkePort = opts.ikePort;
   engine.passive = opts.passive || config.options.mode === 'passive';

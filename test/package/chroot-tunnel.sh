@@ -181,4 +181,11 @@ for pid in $(ip netns pids "$NSA"); do
   [ "$(awk '/^Uid:/ {print $2}' "/proc/$pid/status" 2>/dev/null)" = "$uid" ] && found=1
 done
 [ -n "$found" ] || fail "no process of the daemon runs as _iked (uid $uid): privilege separation did not happen"
-echo "chroot-tunnel: OK (installed iked <-> charon ESTABLISHED, engine as _iked)"
+# which cryptography the installed daemon uses on the root's own Node (Debian's nodejs, system OpenSSL):
+# the package ships iked_crypto.node when it was built with OpenSSL headers, and then it must load
+crypto=$(sed -n 's/.*cryptography: //p' "$DIR/iked.log" | head -1)
+[ -n "$crypto" ] || fail "iked.log has no 'cryptography:' line"
+if [ -f "$ROOT/usr/lib/iked/build/Release/iked_crypto.node" ]; then
+  case "$crypto" in "iked_crypto.node on OpenSSL 3"*) ;; *) fail "the shipped iked_crypto.node is not used: '$crypto'" ;; esac
+fi
+echo "chroot-tunnel: OK (installed iked <-> charon ESTABLISHED, engine as _iked, cryptography: $crypto)"
