@@ -147,7 +147,13 @@ if (require.main === module) {
       process.exitCode = code;
       // as fatal() in iked: a daemon that failed half-way may still hold sockets or
       // timers; leave once the event loop had a moment to flush the last lines
-      setTimeout(() => process.exit(), EXIT_GRACE_MS).unref();
+      // but never before stdout and stderr are written out: `iked -nv | ...` of a large
+      // config still had output queued for the pipe at the grace's end and lost it
+      const leave = (): void => {
+        if (process.stdout.writableLength || process.stderr.writableLength) setTimeout(leave, 50).unref();
+        else process.exit();
+      };
+      setTimeout(leave, EXIT_GRACE_MS).unref();
     },
     (e: unknown) => {
       process.stderr.write(`iked: ${e instanceof Error ? e.message : String(e)}\n`);
