@@ -5,7 +5,8 @@
  * The responder runs in one namespace pinned to CPU 0, the load client in another
  * pinned to CPU 1. Needs root (namespaces); prints a table and `BENCH ...` lines and
  * writes bench/RESULTS.md. `npm run bench -- flood | auth-flood | soak` runs a
- * robustness mode instead (robustness-main.ts).
+ * robustness mode instead (robustness-main.ts); `npm run bench -- conf` the configuration-load
+ * bench against OpenIKED (conf-side-by-side.ts).
  */
 import { mkdtempSync, writeFileSync, rmSync, readFileSync } from 'node:fs';
 import { execFileSync } from 'node:child_process';
@@ -16,6 +17,7 @@ import { runChecked } from '../test/interop/lib/run-command';
 import { benchCase, BenchCase, CaseName } from './bench-configs';
 import { parseBenchArgs, BenchOptions, robustnessMode } from './bench-options';
 import { runRobustness } from './robustness-main';
+import { runConfBench } from './conf-side-by-side';
 import { benchPki, BenchPki } from './pki';
 import { startCharon, startIked, Responder, ResponderOptions } from './responders';
 import { ClientProcess } from './client-process';
@@ -322,6 +324,7 @@ function resultsMarkdown(o: BenchOptions, busy: number, results: CaseResult[], h
 async function main(): Promise<void> {
   const mode = robustnessMode(process.argv.slice(2));
   if (mode) process.exit(await runRobustness(mode, process.argv.slice(3), REPO));
+  if (process.argv[2] === 'conf') process.exit(await runConfBench(process.argv.slice(3), REPO));
   const o = parseBenchArgs(process.argv.slice(2));
   const why = interopAvailable();
   if (why) {

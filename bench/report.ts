@@ -61,7 +61,7 @@ export function pairedRatios(ours: CaseResult | undefined, charon: CaseResult | 
   return out;
 }
 
-function medianOf(xs: number[]): number {
+export function medianOf(xs: number[]): number {
   const s = [...xs].sort((a, b) => a - b);
   const m = s.length >> 1;
   return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;

@@ -2,9 +2,9 @@
  * iked(8) command line, parsed into IkedOptions by a pure function.
  *   iked [-6dnSTtVv] [-D macro=value] [-f file] [-p udpencap_port] [-s socket]
  */
-import yargs from 'yargs';
 import type { EngineTiming } from '../ikev2/engine';
 import { IKED_DEFAULT_CONFIG, IKED_DEFAULT_SOCKET, IKED_DEFAULT_IKE_PORT, IKED_DEFAULT_NATT_PORT, type IkedOptions } from '../proc/daemon-options';
+import { parseSimpleArgs } from './iked-simple-args';
 
 export { IKED_DEFAULT_CONFIG, IKED_DEFAULT_SOCKET, IKED_DEFAULT_IKE_PORT, IKED_DEFAULT_NATT_PORT, type IkedOptions };
 
@@ -59,9 +59,12 @@ export function splitShortOptions(argv: string[]): string[] {
   return out;
 }
 
-export function parseIkedArgs(argv: string[]): IkedOptions | { error: string } {
+/** yargs's reading of the split arguments, or its error message. yargs is loaded only here. */
+export function parseWithYargs(split: string[]): Record<string, unknown> | { error: string } {
+  // eslint-disable-next-line @typescript-eslint/no-var-requires
+  const yargs = require('yargs') as typeof import('yargs').default;
   let failure: string | null = null;
-  const y = yargs(splitShortOptions(argv))
+  const y = yargs(split)
     .scriptName('iked')
     .help(false)
     .version(false)
@@ -92,7 +95,18 @@ export function parseIkedArgs(argv: string[]): IkedOptions | { error: string } {
     return { error: failure ?? (e instanceof Error ? e.message : String(e)) };
   }
   if (failure) return { error: failure };
+  return a;
+}
 
+export function parseIkedArgs(argv: string[]): IkedOptions | { error: string } {
+  const split = splitShortOptions(argv);
+  const parsed = parseSimpleArgs(split) ?? parseWithYargs(split);
+  if ('error' in parsed) return parsed as { error: string };
+  return ikedOptionsFrom(parsed);
+}
+
+/** IkedOptions from the arguments as yargs (or parseSimpleArgs) read them. */
+export function ikedOptionsFrom(a: Record<string, unknown>): IkedOptions | { error: string } {
   const positional = asList(a._);
   if (positional.length > 0) return { error: `unexpected argument: ${positional[0]}` };
 

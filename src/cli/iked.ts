@@ -5,8 +5,7 @@
  */
 import { IKED_USAGE, IkedOptions, kernelFromEnv, parseIkedArgs, timingFromEnv } from './iked-options';
 import { IKED_VERSION } from './version';
-import { createLogger, Logger } from '../log/logger';
-import { startupLine } from '../log/iked-wording';
+import type { Logger } from '../log/logger';
 import { DaemonStatus, detachDaemon } from './iked-daemonize';
 
 export interface IkedIo {
@@ -40,9 +39,20 @@ function nativeSyslog(): ((priority: number, msg: string) => void) | undefined {
   }
 }
 
+/** The process's own io; the native addon (syslog) is loaded only when first asked for: `iked -n` never is. */
 function defaultIo(): IkedIo {
   const status = DaemonStatus.take(process.env) ?? undefined;
-  return { stdout: process.stdout, stderr: process.stderr, syslog: nativeSyslog(), status, daemonize: status ? undefined : detachDaemon };
+  let syslog: IkedIo['syslog'] | null = null;
+  return {
+    stdout: process.stdout,
+    stderr: process.stderr,
+    get syslog() {
+      if (syslog === null) syslog = nativeSyslog();
+      return syslog;
+    },
+    status,
+    daemonize: status ? undefined : detachDaemon,
+  };
 }
 
 /** Interpret whatever ../conf/check returns: lines to print and success. */
@@ -107,6 +117,9 @@ export async function ikedMain(argv: string[], io: IkedIo = defaultIo()): Promis
   if (!opts.foreground && io.daemonize) return io.daemonize(argv, opts, io.stderr);
 
   const status = opts.foreground ? undefined : io.status;
+  // winston and the daemon are loaded only here: a config check (-n) needs neither
+  const { createLogger } = await import('../log/logger');
+  const { startupLine } = await import('../log/iked-wording');
   if (status && !io.syslog) status.report('iked: syslog(3) is not available (native addon not built): the detached daemon logs nowhere; use -d');
   const base = createLogger({ foreground: opts.foreground, verbose: opts.verbose, ident: 'iked', syslog: io.syslog });
   const log = status ? status.tee(base) : base;
@@ -134,7 +147,13 @@ if (require.main === module) {
       process.exitCode = code;
       // as fatal() in iked: a daemon that failed half-way may still hold sockets or
       // timers; leave once the event loop had a moment to flush the last lines
-      setTimeout(() => process.exit(), EXIT_GRACE_MS).unref();
+      // but never before stdout and stderr are written out: `iked -nv | ...` of a large
+      // config still had output queued for the pipe at the grace's end and lost it
+      const leave = (): void => {
+        if (process.stdout.writableLength || process.stderr.writableLength) setTimeout(leave, 50).unref();
+        else process.exit();
+      };
+      setTimeout(leave, EXIT_GRACE_MS).unref();
     },
     (e: unknown) => {
       process.stderr.write(`iked: ${e instanceof Error ? e.message : String(e)}\n`);

@@ -4,7 +4,6 @@
  * name resolution (iked's host_if()).
  */
 import { parseIp, formatIp } from '../wire/ip-address';
-import { isIPv4, isIPv6 } from 'node:net';
 import { networkInterfaces } from 'node:os';
 import type { AddrSpec } from './types';
 
@@ -20,11 +19,13 @@ export interface IfaceAddr {
 export type InterfaceLookup = (name: string) => IfaceAddr[] | undefined;
 
 export function ipv4Bytes(s: string): Buffer | null {
-  return isIPv4(s) ? parseIp(s) : null;
+  const b = parseIp(s);
+  return b && b.length === 4 ? b : null;
 }
 
 export function ipv6Bytes(s: string): Buffer | null {
-  return isIPv6(s) ? parseIp(s) : null;
+  const b = parseIp(s);
+  return b && b.length === 16 ? b : null;
 }
 
 /** Numeric text of 4 or 16 address bytes (RFC 5952 style for IPv6). */
@@ -47,7 +48,7 @@ export function makeNet(bytes: Buffer, prefix: number | undefined): NetAddr {
 
 /** Numeric IPv4/IPv6 text to an address, or null. */
 export function parseNumericHost(text: string, prefix: number | undefined): NetAddr | null {
-  const b = ipv4Bytes(text) ?? ipv6Bytes(text);
+  const b = parseIp(text);
   if (!b) return null;
   return makeNet(b, prefix);
 }
@@ -61,10 +62,11 @@ function isLinkLocal6(b: Buffer): boolean {
  * (one per parse, like iked's iftab); IPv6 link-local skipped, as iked does.
  */
 export function systemInterfaceLookup(): InterfaceLookup {
-  let all: ReturnType<typeof networkInterfaces> | undefined;
+  let all: Map<string, ReturnType<typeof networkInterfaces>[string]> | undefined;
   return (name: string) => {
-    all ??= networkInterfaces();
-    return interfaceAddrs(all[name]);
+    // a Map: every host of the file is looked up here, and a name is never an Object.prototype key
+    all ??= new Map(Object.entries(networkInterfaces()));
+    return interfaceAddrs(all.get(name));
   };
 }
 

@@ -75,6 +75,8 @@ const NOT_IN_STRING = new Set('(){}<>!=/#,'.split('').map((ch) => ch.charCodeAt(
 function allowedInString(c: number): boolean {
   return isAlnum(c) || (isPunct(c) && !NOT_IN_STRING.has(c));
 }
+/** allowedInString for 0..127 (nothing above is), as a table: the lexer's fast paths test every character. */
+const IN_STRING = new Uint8Array(128).map((_, c) => (allowedInString(c) ? 1 : 0));
 const ENDS_NUMBER = new Set(')/,}='.split('').map((ch) => ch.charCodeAt(0)));
 function allowedToEndNumber(c: number): boolean {
   return isSpace(c) || ENDS_NUMBER.has(c);
@@ -89,6 +91,8 @@ export class Lexer {
   constructor(
     private readonly macros: Map<string, Macro>,
     private readonly onError: ErrorSink,
+    /** false: every character through lgetc (tests compare the two). */
+    private readonly fastPaths = true,
   ) {}
 
   /** Push a file; the first one is the top file (never popped). */
@@ -179,6 +183,81 @@ export class Lexer {
     if (c !== EOF) this.cur().unget.push(c);
   }
 
+  /*
+   * Fast paths: with nothing pushed back (no macro being expanded, no lookahead), runs of
+   * plain characters are taken from the file's text in one slice. They stop before a
+   * backslash, a newline, the end of the text and any character lgetc treats specially,
+   * which the character-by-character path then handles as before.
+   */
+
+  /** The current file, when its next characters come straight from its text. */
+  private plain(): SourceFile | null {
+    const f = this.cur();
+    return this.fastPaths && f.unget.length === 0 ? f : null;
+  }
+
+  private skipBlanks(): void {
+    const f = this.plain();
+    if (!f) return;
+    const t = f.text;
+    let i = f.pos;
+    for (let c = t.charCodeAt(i); c === 32 || c === 9; c = t.charCodeAt(++i));
+    f.pos = i;
+  }
+
+  /** Characters allowed in a bare string (not a backslash), taken from the text. */
+  private wordRun(): string {
+    const f = this.plain();
+    if (!f) return '';
+    const t = f.text;
+    const start = f.pos;
+    let i = start;
+    for (let c = t.charCodeAt(i); c < 128 && IN_STRING[c] && c !== 92; c = t.charCodeAt(++i));
+    f.pos = i;
+    return t.slice(start, i);
+  }
+
+  /** Characters of a quoted string up to `max` (not the quote, a backslash, a newline, NUL or the expansion marks). */
+  private quotedRun(quotec: number, max: number): string {
+    const f = this.plain();
+    if (!f || max <= 0) return '';
+    const t = f.text;
+    const start = f.pos;
+    const end = Math.min(t.length, start + max);
+    let i = start;
+    for (let c = t.charCodeAt(i); i < end && c !== quotec && c !== 92 && c !== NL && c > DONE_EXPAND; c = t.charCodeAt(++i));
+    f.pos = i;
+    return t.slice(start, i);
+  }
+
+  /**
+   * After a first character `c` ('-' or a digit, already read): a number token when the
+   * digits that follow in the text end as a number must; 'word' when they certainly do
+   * not (nothing more is read); null when the slow path must decide (pushed-back
+   * characters, a backslash or the end of the text after the digits, a very long run).
+   */
+  private numberFast(c: number): Token | 'word' | null {
+    const f = this.plain();
+    if (!f) return null;
+    const t = f.text;
+    let i = f.pos;
+    while (i < t.length && isDigit(t.charCodeAt(i))) i++;
+    if (i >= t.length || i - f.pos + 1 >= MAX_STRING) return null;
+    const d = t.charCodeAt(i);
+    if (d === 92) return null;
+    const onlyMinus = c === 45 && i === f.pos;
+    if (onlyMinus || !allowedToEndNumber(d)) return 'word';
+    const s = String.fromCharCode(c) + t.slice(f.pos, i);
+    f.pos = i;
+    const n = Number(s);
+    if (!Number.isSafeInteger(n)) {
+      this.error(`"${s}" invalid number: ${n < 0 ? 'too small' : 'too large'}`);
+      this.findEol();
+      return this.tok('error', '');
+    }
+    return this.tok('number', s, false, n);
+  }
+
   private findEol(): void {
     for (;;) {
       const c = this.lgetc(0);
@@ -206,6 +285,7 @@ export class Lexer {
   next(): Token {
     for (;;) {
       let c: number;
+      this.skipBlanks();
       while ((c = this.lgetc(0)) === 32 || c === 9) {
         /* skip blanks */
       }
@@ -247,7 +327,11 @@ export class Lexer {
       }
       if (c === 39 || c === 34) return this.quoted(c);
 
-      if (c === 45 /* - */ || isDigit(c)) {
+      const fast = c === 45 || isDigit(c) ? this.numberFast(c) : null;
+      if (fast === 'word') {
+        if (c === 45) return this.tok('char', '-');
+      } else if (fast) return fast;
+      else if (c === 45 /* - */ || isDigit(c)) {
         const buf: number[] = [];
         do {
           buf.push(c);
@@ -275,17 +359,18 @@ export class Lexer {
       }
 
       if (isAlnum(c) || c === 58 || c === 95 || c === 42) {
-        const buf: number[] = [];
-        do {
-          buf.push(c);
-          if (buf.length >= MAX_STRING) {
+        let s = String.fromCharCode(c);
+        for (;;) {
+          s += this.wordRun();
+          if (s.length >= MAX_STRING) {
             this.error('string too long');
             this.findEol();
             return this.tok('error', '');
           }
-        } while ((c = this.lgetc(0)) !== EOF && allowedInString(c));
+          if ((c = this.lgetc(0)) === EOF || !allowedInString(c)) break;
+          s += String.fromCharCode(c);
+        }
         this.lungetc(c);
-        const s = String.fromCharCode(...buf);
         return KEYWORDS.has(s) ? this.tok('keyword', s) : this.tok('string', s);
       }
       if (c === NL) {
@@ -299,9 +384,10 @@ export class Lexer {
   }
 
   private quoted(quotec: number): Token {
-    const parts: number[] = [];
     let out = '';
     for (;;) {
+      // a run can bring the string to MAX_STRING - 2 characters; the check below refuses the next one
+      out += this.quotedRun(quotec, MAX_STRING - 2 - out.length);
       let c = this.lgetc(quotec);
       if (c === EOF) return this.tok('eof', '');
       if (c === NL) {
@@ -322,18 +408,13 @@ export class Lexer {
         this.findEol();
         return this.tok('error', '');
       }
-      if (parts.length + out.length + 1 >= MAX_STRING - 1) {
+      if (out.length + 1 >= MAX_STRING - 1) {
         this.error('string too long');
         this.findEol();
         return this.tok('error', '');
       }
-      parts.push(c);
-      if (parts.length >= 4096) {
-        out += String.fromCharCode(...parts);
-        parts.length = 0;
-      }
+      out += String.fromCharCode(c);
     }
-    out += String.fromCharCode(...parts);
     return this.tok('string', out, true);
   }
 }

@@ -64,8 +64,11 @@ export class ParseContext {
     return this.la !== null;
   }
 
-  isKw(t: Token, ...names: string[]): boolean {
-    return t.kind === 'keyword' && names.includes(t.text);
+  /** A keyword, one of up to three names (fixed arity: called for nearly every token). */
+  isKw(t: Token, a: string, b?: string, c?: string): boolean {
+    if (t.kind !== 'keyword') return false;
+    const x = t.text;
+    return x === a || x === b || x === c;
   }
 
   isChar(t: Token, ch: string): boolean {

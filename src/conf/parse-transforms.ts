@@ -14,7 +14,7 @@ import type { ParseContext } from './parse-context';
 import { ADDKE_MAX, emptyXformSet, XformSet } from './proposal-build';
 import { AUTH_XFS, ESN_XFS, GROUP_XFS, IKE_ENC_XFS, IPSEC_ENC_XFS, lookupXf, PRF_XFS, XfEntry } from './transforms';
 
-const KE_KEYWORDS: readonly string[] = Array.from({ length: ADDKE_MAX }, (_, i) => `ke${i + 1}`);
+const KE_KEYWORDS: ReadonlySet<string> = new Set(Array.from({ length: ADDKE_MAX }, (_, i) => `ke${i + 1}`));
 
 /** One `ken VALUE`: a group name (prefix, as `group`) or `none`. */
 function parseAddKe(ctx: ParseContext, kw: Token, s: XformSet): void {
@@ -62,7 +62,7 @@ export function parseTransforms(ctx: ParseContext, ike: boolean): XformSet {
     } else if (ctx.isKw(t, 'esn', 'noesn')) {
       ctx.next();
       s.esn.push(ESN_XFS.find((e) => e.name === t.text) as XfEntry);
-    } else if (ctx.isKw(t, ...KE_KEYWORDS)) {
+    } else if (t.kind === 'keyword' && KE_KEYWORDS.has(t.text)) {
       firstKe ??= t;
       ctx.next();
       parseAddKe(ctx, t, s);

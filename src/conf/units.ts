@@ -9,12 +9,23 @@ export type UnitResult = { ok: true; value: number } | { ok: false; message: str
 const TIME_UNITS: Record<string, number> = { s: 1, m: 60, h: 3600, d: 86400 };
 const BYTE_UNITS: Record<string, number> = { k: 1024, m: 1024 * 1024, g: 1024 * 1024 * 1024 };
 
+/** Digits then one unit character (what /^(\d+)(.)$/s matches), or null. */
+function splitUnit(text: string): [string, string] | null {
+  const n = text.length - 1;
+  if (n < 1) return null;
+  for (let i = 0; i < n; i++) {
+    const c = text.charCodeAt(i);
+    if (c < 48 || c > 57) return null;
+  }
+  return [text.slice(0, n), text[n]];
+}
+
 function withUnit(text: string, units: Record<string, number>, what: string): UnitResult {
-  const m = /^(\d+)(.)$/s.exec(text);
+  const m = splitUnit(text);
   if (!m) return { ok: false, message: `invalid ${what} specification: ${text}` };
-  const mult = units[m[2].toLowerCase()];
+  const mult = units[m[1].toLowerCase()];
   if (mult === undefined) return { ok: false, message: `invalid ${what} unit` };
-  const value = Number(m[1]) * mult;
+  const value = Number(m[0]) * mult;
   if (!Number.isSafeInteger(value)) return { ok: false, message: `${what} out of range: ${text}` };
   return { ok: true, value };
 }
