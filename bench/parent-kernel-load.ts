@@ -1,12 +1,13 @@
 /**
- * `node dist/bench/parent-kernel-load.js [--sas N] [--checkpoint N] [--window N] [--bound] [--node-args "..."]`:
+ * `node dist/bench/parent-kernel-load.js [--sas N] [--checkpoint N] [--window N] [--bound | --young] [--node-args "..."]`:
  * the privsep parent's kernel work alone, without IKE: a child process runs what the parent
  * runs for the engine's kernel requests (parent-kernel-main.ts: KernelService, decoupled
  * adapter); this process is the engine's KernelProxy and, per SA, asks what a responder's
  * Child SA asks (allocSpi; both SAs and three flows in one tick; their removal in one tick),
  * `window` SAs at a time. Every `checkpoint` SAs it pauses 2 s (as the soak does) and prints
  * the child's RSS and CPU per SA: the parent's memory and CPU per SA under V8 options
- * (--node-args, for the child) or its own heap bounds (--bound), measured apart from the engine.
+ * (--node-args, for the child) or its own heap bounds (--bound; --young: the young generation's
+ * alone), measured apart from the engine.
  */
 import { fork } from 'node:child_process';
 import * as path from 'node:path';
@@ -60,13 +61,13 @@ async function main(): Promise<void> {
   const total = Number(arg('--sas', '200000'));
   const checkpoint = Number(arg('--checkpoint', '20000'));
   const window = Number(arg('--window', '32'));
-  const bound = process.argv.includes('--bound');
+  const bound = process.argv.includes('--bound') ? 'bound' : process.argv.includes('--young') ? 'young' : '';
   const nodeArgs = arg('--node-args', '').split(' ').filter(Boolean);
-  const child = fork(path.join(__dirname, 'parent-kernel-main.js'), bound ? ['bound'] : [], { stdio: ['ignore', 'inherit', 'inherit', 'ipc', 'pipe'], execArgv: nodeArgs });
+  const child = fork(path.join(__dirname, 'parent-kernel-main.js'), bound ? [bound] : [], { stdio: ['ignore', 'inherit', 'inherit', 'ipc', 'pipe'], execArgv: nodeArgs });
   const channel = new FrameChannel(child.stdio[4] as Socket, { name: 'driver->parent', maxFrame: MAX_FRAME.parentEngine, onFatal: (r) => { throw new Error(r); } });
   const k = new KernelProxy(channel);
   await k.allocSpi('esp', '192.0.2.1', LOCAL); // the child is up
-  const label = `${bound ? 'bound' : 'V8 defaults'}${nodeArgs.length ? ` ${nodeArgs.join(' ')}` : ''}`;
+  const label = `${bound || 'V8 defaults'}${nodeArgs.length ? ` ${nodeArgs.join(' ')}` : ''}`;
   let done = 0;
   let cpu0 = cpuMs(child.pid!);
   const rss: number[] = [];

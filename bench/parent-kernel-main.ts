@@ -1,7 +1,8 @@
 /**
  * The measured side of parent-kernel-load.ts: what the privsep parent runs for the
  * engine's kernel requests (KernelService over a decoupled adapter) on fd 4, nothing
- * else (its "would install" messages unbuilt, as in the daemon). argv[2] 'bound': with the parent's heap bounds (src/proc/privsep/parent-heap.ts).
+ * else (its "would install" messages unbuilt, as in the daemon). argv[2] 'bound': with the parent's heap bounds (src/proc/privsep/parent-heap.ts),
+ * 'young': with its young-generation bound alone.
  */
 import * as fs from 'node:fs';
 import * as net from 'node:net';
@@ -9,10 +10,11 @@ import * as v8 from 'node:v8';
 import { FrameChannel } from '../src/proc/privsep/frame-channel';
 import { KernelService } from '../src/proc/privsep/kernel-service';
 import { MAX_FRAME } from '../src/proc/privsep/messages';
-import { boundParentHeap } from '../src/proc/privsep/parent-heap';
+import { boundParentHeap, PARENT_HEAP_FLAGS } from '../src/proc/privsep/parent-heap';
 import { DecoupledAdapter } from '../src/platform/decoupled';
 
 if (process.argv[2] === 'bound') boundParentHeap();
+else if (process.argv[2] === 'young') v8.setFlagsFromString(PARENT_HEAP_FLAGS[0]); // the young generation's bound alone
 const sock = new net.Socket({ fd: 4, readable: true, writable: true });
 const channel = new FrameChannel(sock, {
   name: 'parent<-driver',

@@ -8,9 +8,11 @@
  * 35 MB before the first full collection) before it is collected.
  *   --semi-space-growth-factor=1  the young generation keeps its initial 1 MB semi-spaces
  *   --optimize-for-size           the old generation is collected 2 MB over the live heap
- * bench/parent-kernel-load.ts (the parent's kernel work alone, 3 runs of 90,000 SAs each,
- * sampled every 30,000): RSS 92–98 MB with V8's defaults, 56–61 MB bounded; CPU per SA
- * median 95 µs against 97 µs bounded (71–104 and 74–108: the spread is the shared machine).
+ * bench/parent-kernel-load.ts (the parent's kernel work alone; 3 runs of 90,000 SAs, sampled
+ * every 30,000): RSS 92–98 MB with V8's defaults, 56–61 MB bounded; CPU per SA median 95 µs
+ * against 97 µs (71–104 and 74–108: the spread is the shared machine). The young generation's
+ * bound alone (4 runs of 120,000): RSS 64–70 MB; with --optimize-for-size too 56–62 MB, for
+ * 4 µs more per SA once warm (mean 74 → 78 µs) and 15 µs more over the first 40,000 SAs.
  * The parent's command line cannot carry them (iked -d is started as `node iked.js`):
  * both are flags V8 reads when it sizes the heap, set here once the parent starts.
  * Children are forked with their own options (spawn-child.ts) and do not inherit them.
