@@ -12,7 +12,9 @@
  * every 30,000): RSS 92–98 MB with V8's defaults, 56–61 MB bounded; CPU per SA median 95 µs
  * against 97 µs (71–104 and 74–108: the spread is the shared machine). The young generation's
  * bound alone (4 runs of 120,000): RSS 64–70 MB; with --optimize-for-size too 56–62 MB, for
- * 4 µs more per SA once warm (mean 74 → 78 µs) and 15 µs more over the first 40,000 SAs.
+ * 4 µs more per SA once warm (mean 74 → 78 µs) and 15 µs more over the first 40,000 SAs;
+ * in the daemon (soak, two runs of 40,000 handshakes each) RSS 76–96 → 64–69 MB for a mean
+ * 0.121 → 0.144 ms CPU per SA (more frequent full collections).
  * The parent's command line cannot carry them (iked -d is started as `node iked.js`):
  * both are flags V8 reads when it sizes the heap, set here once the parent starts.
  * Children are forked with their own options (spawn-child.ts) and do not inherit them.
