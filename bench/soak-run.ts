@@ -27,6 +27,8 @@ export interface SoakCheckpoint {
   failed: number;
   saPerSec: number;
   cpuMsPerSa: number;
+  /** By process role: its CPU since the previous checkpoint per SA established. */
+  cpuMsPerSaByRole: Record<string, number>;
   procs: ProcSample[];
   /** By process role: its latest full collection (with --trace-gc). */
   gc: Record<string, FullGc>;
@@ -42,7 +44,7 @@ export const SOAK_TOLERANCE = 0.05;
 const SETTLE_MS = 2000;
 
 export async function runSoakMode(o: RobustnessOptions, repoRoot: string): Promise<SoakResult> {
-  const topo = await makeFloodTopology('fld', 0, 8);
+  const topo = await makeFloodTopology(process.env.IKED_BENCH_NS || 'fld', 0, 8);
   const baseDir = mkdtempSync(join(tmpdir(), 'iked-soak-'));
   const checkpoints: SoakCheckpoint[] = [];
   try {
@@ -58,7 +60,7 @@ export async function runSoakMode(o: RobustnessOptions, repoRoot: string): Promi
       try {
         let done = 0;
         let failed = 0;
-        let cpuPrev = sampleProcs(r.pid).reduce((s, p) => s + p.cpuMs, 0);
+        let before = sampleProcs(r.pid);
         while (done < o.handshakes) {
           const n = Math.min(o.checkpoint, o.handshakes - done);
           const d = await client.run(n, done, o.window, 10_000, true);
@@ -66,19 +68,22 @@ export async function runSoakMode(o: RobustnessOptions, repoRoot: string): Promi
           failed += d.failed;
           await delay(SETTLE_MS);
           const procs = sampleProcs(r.pid);
-          const cpu = procs.reduce((s, p) => s + p.cpuMs, 0);
+          const perSa = (ms: number): number => ms / Math.max(1, d.established);
+          const cpuMsPerSaByRole: Record<string, number> = {};
+          for (const p of procs) cpuMsPerSaByRole[p.role] = perSa(p.cpuMs - (before.find((b) => b.role === p.role)?.cpuMs ?? 0));
+          const cpu = procs.reduce((s, p) => s + p.cpuMs, 0) - before.reduce((s, p) => s + p.cpuMs, 0);
           const gcs = gcTrace?.poll() ?? new Map<number, FullGc>();
           const gc: Record<string, FullGc> = {};
           for (const p of procs) {
             const g = gcs.get(p.pid);
             if (g) gc[p.role] = g;
           }
-          const cp: SoakCheckpoint = { handshakes: done, failed, saPerSec: (d.established * 1000) / Math.max(1, d.wallMs), cpuMsPerSa: (cpu - cpuPrev) / Math.max(1, d.established), procs, gc, stats: await daemonStats(r) };
-          cpuPrev = cpu;
+          const cp: SoakCheckpoint = { handshakes: done, failed, saPerSec: (d.established * 1000) / Math.max(1, d.wallMs), cpuMsPerSa: perSa(cpu), cpuMsPerSaByRole, procs, gc, stats: await daemonStats(r) };
+          before = procs;
           checkpoints.push(cp);
           log(
             `soak: ${done} handshakes (${failed} failed), ${fmt(cp.saPerSec)} SA/s, ${fmt(cp.cpuMsPerSa, 3)} ms CPU/SA; ` +
-              `${procs.map((p) => `${p.role} ${p.rssKb} kB ${p.fds} fds${gc[p.role] ? ` heap ${gc[p.role].afterMb} MB` : ''}`).join(', ')}; IKE SAs ${fmt(cp.stats?.ikeSas ?? NaN)}`,
+              `${procs.map((p) => `${p.role} ${p.rssKb} kB ${p.fds} fds${gc[p.role] ? ` heap ${gc[p.role].afterMb} MB` : ''} cpu ${fmt(cpuMsPerSaByRole[p.role], 3)} ms/SA`).join(', ')}; IKE SAs ${fmt(cp.stats?.ikeSas ?? NaN)}`,
           );
         }
       } finally {
@@ -155,8 +160,21 @@ export function soakMarkdown(o: RobustnessOptions, r: SoakResult): string[] {
     '',
     `**${first} → ${last} handshakes, no process grew more than ${SOAK_TOLERANCE * 100} % in RSS or descriptors: ${ok ? 'yes' : 'no'}** (${verdict.join('; ')}).`,
     '',
+    `Per process over all checkpoints: ${roles.map((role) => procSpread(r, role)).join('; ')}.`,
+    '',
     '```',
     ...v.map((x) => `BENCH soak process=${x.role} handshakes_from=${first} handshakes_to=${last} rss_kb_from=${x.rssFirst} rss_kb_to=${x.rssLast} rss_growth_pct=${fmt(x.rssGrowth * 100, 1)} heap_mb_from=${fmt(x.heapFirst, 1)} heap_mb_to=${fmt(x.heapLast, 1)} fds_from=${x.fdsFirst} fds_to=${x.fdsLast} growth_within_5pct=${x.within ? 'yes' : 'no'}`),
     '```',
   ];
+}
+
+/** A process's RSS range over the checkpoints (its swing) and its median CPU per SA after the first. */
+export function procSpread(r: SoakResult, role: string): string {
+  const rss = r.checkpoints.flatMap((c) => c.procs.filter((p) => p.role === role).map((p) => p.rssKb));
+  const cpu = r.checkpoints.slice(1).map((c) => c.cpuMsPerSaByRole?.[role]).filter((x): x is number => Number.isFinite(x)).sort((a, b) => a - b);
+  if (!rss.length) return `${role} gone`;
+  const lo = Math.min(...rss);
+  const hi = Math.max(...rss);
+  const med = cpu.length ? fmt(cpu[Math.floor(cpu.length / 2)], 3) : 'n/a';
+  return `${role} RSS ${lo}–${hi} kB (swing ${fmt(((hi - lo) / lo) * 100, 1)} %), CPU ${med} ms/SA (median)`;
 }

@@ -6,7 +6,7 @@ import { parseRobustnessArgs } from '../../bench/robustness-options';
 import { parseUdpSnmp, CASE } from '../../bench/robustness-rig';
 import { parseSwanctlStats } from '../../bench/daemon-sampler';
 import { summarize } from '../../bench/legit-peers';
-import { soakVerdicts, SoakResult } from '../../bench/soak-run';
+import { procSpread, soakVerdicts, SoakResult } from '../../bench/soak-run';
 import { garble, isAuthRequest, attackTransport, AuthFloodCounts, AuthFloodKind } from '../../bench/auth-flood-attacker';
 import { initTemplates } from '../../bench/flood-templates';
 import { GcTrace, parseFullGc } from '../../bench/gc-trace';
@@ -59,12 +59,19 @@ test('legitimate attempts are summarized by the phase they started in', () => {
 });
 
 test('soak verdict: growth over 5 % in RSS or descriptors of any process fails, shrinking does not', () => {
-  const cp = (n: number, rss: number, fds: number) => ({ handshakes: n, failed: 0, saPerSec: 1, cpuMsPerSa: 1, stats: null, gc: {}, procs: [{ pid: 1, role: 'engine', rssKb: rss, fds, cpuMs: 0 }] });
+  const cp = (n: number, rss: number, fds: number) => ({ handshakes: n, failed: 0, saPerSec: 1, cpuMsPerSa: 1, cpuMsPerSaByRole: {}, stats: null, gc: {}, procs: [{ pid: 1, role: 'engine', rssKb: rss, fds, cpuMs: 0 }] });
   const r = (last: ReturnType<typeof cp>): SoakResult => ({ privsep: true, checkpoints: [cp(20_000, 100_000, 30), last] });
   assert.equal(soakVerdicts(r(cp(200_000, 104_000, 30)))[0].within, true);
   assert.equal(soakVerdicts(r(cp(200_000, 90_000, 30)))[0].within, true);
   assert.equal(soakVerdicts(r(cp(200_000, 106_000, 30)))[0].within, false);
   assert.equal(soakVerdicts(r(cp(200_000, 100_000, 32)))[0].within, false);
+});
+
+test('soak spread: a process\'s RSS range over the checkpoints and its median CPU per SA after the first', () => {
+  const cp = (n: number, rss: number, cpu: number) => ({ handshakes: n, failed: 0, saPerSec: 1, cpuMsPerSa: 1, cpuMsPerSaByRole: { parent: cpu }, stats: null, gc: {}, procs: [{ pid: 1, role: 'parent', rssKb: rss, fds: 25, cpuMs: 0 }] });
+  const r: SoakResult = { privsep: true, checkpoints: [cp(20_000, 100_000, 9), cp(40_000, 110_000, 0.05), cp(60_000, 104_000, 0.07), cp(80_000, 102_000, 0.06)] };
+  assert.equal(procSpread(r, 'parent'), 'parent RSS 100000–110000 kB (swing 10.0 %), CPU 0.060 ms/SA (median)');
+  assert.equal(procSpread(r, 'ca'), 'ca gone');
 });
 
 test('full collections are read from a --trace-gc log as it grows, the latest per process', () => {

@@ -29,6 +29,7 @@ import type { IkedConfig } from '../../conf/types';
 import { spawnChild, Child } from './spawn-child';
 import { caConfinement, privateKeyForCa } from './ca-confinement';
 import { KernelService } from './kernel-service';
+import { boundParentHeap } from './parent-heap';
 import type { Role } from './child-runtime';
 import { M, MAX_FRAME, caLookupCheck, certstoreCheck, coupleCheck, empty, reloadCheck, verboseCheck, withoutPsk } from './messages';
 
@@ -45,6 +46,7 @@ function errText(e: unknown): string {
 
 export async function runPrivsepDaemon(opts: IkedOptions, log: Logger, hooks: DaemonHooks = {}): Promise<void> {
   requireRoot();
+  boundParentHeap();
   const user = lookupUser(privsepUser());
   const chroot = privsepChroot();
   ensureChrootDir(chroot);
