@@ -79,6 +79,8 @@ export class Engine implements EngineContext {
   readonly natt: 'auto' | 'force' | 'disable';
   readonly nattPort: number;
   private reqidCounter = 0;
+  /** shutdown() has begun: no new IKE SAs (a peer reviving its connection gets no answer) */
+  private closing = false;
   /** Reqids of Child SAs, shared by identical selectors (reqid-table.ts). */
   readonly reqids = new ReqidTable(() => this.nextReqid());
   private monitorSink: MonitorSink;
@@ -173,6 +175,11 @@ export class Engine implements EngineContext {
     if (h.exchange === EXCHANGE.IKE_SA_INIT && !response) {
       if (!fromOriginalInitiator || h.messageId !== 0 || !h.spiR.equals(ZERO8)) {
         throw new Error('IKE_SA_INIT request with bad flags, message ID or responder SPI');
+      }
+      if (this.closing) {
+        this.stats.rxDropped++;
+        this.log.debug(`ikev2_recv: IKE_SA_INIT from ${endpointText(remote)} dropped: shutting down`);
+        return;
       }
       handleInitRequest(this, m, raw, local, remote);
       return;
@@ -392,8 +399,9 @@ export class Engine implements EngineContext {
 
   // ------------------------------------------------------------ lifecycle
 
-  /** Start an IKE SA for an active policy. */
+  /** Start an IKE SA for an active policy (none once shutdown() has begun). */
   async initiate(policy: Policy): Promise<IkeSa | null> {
+    if (this.closing) return null;
     const peer = policy.conf.peer;
     if (!peer || peer.kind !== 'net' || peer.prefixLen !== (peer.family === 4 ? 32 : 128)) {
       this.log.info(`policy '${policy.name}': active policy needs a single peer address`);
@@ -455,8 +463,9 @@ export class Engine implements EngineContext {
     for (const l of this.removalListeners) l(sa, reason);
   }
 
-  /** Stop: delete every SA (telling the peers when asked) and wait briefly for the deletes. */
+  /** Stop: delete every SA (telling the peers when asked) and wait briefly for the deletes; new IKE SAs are refused from now on. */
   async shutdown(tellPeers: boolean): Promise<void> {
+    this.closing = true;
     const all = this.sas.all();
     for (const sa of all) this.deleteIkeSa(sa, 'shutting down', tellPeers);
     if (tellPeers && all.length) await new Promise((r) => setTimeout(r, 300));
