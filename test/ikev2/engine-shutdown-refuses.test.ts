@@ -15,7 +15,7 @@ test('shutdown: a peer re-initiating during our deletes gets no answer, and we s
   try {
     const { ia } = await establish(p);
     const initResponses = () => p.net.delivered((r) => r.exchange === EXCHANGE.IKE_SA_INIT && !!(r.flags & FLAG.RESPONSE)).length;
-    assert.equal(initResponses(), 1);
+    const answered = initResponses(); // 1, or more when a retransmitted IKE_SA_INIT was answered again
     const stopping = p.b.engine.shutdown(true); // b tells a, then waits 300 ms for the deletes
     await waitFor(() => ia.state === 'DEAD', () => `a got the delete; ${tail(p.a)}`);
     // a revives at once, inside b's 300 ms
@@ -23,7 +23,7 @@ test('shutdown: a peer re-initiating during our deletes gets no answer, and we s
     assert.ok(again, 'a started a new IKE SA');
     await waitFor(() => p.net.delivered((r) => r.exchange === EXCHANGE.IKE_SA_INIT && !(r.flags & FLAG.RESPONSE)).length >= 2, 'the new IKE_SA_INIT reached b');
     await stopping;
-    assert.equal(initResponses(), 1, `b answered an IKE_SA_INIT while stopping; ${tail(p.b)}`);
+    assert.equal(initResponses(), answered, `b answered an IKE_SA_INIT while stopping; ${tail(p.b)}`);
     assert.ok(p.b.lines.some((l) => l.includes('dropped: shutting down')), tail(p.b));
     assert.equal(p.b.kernel.listSas().length, 0);
     assert.equal(p.b.engine.stats.ikeSasEstablished, 1, "b established no second IKE SA");
