@@ -226,6 +226,9 @@ log_line() { tail -n +"$1" "$L/ours.log" | grep "$2" | head -1; }
 # the two kernels' SPIs, and whether they changed from a snapshot (one pair left on our side)
 pair_spis() { echo "$(spis "$NS_A")| $(spis "$NS_B")"; }
 spis_changed() { [ "$(pair_spis)" != "$1" ] && both_up && [ "$(nstates "$NS_A")" = 2 ]; }
+# spis_gone NS "SPI...": none of these SPIs is left in NS's kernel (a peer that re-initiates at once
+# after a delete has new ones by then)
+spis_gone() { local x; for x in $2; do spis "$1" | grep -qw "$x" && return 1; done; return 0; }
 # pair_setup: the namespaces, and their removal (with the peer's peer_stop) at exit
 pair_setup() {
   trap 'peer_stop; pair_down' EXIT

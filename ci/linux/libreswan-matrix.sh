@@ -47,7 +47,6 @@ wait_rekey() {
     res FAIL "$1: no $2 in 60 s (SPIs $(pair_spis))"
   fi
 }
-spis_gone() { local x; for x in $2; do spis "$1" | grep -qw "$x" && return 1; done; return 0; }
 case_gcm_ours() {
   local n=gcm-ours t0
   L_CONN=$(lsw_conn 'aes_gcm256-sha2_256;dh31' aes_gcm256)
