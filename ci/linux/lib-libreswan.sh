@@ -10,11 +10,18 @@ lsw_available() {
   grep -qw '^esp4' /proc/modules || { echo "RESULT skip: no ESP in this kernel (run it in the VM: bash ci/linux/run.sh 'bash $0')"; return 3; }
 }
 lsw_whack() { timeout 30 "$LSW/usr/libexec/ipsec/whack" --rundir "$T/lsw/run" "$@"; }
-# lsw_start CONNS SECRETS: the `conn` sections and ipsec.secrets text; waits until pluto listens
+# lsw_start CONNS SECRETS [CERTS]: the `conn` sections and ipsec.secrets text; CERTS (mk_certs output):
+# its CA (trusted, "CT,,") and b.test's certificate and key (PKCS#12, pk12util; nickname b.test) go
+# into the NSS db. Waits until pluto listens
 lsw_start() {
   local d=$T/lsw
   rm -rf "$d"; mkdir -p "$d/run" "$d/nss" "$d/ipsec.d"
   certutil -N -d "sql:$d/nss" --empty-password
+  if [ -n "${3:-}" ]; then
+    certutil -A -d "sql:$d/nss" -n "vm interop CA" -t 'CT,,' -i "$3/ca.crt" || return 1
+    openssl pkcs12 -export -inkey "$3/b.key" -in "$3/b.crt" -name b.test -passout pass: -out "$d/b.p12" || return 1
+    pk12util -i "$d/b.p12" -d "sql:$d/nss" -W '' > /dev/null || return 1
+  fi
   printf 'config setup\n    plutodebug=none\n    dumpdir=%s/run\n    ipsecdir=%s/ipsec.d\n    nssdir=%s/nss\n\n%s\n' "$d" "$d" "$d" "$1" > "$d/ipsec.conf"
   printf '%s\n' "$2" > "$d/ipsec.secrets"; chmod 600 "$d/ipsec.secrets"
   echo "=== lsw_start" >> "$L/lsw.log"; LSW_MARK=$(wc -l < "$L/lsw.log")

@@ -24,7 +24,9 @@ oi_start() {
   # ready only after its parent has sent the static settings (the last is stickyaddress) and the reset
   # that follows: an IKE SA half-open before that is freed ("sa_free: reload") and our IKE_AUTH is
   # then dropped without an answer
-  wait_until 10 test -S "$T/oi.sock" && wait_until 20 oi_log_has 'stickyaddress' && sleep 1
+  # (generous waits: under TCG on a loaded host its start has taken > 20 s; a start that fails must
+  # still be stopped by the caller, else it keeps port 500 and takes the next instance's answers)
+  wait_until 30 test -S "$T/oi.sock" && wait_until 40 oi_log_has 'stickyaddress' && sleep 1
 }
 oi_log_has() { tail -n +"$OI_MARK" "$L/oi.log" | grep -q "$1"; }
 oi_ctl() { "$OI/usr/sbin/ikectl" -s "$T/oi.sock" "$@"; }

@@ -20,6 +20,8 @@ vm_modules() {
   modprobe -a xfrm_algo xfrm_user esp4 af_key veth authenc sha1_generic sha512_generic cbc gcm ghash-generic ctr seqiv \
     echainiv 2>/dev/null
   modprobe -a aesni-intel ghash-clmulni-intel 2>/dev/null
+  # the NAT cases' router (nftables masquerade)
+  modprobe -a nf_tables nft_chain_nat nft_masq 2>/dev/null
   return 0
 }
 have_pfkey() { grep -qw '^af_key' /proc/modules || [ -d /proc/sys/net/key ]; }
@@ -27,19 +29,52 @@ have_pfkey() { grep -qw '^af_key' /proc/modules || [ -d /proc/sys/net/key ]; }
 pair_up() {
   local n
   for n in a b; do ip netns add "$PFX-$n"; ip -n "$PFX-$n" link set lo up; done
-  ip link add "$PFX-va" netns "$NS_A" type veth peer name "$PFX-vb" netns "$NS_B"
-  ip -n "$NS_A" addr add $A_IP/24 dev "$PFX-va"; ip -n "$NS_A" link set "$PFX-va" up
-  ip -n "$NS_B" addr add $B_IP/24 dev "$PFX-vb"; ip -n "$NS_B" link set "$PFX-vb" up
   for n in "$NS_A:$A_LAN" "$NS_B:$B_LAN"; do
     ip -n "${n%%:*}" link add lan0 type veth peer name lan0p
     ip -n "${n%%:*}" addr add "${n#*:}.1/24" dev lan0; ip -n "${n%%:*}" link set lan0 up; ip -n "${n%%:*}" link set lan0p up
   done
-  ip -n "$NS_A" route add $B_LAN.0/24 via $B_IP src $A_LAN.1
-  ip -n "$NS_B" route add $A_LAN.0/24 via $A_IP src $B_LAN.1
+  wire_up none
 }
+# wire_up none|a|b: the wire between NS_A and NS_B: one veth, or (a|b: that side behind a NAT) through
+# a router namespace NS_R that masquerades (nftables) the inside net 172.16.0.0/24 as its outside
+# address, which is the inside peer's usual address (A_PUB / B_PUB: how the other side sees it).
+# A_IP / B_IP: each side's own address (local). The wire veths are $PFX-va (NS_A) and $PFX-vb (NS_B).
+NS_R=$PFX-r
+wire_up() {
+  NAT_SIDE=$1 A_IP=192.0.2.1 B_IP=192.0.2.2 A_PUB=192.0.2.1 B_PUB=192.0.2.2
+  local gw_a=$B_IP gw_b=$A_IP
+  if [ "$1" = none ]; then
+    ip link add "$PFX-va" netns "$NS_A" type veth peer name "$PFX-vb" netns "$NS_B"
+  else
+    ip netns add "$NS_R"; ip -n "$NS_R" link set lo up
+    ip netns exec "$NS_R" sysctl -qw net.ipv4.ip_forward=1
+    ip link add "$PFX-va" netns "$NS_A" type veth peer name "$PFX-ra" netns "$NS_R"
+    ip link add "$PFX-vb" netns "$NS_B" type veth peer name "$PFX-rb" netns "$NS_R"
+    local in=$1 out=b; [ "$1" = b ] && out=a
+    # the router's outside address is the inside peer's public one; its inside address 172.16.0.1
+    ip -n "$NS_R" addr add 172.16.0.1/24 dev "$PFX-r$in"
+    if [ "$in" = a ]; then ip -n "$NS_R" addr add $A_PUB/24 dev "$PFX-rb"; A_IP=172.16.0.2 gw_a=172.16.0.1
+    else ip -n "$NS_R" addr add $B_PUB/24 dev "$PFX-ra"; B_IP=172.16.0.2 gw_b=172.16.0.1; fi
+    ip -n "$NS_R" link set "$PFX-ra" up; ip -n "$NS_R" link set "$PFX-rb" up
+    printf 'table ip nat {\n chain post {\n  type nat hook postrouting priority 100;\n  oifname "%s" masquerade\n }\n}\n' "$PFX-r$out" \
+      | ip netns exec "$NS_R" nft -f - || echo "RESULT warn: nft masquerade failed in $NS_R"
+  fi
+  ip -n "$NS_A" addr add $A_IP/24 dev "$PFX-va"; ip -n "$NS_A" link set "$PFX-va" up
+  ip -n "$NS_B" addr add $B_IP/24 dev "$PFX-vb"; ip -n "$NS_B" link set "$PFX-vb" up
+  ip -n "$NS_A" route add $B_LAN.0/24 via $gw_a src $A_LAN.1
+  ip -n "$NS_B" route add $A_LAN.0/24 via $gw_b src $B_LAN.1
+  ip -n "$NS_A" route add default via $gw_a; ip -n "$NS_B" route add default via $gw_b
+}
+# wire_down: the wire (and the router namespace) goes; the LANs stay
+wire_down() {
+  ip -n "$NS_A" link del "$PFX-va" 2>/dev/null; ip -n "$NS_B" link del "$PFX-vb" 2>/dev/null
+  ip netns del "$NS_R" 2>/dev/null; NAT_SIDE=none
+}
+# rewire none|a|b: another wire for the next case (a NAT case ends with rewire none)
+rewire() { wire_down; wire_up "$1"; }
 pair_down() {
   ours_stop
-  ip netns del "$NS_A" 2>/dev/null; ip netns del "$NS_B" 2>/dev/null
+  ip netns del "$NS_A" 2>/dev/null; ip netns del "$NS_B" 2>/dev/null; ip netns del "$NS_R" 2>/dev/null
   [ "${KEEP:-0}" = 1 ] || rm -rf "$T"
 }
 
@@ -77,9 +112,10 @@ pkts_delta() { printf '%s\n--\n%s\n' "$1" "$2" | awk '$0 == "--" { s = 1; next }
 # the algorithms of a namespace's SAs and their UDP encapsulation (each distinct one once)
 algs() { ip -n "$1" xfrm state | awk '$1 == "enc" || $1 == "auth-trunc" || $1 == "aead" || $1 == "auth" { print $1 " " $2 } $1 == "encap" { print "encap " $3 }' | sort -u | tr '\n' ' ' | sed 's/ $//'; }
 
-# ping_esp N: N pings LAN a -> LAN b; sets PING_RX, PKT_DELTA (packets added to NS_A's SA counters)
-# and, from an outbound capture on each side's wire veth (inbound would also show the decrypted
-# packets the kernel re-injects on the same device), WIRE_ESP_A/B and WIRE_ICMP_A/B
+# ping_esp N: N pings LAN a -> LAN b (or PING_NS from PING_SRC to PING_DST: a road warrior's
+# assigned address); sets PING_RX, PKT_DELTA (packets added to NS_A's SA counters) and, from an
+# outbound capture on each side's wire veth (inbound would also show the decrypted packets the kernel
+# re-injects on the same device), WIRE_ESP_A/B (of them WIRE_UDPESP_A/B in UDP, port 4500) and WIRE_ICMP_A/B
 ping_esp() {
   local before after n
   before=$(pkts "$NS_A")
@@ -89,20 +125,30 @@ ping_esp() {
     eval "TP_$n=\$!"
   done
   wait_until 15 grep -q 'listening on' "$T/wire-a.err" && wait_until 15 grep -q 'listening on' "$T/wire-b.err"
-  PING_RX=$(ip netns exec "$NS_A" ping -n -c "$1" -i 0.2 -W 2 -I $A_LAN.1 $B_LAN.1 2>&1 | grep -o '[0-9]* received' | grep -o '[0-9]*')
+  PING_RX=$(ip netns exec "${PING_NS:-$NS_A}" ping -n -c "$1" -i 0.2 -W 2 -I "${PING_SRC:-$A_LAN.1}" "${PING_DST:-$B_LAN.1}" 2>&1 | grep -o '[0-9]* received' | grep -o '[0-9]*')
   PING_RX=${PING_RX:-0}
   sleep 1; kill -INT "$TP_a" "$TP_b" 2>/dev/null; wait "$TP_a" "$TP_b" 2>/dev/null
   after=$(pkts "$NS_A")
   PKT_DELTA=$(pkts_delta "$before" "$after")
+  PKT_SAME_SAS=0; [ "$(echo "$before" | cut -d' ' -f1)" = "$(echo "$after" | cut -d' ' -f1)" ] && PKT_SAME_SAS=1
   WIRE_ESP_A=$(grep -c 'ESP(' "$T/wire-a"); WIRE_ICMP_A=$(grep -c 'ICMP' "$T/wire-a")
   WIRE_ESP_B=$(grep -c 'ESP(' "$T/wire-b"); WIRE_ICMP_B=$(grep -c 'ICMP' "$T/wire-b")
+  WIRE_UDPESP_A=$(grep -c 'UDP-encap: ESP(' "$T/wire-a"); WIRE_UDPESP_B=$(grep -c 'UDP-encap: ESP(' "$T/wire-b")
   rm -f "$T"/wire-?  "$T"/wire-?.err
 }
-check_ping() { # check_ping LABEL N
+# check_ping LABEL N: behind a NAT (NAT_SIDE a|b) every ESP packet on both wires must be in UDP.
+# When our SAs changed during the pings (a rekey: the old SA's counters are gone), once more
+check_ping() {
   ping_esp "$2"
-  local m="$1: ping $PING_RX/$2, our SA counters +$PKT_DELTA packets, wire out ours $WIRE_ESP_A ESP / $WIRE_ICMP_A ICMP, peer $WIRE_ESP_B ESP / $WIRE_ICMP_B ICMP"
+  if [ "$PKT_SAME_SAS" = 0 ]; then
+    echo "RESULT note: $1: our SAs changed during the pings (a rekey; ping $PING_RX/$2, counters +$PKT_DELTA on the SAs kept): again"
+    ping_esp "$2"
+  fi
+  local m="$1: ping ${PING_SRC:-$A_LAN.1} -> ${PING_DST:-$B_LAN.1} $PING_RX/$2, our SA counters +$PKT_DELTA packets, wire out ours $WIRE_ESP_A ESP ($WIRE_UDPESP_A in UDP) / $WIRE_ICMP_A ICMP, peer $WIRE_ESP_B ESP ($WIRE_UDPESP_B in UDP) / $WIRE_ICMP_B ICMP"
+  local udp_ok=1
+  [ "$NAT_SIDE" = none ] || { [ "$WIRE_UDPESP_A" = "$WIRE_ESP_A" ] && [ "$WIRE_UDPESP_B" = "$WIRE_ESP_B" ]; } || udp_ok=0
   if [ "$PING_RX" -ge $(( $2 - 1 )) ] && [ "$PKT_DELTA" -ge $((2 * PING_RX)) ] && [ "$WIRE_ESP_A" -ge "$PING_RX" ] && [ "$WIRE_ESP_B" -ge "$PING_RX" ] \
-    && [ "$WIRE_ICMP_A" = 0 ] && [ "$WIRE_ICMP_B" = 0 ]; then
+    && [ "$WIRE_ICMP_A" = 0 ] && [ "$WIRE_ICMP_B" = 0 ] && [ $udp_ok = 1 ]; then
     res ok "$m"
   else
     res FAIL "$m"
@@ -113,6 +159,15 @@ check_clean() {
   local s p; s=$(nstates "$NS_A"); p=$(npolicies "$NS_A")
   [ "$s" = 0 ] && [ "$p" = 0 ] && res ok "$1: our iked stopped, 0 SAs / 0 policies left" || res FAIL "$1: after stop $s SAs / $p policies left in $NS_A"
   ip -n "$NS_A" xfrm state flush; ip -n "$NS_A" xfrm policy flush
+}
+# check_nat_detected NAME OUR_LOG_REGEX PEER_NOTE: our log line, UDP encapsulation in both kernels
+check_nat_detected() {
+  local ours; ours=$(log_line "$C_MARK" "$2" | sed 's/^.*: NAT detected/NAT detected/')
+  if [ -n "$ours" ] && algs "$NS_A" | grep -q 'encap espinudp' && algs "$NS_B" | grep -q 'encap espinudp'; then
+    res ok "$1: ours: '$ours'; peer: '$3'; UDP encapsulation in both kernels: ours [$(ip -n "$NS_A" xfrm state | grep -m1 'encap type')] peer [$(ip -n "$NS_B" xfrm state | grep -m1 'encap type')]"
+  else
+    res FAIL "$1: NAT: ours '${ours:-no \"$2\" in our log}', kernels: ours [$(algs "$NS_A")] peer [$(algs "$NS_B")]"
+  fi
 }
 # a CA + a leaf for a.test and b.test: mk_certs DIR rsa|ecdsa -> DIR/{ca.crt,a.crt,a.key,b.crt,b.key}
 mk_certs() {
@@ -143,16 +198,17 @@ etc_layout() {
 }
 # pair_case NAME ROLE OURS_CONF OURS_ETC: the peer library's hooks peer_start (and peer_initiate
 # when ROLE is peer-init) start the peer in NS_B; waits for the SAs in both kernels, then pings.
-# C_MARK: the line of $L/ours.log where this case starts
+# C_MARK: the line of $L/ours.log where this case starts. PAIR_PING=0: no ping (the case pings itself);
+# OURS_READY: what our log says before the peer may initiate (a gateway with only `to dynamic` loads no flows)
 pair_case() {
   local t0
   C_NAME=$1
   echo "=== case $1" >> "$L/ours.log"; C_MARK=$(wc -l < "$L/ours.log")
   if [ "$2" = ours-init ]; then
-    peer_start || { res FAIL "$1: the peer did not start"; return 1; }
+    peer_start || { res FAIL "$1: the peer did not start"; peer_stop; return 1; }
     t0=$(now); ours_start "$3" "$4"
   else
-    ours_start "$3" "$4"; wait_until 30 log_has "$C_MARK" "flows loaded"
+    ours_start "$3" "$4"; wait_until 30 log_has "$C_MARK" "${OURS_READY:-flows loaded}"
     peer_start || { res FAIL "$1: the peer did not start"; pair_case_end; return 1; }
     t0=$(now); peer_initiate
   fi
@@ -161,7 +217,7 @@ pair_case() {
   else
     res FAIL "$1: no SAs after 60 s (ours $(nstates "$NS_A"), peer $(nstates "$NS_B"))"; pair_case_end; return 1
   fi
-  check_ping "$1" 5
+  [ "${PAIR_PING:-1}" = 0 ] || check_ping "$1" 5
 }
 pair_case_end() { ours_stop; check_clean "$C_NAME"; peer_stop; }
 both_up() { states_ge "$NS_A" 2 && states_ge "$NS_B" 2; }
@@ -170,6 +226,9 @@ log_line() { tail -n +"$1" "$L/ours.log" | grep "$2" | head -1; }
 # the two kernels' SPIs, and whether they changed from a snapshot (one pair left on our side)
 pair_spis() { echo "$(spis "$NS_A")| $(spis "$NS_B")"; }
 spis_changed() { [ "$(pair_spis)" != "$1" ] && both_up && [ "$(nstates "$NS_A")" = 2 ]; }
+# spis_gone NS "SPI...": none of these SPIs is left in NS's kernel (a peer that re-initiates at once
+# after a delete has new ones by then)
+spis_gone() { local x; for x in $2; do spis "$1" | grep -qw "$x" && return 1; done; return 0; }
 # pair_setup: the namespaces, and their removal (with the peer's peer_stop) at exit
 pair_setup() {
   trap 'peer_stop; pair_down' EXIT

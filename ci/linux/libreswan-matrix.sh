@@ -17,22 +17,25 @@ PFX=${PFX:-lsm}
 . ci/linux/lib-libreswan.sh
 vm_modules; lsw_available || exit 3
 PSK=libreswan-vm-psk
-peer_start() { lsw_start "$L_CONN" "@b.test @a.test : PSK \"$PSK\""; }
+L_CERTS=
+peer_start() { lsw_start "$L_CONN" "@b.test @a.test : PSK \"$PSK\"" "$L_CERTS"; }
 peer_initiate() { lsw_initiate t; }
 peer_stop() { lsw_stop; }
 peer_log_tail() { tail -60 "$L/lsw.log"; }
 pair_setup
-# lsw_conn IKE ESP: pluto's side (left = NS_B). leftupdown=%disabled: pluto's default updown is
-# `ipsec _updown`, and the `ipsec` on PATH is strongSwan's (it fails: "unknown interface version", the
-# Child SA is torn down); pair_up has made the routes already
+# lsw_conn IKE ESP: pluto's side (left = NS_B), authenticated as L_AUTH says (conn lines, ';' between
+# them). leftupdown=%disabled: pluto's default updown is `ipsec _updown`, and the `ipsec` on PATH is
+# strongSwan's (it fails: "unknown interface version", the Child SA is torn down); the routes are made
+L_AUTH='authby=secret'
 lsw_conn() {
-  printf 'conn t\n    ikev2=insist\n    authby=secret\n    left=%s\n    leftid=@b.test\n    leftsubnet=%s.0/24\n    right=%s\n    rightid=@a.test\n    rightsubnet=%s.0/24\n    ike=%s\n    esp=%s\n    leftupdown=%%disabled\n    auto=add\n' \
-    $B_IP $B_LAN $A_IP $A_LAN "$1" "$2"
+  printf 'conn t\n    ikev2=insist\n    %s\n    left=%s\n    leftid=@b.test\n    leftsubnet=%s.0/24\n    right=%s\n    rightid=@a.test\n    rightsubnet=%s.0/24\n    ike=%s\n    esp=%s\n    leftupdown=%%disabled\n    auto=add\n' \
+    "${L_AUTH//;/$'\n'    }" $B_IP $B_LAN $A_PUB $A_LAN "$1" "$2"
 }
-# ours_conf MODE IKE ESP [EXTRA]
+# ours_conf MODE IKE ESP [EXTRA]: authenticated as OURS_AUTH says
+OURS_AUTH="psk \"$PSK\""
 ours_conf() {
-  printf 'ikev2 "t" %s esp from %s.0/24 to %s.0/24 local %s peer %s ikesa %s childsa %s srcid a.test dstid b.test %s psk "%s"\n' \
-    "$1" $A_LAN $B_LAN $A_IP $B_IP "$2" "$3" "${4:-}" "$PSK" > "$T/a.conf"
+  printf 'ikev2 "t" %s esp from %s.0/24 to %s.0/24 local %s peer %s ikesa %s childsa %s srcid a.test dstid b.test %s %s\n' \
+    "$1" $A_LAN $B_LAN $A_IP $B_PUB "$2" "$3" "${4:-}" "$OURS_AUTH" > "$T/a.conf"
 }
 # wait_rekey NAME WHAT REGEX SPI_SNAPSHOT|-: ours logs REGEX (after C_MARK) and, for a Child SA, the SPIs change
 wait_rekey() {
@@ -44,7 +47,6 @@ wait_rekey() {
     res FAIL "$1: no $2 in 60 s (SPIs $(pair_spis))"
   fi
 }
-spis_gone() { local x; for x in $2; do spis "$1" | grep -qw "$x" && return 1; done; return 0; }
 case_gcm_ours() {
   local n=gcm-ours t0
   L_CONN=$(lsw_conn 'aes_gcm256-sha2_256;dh31' aes_gcm256)
@@ -75,14 +77,65 @@ case_cbc_lsw() {
     || res FAIL "$n: pluto kept its SAs after our delete: $(spis "$NS_B")"
   pair_case_end
 }
+lsw_grep() { tail -n +"$LSW_MARK" "$L/lsw.log" | grep "$@"; }
+# nat-ours-behind / nat-lsw-behind: the side named sits behind a router namespace that masquerades it
+# (nftables) and initiates; both detect the NAT (our log, pluto's, UDP encapsulation in both kernels)
+# and every ESP packet on both wires is in UDP (port 4500)
+case_nat() {
+  local n=nat-$1-behind
+  if [ "$1" = ours ]; then
+    rewire a
+    L_CONN=$(lsw_conn 'aes_gcm256-sha2_256;dh19' aes_gcm256)
+    ours_conf active 'enc aes-256-gcm prf hmac-sha2-256 group ecp256' 'enc aes-256-gcm group ecp256'
+    pair_case $n ours-init "$T/a.conf" "$T/ours-etc" && check_nat_detected $n 'NAT detected: we are behind a NAT' "pluto: $(lsw_grep -m1 -o 'ESPinUDP[^}]*')"
+  else
+    rewire b
+    L_CONN=$(lsw_conn 'aes256-sha2_256;dh19' 'aes128-sha2_256')
+    ours_conf passive 'enc aes-256 auth hmac-sha2-256 prf hmac-sha2-256 group ecp256' 'enc aes-128 auth hmac-sha2-256 group ecp256'
+    pair_case $n peer-init "$T/a.conf" "$T/ours-etc" && check_nat_detected $n 'NAT detected: peer is behind a NAT' "pluto: $(lsw_grep -m1 -o 'ESPinUDP[^}]*')"
+  fi
+  pair_case_end
+  rewire none
+}
+# cert-ecdsa-lsw / cert-rsa-ours: certificates (mk_certs: a CA, a.test and b.test leaves); pluto's in its
+# NSS db (certutil -A for the CA, pk12util for its leaf and key), ours in IKED_DIR; `rfc7427` on ours.
+# ECDSA P-256: pluto initiates (authby=ecdsa); RSA-2048: ours initiates (authby=rsasig)
+case_cert() {
+  local kind=$1 n=cert-$1-$2 t0
+  if [ ! -d "$T/etc-$kind-a" ]; then
+    t0=$(now); mk_certs "$T/$kind" "$kind"; etc_layout "$T/etc-$kind-a" "$T/$kind" a
+    echo "RESULT time certificates ($kind): $(since "$t0") s"
+  fi
+  L_CERTS=$T/$kind OURS_AUTH=rfc7427
+  L_AUTH="authby=$([ "$kind" = rsa ] && echo rsasig || echo ecdsa);leftcert=b.test;leftsendcert=always"
+  if [ "$2" = lsw ]; then
+    L_CONN=$(lsw_conn 'aes256-sha2_512;dh19' 'aes256-sha2_512')
+    ours_conf passive 'enc aes-256 auth hmac-sha2-512 prf hmac-sha2-512 group ecp256' 'enc aes-256 auth hmac-sha2-512 group ecp256'
+    pair_case $n peer-init "$T/a.conf" "$T/etc-$kind-a"
+  else
+    L_CONN=$(lsw_conn 'aes_gcm128-sha2_256;dh31' 'aes_gcm128')
+    ours_conf active 'enc aes-128-gcm prf hmac-sha2-256 group curve25519' 'enc aes-128-gcm group curve25519'
+    pair_case $n ours-init "$T/a.conf" "$T/etc-$kind-a"
+  fi && {
+    local a; a=$(lsw_grep -m1 'authenticated' | sed 's/^.*\(authenticated\)/\1/' | cut -c1-200)
+    [ -n "$a" ] && res ok "$n: pluto: '$a'; ours: '$(log_line "$C_MARK" 'established' | sed 's/^[^ ]* [^ ]* //' | cut -c1-160)'" \
+      || res FAIL "$n: pluto logged no 'authenticated'"
+  }
+  pair_case_end
+  L_CERTS= L_AUTH='authby=secret' OURS_AUTH="psk \"$PSK\""
+}
 mkdir -p "$T/ours-etc"
 # --ci: the case CI's VM run executes (guest-kernel-tests.sh): no lifetime waits
 [ "${1:-}" = --ci ] && set -- cbc-lsw
-[ $# -gt 0 ] || set -- gcm-ours cbc-lsw
+[ $# -gt 0 ] || set -- gcm-ours cbc-lsw nat-ours-behind nat-lsw-behind cert-ecdsa-lsw cert-rsa-ours
 dispatch_case() {
   case "$1" in
     gcm-ours) case_gcm_ours;;
     cbc-lsw) case_cbc_lsw;;
+    nat-ours-behind) case_nat ours;;
+    nat-lsw-behind) case_nat lsw;;
+    cert-ecdsa-lsw) case_cert ecdsa lsw;;
+    cert-rsa-ours) case_cert rsa ours;;
     *) res FAIL "unknown case $1";;
   esac
 }

@@ -79,6 +79,8 @@ export class Engine implements EngineContext {
   readonly natt: 'auto' | 'force' | 'disable';
   readonly nattPort: number;
   private reqidCounter = 0;
+  /** shutdown() has begun: no new IKE SAs (a peer reviving its connection gets no answer) */
+  private closing = false;
   /** Reqids of Child SAs, shared by identical selectors (reqid-table.ts). */
   readonly reqids = new ReqidTable(() => this.nextReqid());
   private monitorSink: MonitorSink;
@@ -87,8 +89,6 @@ export class Engine implements EngineContext {
   readonly pools = new AddressPools();
   readonly timerFns = { ikeRekey: (sa: IkeSa): void => ikeRekeyDue(this, sa), dpd: (sa: IkeSa): void => dpdDue(this, sa) };
   passive = false;
-  /** Set by shutdown(): no new IKE SA is started or answered while the daemon stops. */
-  private closing = false;
   /** EAP methods and credentials (src/eap/daemon-eap.ts); null: `eap` policies fail. */
   eap: EapContext | null = null;
 
@@ -178,7 +178,7 @@ export class Engine implements EngineContext {
       }
       if (this.closing) {
         this.stats.rxDropped++;
-        this.log.debug(`ikev2_recv: IKE_SA_INIT from ${endpointText(remote)} ignored: shutting down`);
+        this.log.debug(`ikev2_recv: IKE_SA_INIT from ${endpointText(remote)} dropped: shutting down`);
         return;
       }
       handleInitRequest(this, m, raw, local, remote);
@@ -399,7 +399,7 @@ export class Engine implements EngineContext {
 
   // ------------------------------------------------------------ lifecycle
 
-  /** Start an IKE SA for an active policy. */
+  /** Start an IKE SA for an active policy (none once shutdown() has begun). */
   async initiate(policy: Policy): Promise<IkeSa | null> {
     if (this.closing) return null;
     const peer = policy.conf.peer;
@@ -463,7 +463,7 @@ export class Engine implements EngineContext {
     for (const l of this.removalListeners) l(sa, reason);
   }
 
-  /** Stop: delete every SA (telling the peers when asked) and wait briefly for the deletes. */
+  /** Stop: delete every SA (telling the peers when asked) and wait briefly for the deletes; new IKE SAs are refused from now on. */
   async shutdown(tellPeers: boolean): Promise<void> {
     this.closing = true;
     const all = this.sas.all();

@@ -3,7 +3,8 @@
  * Responder: CP(CFG_REQUEST) -> CP(CFG_REPLY) from the policy's `config`
  * options: INTERNAL_IP4/6_ADDRESS leased from the `config address NET` pool
  * (or a fixed host), DNS, NBNS, DHCP, netmask, protected subnets, access
- * server; the Child SA's TSi is narrowed to the leased address. A pool that
+ * server; the Child SA's TSi is narrowed to the leased address (a TSi of just
+ * 0.0.0.0 or :: stands for it). A pool that
  * is exhausted gives INTERNAL_ADDRESS_FAILURE; a policy with a pool and a
  * peer without a CP request gives FAILED_CP_REQUIRED.
  * Initiator: `request OPTION any|ADDR` -> CP(CFG_REQUEST), and the reply
@@ -146,6 +147,15 @@ function hostTs(addr: Buffer): TrafficSelector {
   return { tsType: addr.length === 4 ? TS.IPV4_ADDR_RANGE : TS.IPV6_ADDR_RANGE, ipProtocol: 0, startPort: 0, endPort: 65535, startAddr: addr, endAddr: addr };
 }
 
+/**
+ * A selector of the unspecified address alone (0.0.0.0-0.0.0.0, ::-::): an initiator's
+ * placeholder for the address it asks for (OpenIKED's `from dynamic` sends it), which
+ * stands for whatever address of that family is assigned.
+ */
+function isUnspecifiedHost(t: TrafficSelector, family: Buffer): boolean {
+  return t.startAddr.length === family.length && t.startAddr.equals(t.endAddr) && t.startAddr.every((b) => b === 0);
+}
+
 /** The peer's TSi narrowed to the addresses we assigned (RFC 7296 2.19). */
 function narrowTsi(inner: Payload[], addrs: Buffer[]): Payload[] {
   return inner.map((p) => {
@@ -153,7 +163,8 @@ function narrowTsi(inner: Payload[], addrs: Buffer[]): Payload[] {
     const sel: TrafficSelector[] = [];
     for (const t of (p as TsPayload).selectors) {
       for (const a of addrs) {
-        const x = tsIntersect(t, { ...hostTs(a), ipProtocol: t.ipProtocol, startPort: t.startPort, endPort: t.endPort });
+        const host = { ...hostTs(a), ipProtocol: t.ipProtocol, startPort: t.startPort, endPort: t.endPort };
+        const x = isUnspecifiedHost(t, a) ? host : tsIntersect(t, host);
         if (x) sel.push(x);
       }
     }
