@@ -28,9 +28,11 @@ function newSpaceMbAfterChurn(hold: boolean): number {
   return Number(execFileSync(process.execPath, ['-e', script], { encoding: 'utf8' }));
 }
 
-test('boundParentHeap keeps the new space at its initial two 1 MB semi-spaces under churn', () => {
+// Node 20 (V8 11.3) reports 2 MB for the held new space; Node 24 (V8 13.6) 2–3.75 MB (its pages
+// are counted differently); both grow to 32 MB without the hold.
+test('boundParentHeap keeps the new space near its initial size under churn (not the 32 MB it grows to)', () => {
   const held = newSpaceMbAfterChurn(true);
   const grown = newSpaceMbAfterChurn(false);
-  assert.ok(held <= 2.5, `new space with the hold: ${held} MB`);
-  assert.ok(grown > 2 * held, `new space without the hold: ${grown} MB (with: ${held} MB)`);
+  assert.ok(held <= 4, `new space with the hold: ${held} MB`);
+  assert.ok(grown >= 4 * held, `new space without the hold: ${grown} MB (with: ${held} MB)`);
 });
