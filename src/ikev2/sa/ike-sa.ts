@@ -19,7 +19,7 @@ import { SaTimers } from './sa-timers';
 import { wipeIkeKeys } from './packed-views';
 import { EMPTY } from '../../wire/empty-bytes';
 import { PpkState, dropWithoutPpk } from './ppk-state';
-import { defineRareFields } from './rare-fields';
+import { defineFlagFields, defineRareFields } from './rare-fields';
 
 export type IkeState =
   | 'INIT_SENT' // initiator: IKE_SA_INIT request out
@@ -108,8 +108,13 @@ export function queueRequest(sa: { queue: QueuedRequest[] }, q: QueuedRequest): 
 /** IkeSa fields that are null for an idle established SA (rare-fields.ts): one slot for all of them. */
 const RARE_FIELDS = ['ke', 'initRequest', 'initResponse', 'cookie', 'ikeRekeyNonce', 'rekeyNonces', 'eapIdentity', 'tag', 'assignedConfig', 'appliedConfig', 'reassembly', 'kernelQueue', 'eapResponder', 'intermediate', 'followup', 'ppk', 'replacedBy'] as const;
 
+/** IkeSa booleans, bits of IkeSa.flags (rare-fields.ts). */
+const FLAG_FIELDS = ['natLocal', 'natRemote', 'peerFragmentation', 'initialContact', 'authPending', 'mobike'] as const;
+
 export class IkeSa {
   readonly serial = ++serial;
+  /** The FLAG_FIELDS, one bit each (all false at first). */
+  flags = 0;
   /** Where the RARE_FIELDS are (null: all of them are null). */
   rare: Record<string, unknown> | null = null;
   state: IkeState;
@@ -118,8 +123,8 @@ export class IkeSa {
    * read views of it; a settled SA's is a view of its packed bytes (sa-settle.ts).
    */
   spis: Buffer;
-  natLocal = false;
-  natRemote = false;
+  declare natLocal: boolean;
+  declare natRemote: boolean;
   ni: Buffer = EMPTY;
   nr: Buffer = EMPTY;
   declare ke: KeyExchange | null;
@@ -150,7 +155,7 @@ export class IkeSa {
   readonly timers = new SaTimers();
   /** Peer supports RFC 7427 with these hash algorithms. */
   peerHashAlgs: number[] = [];
-  peerFragmentation = false;
+  declare peerFragmentation: boolean;
   /** The IKE SA that replaced this one (after IKE rekey). */
   declare replacedBy: IkeSa | null;
   /** Our Ni while our own IKE SA rekey is under way (collision detection, RFC 7296 2.8.1). */
@@ -158,8 +163,8 @@ export class IkeSa {
   /** Ni and Nr of the CREATE_CHILD_SA exchange that created this SA by a rekey. */
   declare rekeyNonces: [Buffer, Buffer] | null;
   /** Set when the peer's first request carried INITIAL_CONTACT. */
-  initialContact = false;
-  authPending = false;
+  declare initialContact: boolean;
+  declare authPending: boolean;
   /** The EAP identity the peer authenticated with (src/ikev2/exchange/eap.ts). */
   declare eapIdentity: string | null;
   /** The policy's `tag` expanded for this SA (src/ikev2/sa/sa-tag.ts). */
@@ -171,7 +176,7 @@ export class IkeSa {
   /** Fragments being collected (RFC 7383), made on the first fragment. */
   declare reassembly: Reassembly | null;
   /** Both sides sent MOBIKE_SUPPORTED while we had it enabled (RFC 4555). */
-  mobike = false;
+  declare mobike: boolean;
   /** The tail of this SA's kernel changes, run one after another (exchange/child-kernel-order.ts). */
   declare kernelQueue: Promise<void> | null;
   /** The responder's EAP conversation (exchange/eap.ts). */
@@ -238,6 +243,7 @@ export class IkeSa {
 
   static {
     defineRareFields(IkeSa.prototype, RARE_FIELDS);
+    defineFlagFields(IkeSa.prototype, FLAG_FIELDS);
   }
 
   /** Drop every timer and zero every secret. */

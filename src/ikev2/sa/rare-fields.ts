@@ -3,6 +3,7 @@
  * EAP, PPK, rekey leftovers...) kept in one side object made on the first non-null
  * write, through accessors on the class's prototype: an established SA with none of
  * them set pays one slot instead of one per field. Reads and writes look like fields.
+ * Boolean fields likewise share the bits of one small integer (defineFlagFields).
  */
 
 /** The holder of the side object (null while every rare field is null). */
@@ -37,4 +38,27 @@ export function dropRareIfEmpty(h: RareHolder): void {
   if (r === null) return;
   for (const k in r) if (r[k] !== null && r[k] !== undefined) return;
   h.rare = null;
+}
+
+/** The holder of boolean fields packed as bits. */
+export interface FlagHolder {
+  flags: number;
+}
+
+/** Define `names` (at most 30) on `proto` as boolean accessors over the bits of `this.flags`. */
+export function defineFlagFields(proto: object, names: readonly string[]): void {
+  if (names.length > 30) throw new Error('too many flag fields');
+  names.forEach((name, i) => {
+    const bit = 1 << i;
+    Object.defineProperty(proto, name, {
+      configurable: false,
+      enumerable: true,
+      get(this: FlagHolder): boolean {
+        return (this.flags & bit) !== 0;
+      },
+      set(this: FlagHolder, v: boolean): void {
+        this.flags = v ? this.flags | bit : this.flags & ~bit;
+      },
+    });
+  });
 }

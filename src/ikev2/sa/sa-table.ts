@@ -2,6 +2,17 @@
 import { IkeSa } from './ike-sa';
 import { Endpoint } from '../../wire/endpoint';
 
+/**
+ * `prefix` (ASCII) then `bytes` as one flat one-byte string: made by Buffer's decoder, not a
+ * concatenation (a Map keeps a concatenation's tree; normalize() would make a two-byte string of bytes >= 0x80).
+ */
+function flatKey(prefix: string, bytes: Buffer): string {
+  const b = Buffer.allocUnsafe(prefix.length + bytes.length);
+  b.write(prefix, 0, 'latin1');
+  bytes.copy(b, prefix.length);
+  return b.toString('latin1');
+}
+
 export class SaTable {
   private readonly byLocalSpi = new Map<bigint, IkeSa>();
   /**
@@ -41,8 +52,9 @@ export class SaTable {
   static key(spi: Buffer): bigint {
     return spi.readBigUInt64BE(0);
   }
+  /** address|SPIi, the SPI's 8 bytes as 8 one-byte characters (half of hex: the map keeps one per SA). */
   private static peerKey(remote: Endpoint, spiI: Buffer): string {
-    return `${remote.address}|${spiI.toString('hex')}`;
+    return flatKey(`${remote.address}|`, spiI);
   }
 
   add(sa: IkeSa): void {
@@ -57,7 +69,7 @@ export class SaTable {
   }
 
   private static idKey(id: { type: number; data: Buffer }): string {
-    return `${id.type}|${id.data.toString('hex')}`.normalize(); // flat: the maps keep it
+    return flatKey(`${id.type}|`, id.data); // one character per byte: the maps keep it
   }
 
   /** A responder SA left the half-open state (established or deleted); an established SA is indexed by peer identity. */
@@ -122,7 +134,7 @@ export class SaTable {
   /** The peer address a responder SA's IKE_SA_INIT came from. */
   private initAddress(sa: IkeSa): string {
     const pk = sa.tableInitKey;
-    return pk !== null ? pk.slice(0, pk.lastIndexOf('|')) : sa.remote.address;
+    return pk !== null ? pk.slice(0, pk.length - 9) : sa.remote.address; // less '|' and the 8 SPI characters
   }
 
   all(): IkeSa[] {
