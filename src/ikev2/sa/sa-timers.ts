@@ -25,13 +25,15 @@ export class SaTimers implements TimerOwner {
   }
 
   has(name: string, id = 0): boolean {
-    return !!this.list && this.list.some((e) => e.name === name && e.id === id);
+    const k = id | 0; // entries keep ids as signed 32-bit integers (timer-queue.ts)
+    return !!this.list && this.list.some((e) => e.name === name && e.id === k);
   }
 
   /** Cancel the timer `name` (of `id`); true when it was armed. */
   delete(name: string, id = 0): boolean {
     if (!this.list) return false;
-    const i = this.list.findIndex((e) => e.name === name && e.id === id);
+    const k = id | 0;
+    const i = this.list.findIndex((e) => e.name === name && e.id === k);
     if (i < 0) return false;
     this.queue.cancel(this.list[i]);
     this.remove(i);
@@ -40,13 +42,13 @@ export class SaTimers implements TimerOwner {
 
   /** Names of the armed timers ('name' or 'name:id'). */
   keys(): string[] {
-    return this.list ? this.list.map((e) => (e.id ? `${e.name}:${e.id}` : e.name)) : [];
+    return this.list ? this.list.map((e) => (e.id ? `${e.name}:${e.id >>> 0}` : e.name)) : [];
   }
 
   /** Cancel every timer but `name` (id 0). */
   clearAllBut(name: string): void {
     if (!this.list) return;
-    for (const e of [...this.list]) if (e.name !== name || e.id !== 0) this.delete(e.name, e.id);
+    for (const e of [...this.list]) if (e.name !== name || e.id !== 0) this.delete(e.name, e.id >>> 0);
   }
 
   /** Cancel every timer. */

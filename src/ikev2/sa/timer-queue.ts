@@ -23,7 +23,10 @@ export interface TimerEntry {
   /** called with `arg` and `id`: one function shared by many entries needs no closure per entry */
   readonly fn: (arg: unknown, id: number) => void;
   readonly arg: unknown;
-  /** tells apart entries of one name and owner (a Child SA's SPI); 0 when there is one */
+  /**
+   * tells apart entries of one name and owner (a Child SA's SPI: any 32-bit unsigned value); 0 when
+   * there is one. Kept as a signed 32-bit integer (a small integer, not a heap number); fn gets it unsigned.
+   */
   readonly id: number;
   /** order of adding (wraps at 2^31): entries due in the same millisecond fire in this order */
   readonly seq: number;
@@ -48,7 +51,7 @@ export class TimerQueue {
   add<A>(ms: number, fn: (arg: A, id: number) => void, name = '', owner: TimerOwner | null = null, arg?: A, id = 0): TimerEntry {
     const due = Math.ceil(performance.now() + Math.max(0, ms));
     this.seq = (this.seq + 1) | 0;
-    const e: TimerEntry = { due, fn: fn as (arg: unknown, id: number) => void, arg, id, seq: this.seq, idx: this.heap.length, name, owner };
+    const e: TimerEntry = { due, fn: fn as (arg: unknown, id: number) => void, arg, id: id | 0, seq: this.seq, idx: this.heap.length, name, owner };
     this.heap.push(e);
     this.up(e.idx);
     if (this.heap[0] === e) this.arm();
@@ -104,7 +107,7 @@ export class TimerQueue {
       for (const e of due) {
         try {
           e.owner?.fired(e);
-          e.fn(e.arg, e.id);
+          e.fn(e.arg, e.id >>> 0);
         } catch (err) {
           failure ??= err;
         }
