@@ -20,8 +20,8 @@ export class SaTimers implements TimerOwner {
   set<A>(name: string, ms: number, fn: (arg: A, id: number) => void, arg?: A, id = 0): void {
     this.delete(name, id);
     const entry = this.queue.add(ms, fn, name, this, arg, id);
-    // a few entries per SA, kept exactly sized (push would reserve room for 17)
-    this.list = this.list ? [...this.list, entry] : [entry];
+    // a few entries per SA, kept exactly sized: concat allocates what it holds (push and spread reserve room for 17 or more)
+    this.list = this.list ? this.list.concat([entry]) : [entry];
   }
 
   has(name: string, id = 0): boolean {
