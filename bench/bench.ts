@@ -65,8 +65,10 @@ async function makeSide(prefix: string, o: BenchOptions): Promise<Side> {
 }
 
 async function setupRig(o: BenchOptions): Promise<Rig> {
-  const ours = await makeSide('ikbench', o);
-  const charon = o.charon ? await makeSide('ikbenchc', o) : ours;
+  // IKED_BENCH_NS: another namespace prefix, so two benches on one machine do not clean up each other's
+  const ns = process.env.IKED_BENCH_NS ?? 'ikbench';
+  const ours = await makeSide(ns, o);
+  const charon = o.charon ? await makeSide(`${ns}c`, o) : ours;
   return { sides: { ours, charon }, baseDir: mkdtempSync(join(tmpdir(), 'iked-bench-')) };
 }
 

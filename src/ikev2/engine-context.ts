@@ -76,7 +76,13 @@ export interface EngineContext {
   /** Address pools of `config address` policies (leases released when an IKE SA goes). */
   readonly pools: AddressPools;
   /** The SA timers' functions, one per engine (the SA is the timer's argument: no closure per SA). */
-  readonly timerFns: { readonly ikeRekey: (sa: IkeSa) => void; readonly dpd: (sa: IkeSa) => void };
+  readonly timerFns: {
+    readonly ikeRekey: (sa: IkeSa) => void;
+    readonly dpd: (sa: IkeSa) => void;
+    /** the Child SA's SPI (spiIn) is the timer's id */
+    readonly childRekey: (sa: IkeSa, spiIn: number) => void;
+    readonly childExpire: (sa: IkeSa, spiIn: number) => void;
+  };
   /** Who applies a CFG_REPLY on an `iface` (this host, or under privsep the parent). */
   clientConfig: ClientConfigSystem;
 

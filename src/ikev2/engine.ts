@@ -14,7 +14,7 @@ import { decodeMessage, encodeMessage } from './payloads/message';
 import { DecodeError } from '../wire/decode-error';
 import { describeMessage, describePayloads } from './payloads/describe';
 import { Endpoint, endpointText, addressText } from '../wire/endpoint';
-import { IkeSa, QueuedRequest } from './sa/ike-sa';
+import { IkeSa, QueuedRequest, queueRequest, NO_REQUESTS } from './sa/ike-sa';
 import { SaTable } from './sa/sa-table';
 import { Policy } from './policy/policy';
 import { ikeHeader, openMessage, type OpenedMessage } from './payloads/message-protect';
@@ -36,7 +36,7 @@ import type { ChildSa } from './sa/child-sa';
 import { defaultTiming as defaults, type EngineContext, type EngineTiming, type RemovalListener, type Transport } from './engine-context';
 import { handleInformationalRequest, sendDeleteIke, removeChildren } from './exchange/informational';
 import { scheduleLiveness, dpdDue } from './exchange/liveness';
-import { ikeRekeyDue } from './exchange/lifetimes';
+import { ikeRekeyDue, childRekeyDue, childExpireDue } from './exchange/lifetimes';
 import { leaseOwner } from './exchange/config-payload';
 import { eapSaRemoved } from './exchange/eap';
 import { AddressPools } from './policy/address-pool';
@@ -87,7 +87,12 @@ export class Engine implements EngineContext {
   readonly removalListeners: RemovalListener[] = [];
   clientConfig: ClientConfigSystem = LOCAL_CONFIG_SYSTEM;
   readonly pools = new AddressPools();
-  readonly timerFns = { ikeRekey: (sa: IkeSa): void => ikeRekeyDue(this, sa), dpd: (sa: IkeSa): void => dpdDue(this, sa) };
+  readonly timerFns = {
+    ikeRekey: (sa: IkeSa): void => ikeRekeyDue(this, sa),
+    dpd: (sa: IkeSa): void => dpdDue(this, sa),
+    childRekey: (sa: IkeSa, spiIn: number): void => childRekeyDue(this, sa, spiIn),
+    childExpire: (sa: IkeSa, spiIn: number): void => childExpireDue(this, sa, spiIn),
+  };
   passive = false;
   /** EAP methods and credentials (src/eap/daemon-eap.ts); null: `eap` policies fail. */
   eap: EapContext | null = null;
@@ -337,7 +342,7 @@ export class Engine implements EngineContext {
 
   /** Queue a request; it goes out when the window (size 1) is free. */
   request(sa: IkeSa, q: QueuedRequest): void {
-    sa.queue.push(q);
+    queueRequest(sa, q);
     this.pump(sa);
   }
 
@@ -355,6 +360,7 @@ export class Engine implements EngineContext {
       sa.pending = { messageId: id, exchange: q.exchange, packet: packets[0], fragments, tries: 0, timer: null, onResponse: q.onResponse, onGiveUp: q.onGiveUp };
       this.transmit(sa);
     }
+    if (sa.queue.length === 0) sa.queue = NO_REQUESTS; // an idle SA keeps no array of its own
   }
 
   /** Send the pending request and arm the retransmission timer (exponential backoff). */

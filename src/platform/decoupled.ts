@@ -7,6 +7,7 @@ import { supportsFor } from './algorithms';
 import { randomU32 } from '../crypto/random';
 import { debuglog } from 'node:util';
 import { SaRecord, RecordStore } from './sa-record';
+import { SaRecordTable } from './sa-record-table';
 import { KeyArena } from './key-arena';
 import { FlowRecord } from './flow-record';
 import { FlowShares, flowKey } from './flow-shares';
@@ -36,7 +37,7 @@ export class DecoupledAdapter implements KernelAdapter {
   }
 
   readonly name = 'decoupled';
-  private readonly sas = new Map<string, SaRecord>();
+  private readonly sas = new SaRecordTable();
   /** flows with their holders: Child SAs with identical selectors share one (flow-shares.ts) */
   private readonly flows = new FlowShares<FlowRecord>();
   /** addresses and networks the records share (one copy each), and their keys */
@@ -81,9 +82,8 @@ export class DecoupledAdapter implements KernelAdapter {
     for (;;) {
       const spi = randomU32();
       if (spi < 256) continue;
-      const k = saKey(protocol, dst, spi);
-      if (this.sas.has(k)) continue;
-      this.sas.set(k, SaRecord.larval(protocol, src, dst, spi, this.store));
+      if (this.sas.get(protocol, dst, spi)) continue;
+      this.sas.set(SaRecord.larval(protocol, src, dst, spi, this.store));
       this.log(() => `decoupled: would allocate ${protocol} SPI 0x${spi.toString(16)} ${src} -> ${dst}`);
       return spi;
     }
@@ -91,31 +91,28 @@ export class DecoupledAdapter implements KernelAdapter {
 
   async addSa(sa: KernelSaSpec): Promise<void> {
     this.check();
-    const k = saKey(sa.protocol, sa.dst, sa.spi);
-    const cur = this.sas.get(k);
-    if (cur?.installed) throw new Error(`decoupled: SA ${k} already exists (EEXIST)`);
-    this.sas.set(k, SaRecord.of(sa, this.store));
+    const cur = this.sas.get(sa.protocol, sa.dst, sa.spi);
+    if (cur?.installed) throw new Error(`decoupled: SA ${saKey(sa.protocol, sa.dst, sa.spi)} already exists (EEXIST)`);
+    this.sas.set(SaRecord.of(sa, this.store));
     this.log(() => `decoupled: would add SA ${describeSa(sa)}`);
   }
 
   async updateSa(sa: KernelSaSpec): Promise<void> {
     this.check();
-    const k = saKey(sa.protocol, sa.dst, sa.spi);
-    const cur = this.sas.get(k);
-    if (!cur) throw new Error(`decoupled: SA ${k} not found (ESRCH)`);
+    const cur = this.sas.get(sa.protocol, sa.dst, sa.spi);
+    if (!cur) throw new Error(`decoupled: SA ${saKey(sa.protocol, sa.dst, sa.spi)} not found (ESRCH)`);
     cur.wipe();
-    this.sas.set(k, SaRecord.of(sa, this.store));
+    this.sas.set(SaRecord.of(sa, this.store));
     this.log(() => `decoupled: would update SA ${describeSa(sa)}`);
   }
 
   async deleteSa(protocol: IpsecProtocol, dst: string, spi: number): Promise<void> {
     this.check();
-    const k = saKey(protocol, dst, spi);
-    const cur = this.sas.get(k);
-    if (!cur) throw new Error(`decoupled: SA ${k} not found (ESRCH)`);
+    const cur = this.sas.get(protocol, dst, spi);
+    if (!cur) throw new Error(`decoupled: SA ${saKey(protocol, dst, spi)} not found (ESRCH)`);
     cur.wipe();
-    this.sas.delete(k);
-    this.log(() => `decoupled: would delete SA ${k}`);
+    this.sas.delete(protocol, dst, spi);
+    this.log(() => `decoupled: would delete SA ${saKey(protocol, dst, spi)}`);
   }
 
   async addFlow(f: KernelFlowSpec): Promise<void> {
@@ -140,8 +137,7 @@ export class DecoupledAdapter implements KernelAdapter {
 
   async getCounters(protocol: IpsecProtocol, dst: string, spi: number): Promise<SaCounters> {
     this.check();
-    const k = saKey(protocol, dst, spi);
-    if (!this.sas.get(k)?.installed) throw new Error(`decoupled: SA ${k} not found (ESRCH)`);
+    if (!this.sas.get(protocol, dst, spi)?.installed) throw new Error(`decoupled: SA ${saKey(protocol, dst, spi)} not found (ESRCH)`);
     return { bytes: 0, packets: 0, lastUse: 0 };
   }
 

@@ -83,7 +83,8 @@ export class SaRecord {
     readonly protocol: IpsecProtocol,
     readonly src: string,
     readonly dst: string,
-    readonly spi: number,
+    /** the SPI as a signed 32-bit integer: a small integer in the record, not a heap number (`spi` reads it back) */
+    private readonly spi32: number,
     /** null: only the SPI is reserved (allocSpi) */
     private readonly shape: SaShape | null,
     private readonly reqid: number,
@@ -95,7 +96,7 @@ export class SaRecord {
 
   static larval(protocol: IpsecProtocol, src: string, dst: string, spi: number, store: RecordStore): SaRecord {
     const { strings } = store;
-    return new SaRecord(canonicalProtocol(protocol), strings.intern(src), strings.intern(dst), spi, null, 0, -1, null, store);
+    return new SaRecord(canonicalProtocol(protocol), strings.intern(src), strings.intern(dst), spi | 0, null, 0, -1, null, store);
   }
 
   /** A copy of `sa`: the keys are copied into the arena, the caller's buffers are not kept. */
@@ -112,7 +113,11 @@ export class SaRecord {
             selector: sa.selector ? { src: strings.intern(sa.selector.src), dst: strings.intern(sa.selector.dst), proto: sa.selector.proto } : undefined,
           }
         : null;
-    return new SaRecord(canonicalProtocol(sa.protocol), strings.intern(sa.src), strings.intern(sa.dst), sa.spi, shapeOf(sa), sa.reqid, keySlot, extra, store);
+    return new SaRecord(canonicalProtocol(sa.protocol), strings.intern(sa.src), strings.intern(sa.dst), sa.spi | 0, shapeOf(sa), sa.reqid, keySlot, extra, store);
+  }
+
+  get spi(): number {
+    return this.spi32 >>> 0;
   }
 
   get installed(): boolean {

@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { TimerQueue } from '../../src/ikev2/sa/timer-queue';
+import { TimerQueue, type TimerEntry } from '../../src/ikev2/sa/timer-queue';
 import { SaTimers } from '../../src/ikev2/sa/sa-timers';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -26,13 +26,16 @@ test('timer queue: many random entries come out sorted; an earlier entry re-arms
   const q = new TimerQueue();
   const fired: number[] = [];
   const ms = Array.from({ length: 200 }, (_, i) => 5 + ((i * 37) % 50));
-  const entries = ms.map((d) => q.add(d, () => fired.push(d)));
+  // each entry pushes its index; due times are whole milliseconds, the same millisecond in the order added
+  const entries: TimerEntry[] = ms.map((d, i) => q.add(d, () => fired.push(i)));
   for (let i = 0; i < entries.length; i += 7) q.cancel(entries[i]);
-  const kept = ms.filter((_, i) => i % 7 !== 0).sort((x, y) => x - y);
+  const kept = ms.map((_, i) => i).filter((i) => i % 7 !== 0);
+  const inOrder = kept.sort((x, y) => entries[x].due - entries[y].due || x - y);
   q.add(1, () => fired.unshift(-1)); // earlier than everything armed so far
   await sleep(200);
   assert.equal(fired[0], -1);
-  assert.deepEqual(fired.slice(1), kept);
+  assert.deepEqual(fired.slice(1), inOrder);
+  for (const i of inOrder) assert.ok(Number.isInteger(entries[i].due), 'due in whole milliseconds');
 });
 
 test('timer queue: a throwing entry does not stop the others or the queue', async () => {
@@ -86,4 +89,26 @@ test('SA timers: named, re-armed by name, forgotten when fired or cleared', asyn
   assert.equal(q.size, 0);
   await sleep(40);
   assert.deepEqual(fired, ['dpd has=false', 'dpd again', 'rekey-2']);
+});
+
+test('SA timers: one name for several ids (SPIs above 2^31 too), a shared function gets its id back', async () => {
+  const q = new TimerQueue();
+  const t = new SaTimers(q);
+  const got: number[] = [];
+  const fn = (arg: number[], id: number): void => void arg.push(id);
+  t.set('child-rekey', 5, fn, got, 0xdeadbeef);
+  t.set('child-rekey', 5, fn, got, 0x1234);
+  t.set('child-rekey', 5, fn, got, 0x1234); // re-armed, not added
+  assert.equal(t.size, 2);
+  assert.ok(t.has('child-rekey', 0xdeadbeef) && !t.has('child-rekey', 0xdeadbeee) && !t.has('child-rekey'));
+  assert.deepEqual(t.keys().sort(), ['child-rekey:3735928559', 'child-rekey:4660']);
+  await sleep(40);
+  assert.deepEqual(got.sort((x, y) => x - y), [0x1234, 0xdeadbeef]);
+  assert.equal(t.size, 0);
+  t.set('child-rekey', 5, fn, got, 0xdeadbeef);
+  t.set('ike-expire', 5, fn, got);
+  t.clearAllBut('ike-expire');
+  assert.deepEqual(t.keys(), ['ike-expire']);
+  assert.equal(t.delete('child-rekey', 0xdeadbeef), false);
+  t.clear();
 });

@@ -189,7 +189,7 @@ export async function prepareChildAnswer(
 export async function installAnswered(e: EngineContext, sa: IkeSa, child: ChildSa, ni: Buffer, nr: Buffer, gir: Buffer | null, rekeyOf?: ChildSa, add: Buffer | null = null): Promise<void> {
   deriveKeysForChild(sa, child, ni, nr, gir, false, add);
   await installOrRelease(e, sa, child, !rekeyOf);
-  sa.children.push(child);
+  sa.children = sa.children.concat([child]); // exactly sized (push and spread reserve room for 17: ~130 bytes per held SA)
 }
 
 /** A prepared Child SA that will not be installed gives its reqid reference back. */
@@ -249,6 +249,6 @@ export async function completeChild(
   };
   deriveKeysForChild(sa, child, ni, nr, gir, true, add);
   await installOrRelease(e, sa, child, !offer.rekeyOf);
-  sa.children.push(child);
+  sa.children = sa.children.concat([child]); // exactly sized (push and spread reserve room for 17: ~130 bytes per held SA)
   return child;
 }

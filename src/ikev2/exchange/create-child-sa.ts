@@ -250,7 +250,7 @@ function adoptRekeyedIke(
     old.children = [];
     old.replacedBy = fresh;
     old.state = 'REKEYED';
-    for (const t of [...old.timers.keys()]) if (t !== 'ike-expire') old.clearTimer(t);
+    old.timers.clearAllBut('ike-expire');
     keepIkeExpiry(e, old); // the backstop until the peer's delete (or ours)
   }
   e.sas.add(fresh);

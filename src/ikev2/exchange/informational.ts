@@ -4,7 +4,7 @@
  */
 import { EXCHANGE, PAYLOAD, PROTOCOL, NotifyType, isErrorNotify } from '../../wire/iana';
 import { IkeMessage, Payload, DeletePayload, NotifyPayload } from '../payloads/payload-types';
-import { IkeSa } from '../sa/ike-sa';
+import { IkeSa, NO_REQUESTS } from '../sa/ike-sa';
 import { ChildSa, spiHex, wipeChildKeys } from '../sa/child-sa';
 import { findAll, u32 } from '../payloads/payload-find';
 import { uninstallChild } from './child-install';
@@ -73,7 +73,7 @@ export function handleInformationalRequest(e: EngineContext, sa: IkeSa, m: IkeMe
 export function sendDeleteIke(e: EngineContext, sa: IkeSa, done: () => void): void {
   const d: DeletePayload = { type: PAYLOAD.DELETE, protocol: PROTOCOL.IKE, spiSize: 0, spis: [] };
   // drop queued work: nothing else goes out on a dying SA
-  sa.queue = [];
+  sa.queue = NO_REQUESTS;
   if (sa.pending) {
     if (sa.pending.timer) clearTimeout(sa.pending.timer);
     sa.pending = null;

@@ -46,9 +46,30 @@ export function keepIkeExpiry(e: EngineContext, sa: IkeSa): void {
   });
 }
 
-/** Timer names of a Child SA (flat strings: the timer entries keep them). */
-function childTimer(c: ChildSa, what: 'rekey' | 'expire'): string {
-  return `child-${c.spiIn}-${what}`.normalize();
+/*
+ * A Child SA's timers are 'child-rekey' and 'child-expire' with its SPI (spiIn) as the
+ * id, run by the engine's shared functions (EngineContext.timerFns): no closure, no
+ * name string per Child SA.
+ */
+const CHILD_REKEY = 'child-rekey';
+const CHILD_EXPIRE = 'child-expire';
+
+function childOf(sa: IkeSa, spiIn: number): ChildSa | undefined {
+  return sa.children.find((c) => c.spiIn === spiIn);
+}
+
+/** The rekey timer of the Child SA with `spiIn` fired: arm its expiry, then rekey. */
+export function childRekeyDue(e: EngineContext, sa: IkeSa, spiIn: number): void {
+  const c = childOf(sa, spiIn);
+  if (!c || c.state === 'DELETING') return;
+  sa.setTimer(CHILD_EXPIRE, Math.max(0, c.expireAt - Date.now()), e.timerFns.childExpire, sa, spiIn);
+  if (c.state === 'INSTALLED' && sa.state === 'ESTABLISHED') e.rekeyChildSa(sa, c);
+}
+
+/** The hard lifetime of the Child SA with `spiIn` is over. */
+export function childExpireDue(e: EngineContext, sa: IkeSa, spiIn: number): void {
+  const c = childOf(sa, spiIn);
+  if (c && c.state !== 'DELETING') deleteChild(e, sa, c, `lifetime of 0x${spiHex(c.spiIn)} expired`);
 }
 
 export function scheduleChildLifetime(e: EngineContext, sa: IkeSa, c: ChildSa): void {
@@ -71,16 +92,10 @@ export function moveChildLifetime(e: EngineContext, sa: IkeSa, c: ChildSa): void
 /** The rekey timer of `c` at the absolute time `rekeyAt` (then its expiry timer). */
 function armChildRekey(e: EngineContext, sa: IkeSa, c: ChildSa, rekeyAt: number): void {
   c.rekeyAt = rekeyAt;
-  sa.setTimer(childTimer(c, 'rekey'), Math.max(0, rekeyAt - Date.now()), () => {
-    if (c.state === 'DELETING' || !sa.children.includes(c)) return;
-    sa.setTimer(childTimer(c, 'expire'), Math.max(0, c.expireAt - Date.now()), () => {
-      if (c.state !== 'DELETING' && sa.children.includes(c)) deleteChild(e, sa, c, `lifetime of 0x${spiHex(c.spiIn)} expired`);
-    });
-    if (c.state === 'INSTALLED' && sa.state === 'ESTABLISHED') e.rekeyChildSa(sa, c);
-  });
+  sa.setTimer(CHILD_REKEY, Math.max(0, rekeyAt - Date.now()), e.timerFns.childRekey, sa, c.spiIn);
 }
 
 export function clearChildTimers(sa: IkeSa, c: ChildSa): void {
-  sa.clearTimer(childTimer(c, 'rekey'));
-  sa.clearTimer(childTimer(c, 'expire'));
+  sa.clearTimer(CHILD_REKEY, c.spiIn);
+  sa.clearTimer(CHILD_EXPIRE, c.spiIn);
 }

@@ -19,6 +19,7 @@ import { SaTimers } from './sa-timers';
 import { wipeIkeKeys } from './packed-views';
 import { EMPTY } from '../../wire/empty-bytes';
 import { PpkState, dropWithoutPpk } from './ppk-state';
+import { defineFlagFields, defineRareFields } from './rare-fields';
 
 export type IkeState =
   | 'INIT_SENT' // initiator: IKE_SA_INIT request out
@@ -95,25 +96,48 @@ export interface QueuedRequest {
 
 let serial = 0;
 
+/** The empty request queue every idle SA shares (frozen: add to a queue with queueRequest). */
+export const NO_REQUESTS: QueuedRequest[] = Object.freeze([]) as unknown as QueuedRequest[];
+
+/** Append `q` to the SA's queue (a fresh array in place of the shared empty one). */
+export function queueRequest(sa: { queue: QueuedRequest[] }, q: QueuedRequest): void {
+  if (sa.queue === NO_REQUESTS) sa.queue = [q];
+  else sa.queue.push(q);
+}
+
+/** IkeSa fields that are null for an idle established SA (rare-fields.ts): one slot for all of them. */
+const RARE_FIELDS = ['ke', 'initRequest', 'initResponse', 'cookie', 'ikeRekeyNonce', 'rekeyNonces', 'eapIdentity', 'tag', 'assignedConfig', 'appliedConfig', 'reassembly', 'kernelQueue', 'eapResponder', 'intermediate', 'followup', 'ppk', 'replacedBy'] as const;
+
+/** IkeSa booleans, bits of IkeSa.flags (rare-fields.ts). */
+const FLAG_FIELDS = ['natLocal', 'natRemote', 'peerFragmentation', 'initialContact', 'authPending', 'mobike'] as const;
+
 export class IkeSa {
   readonly serial = ++serial;
+  /** The FLAG_FIELDS, one bit each (all false at first). */
+  flags = 0;
+  /** Where the RARE_FIELDS are (null: all of them are null). */
+  rare: Record<string, unknown> | null = null;
   state: IkeState;
-  spiR: Buffer = Buffer.alloc(8);
-  natLocal = false;
-  natRemote = false;
+  /**
+   * SPIi then SPIr (16 bytes; SPIr zero until known): one Buffer, not two. spiI and spiR
+   * read views of it; a settled SA's is a view of its packed bytes (sa-settle.ts).
+   */
+  spis: Buffer;
+  declare natLocal: boolean;
+  declare natRemote: boolean;
   ni: Buffer = EMPTY;
   nr: Buffer = EMPTY;
-  ke: KeyExchange | null = null;
+  declare ke: KeyExchange | null;
   dhGroup = 0;
   alg: IkeAlgorithms | null = null;
   keys: IkeSaKeys | null = null;
-  initRequest: Buffer | null = null;
-  initResponse: Buffer | null = null;
-  cookie: Buffer | null = null;
+  declare initRequest: Buffer | null;
+  declare initResponse: Buffer | null;
+  declare cookie: Buffer | null;
   /** Our requests. */
   nextRequestId = 0;
   pending: PendingRequest | null = null;
-  queue: QueuedRequest[] = [];
+  queue: QueuedRequest[] = NO_REQUESTS;
   /** The peer's requests. */
   peerNextId = 0;
   lastResponse: { id: number; packets: Buffer[] } | null = null;
@@ -124,53 +148,70 @@ export class IkeSa {
   establishedAt = 0;
   lastInbound = Date.now();
   rekeyAt = 0;
+  /** This SA's keys in the SaTable's maps (sa-table.ts): its IKE_SA_INIT (address|SPIi), its peer's identity. */
+  tableInitKey: string | null = null;
+  tablePeerIdKey: string | null = null;
   /** Named timers on the shared timer queue (src/ikev2/sa/sa-timers.ts). */
   readonly timers = new SaTimers();
   /** Peer supports RFC 7427 with these hash algorithms. */
   peerHashAlgs: number[] = [];
-  peerFragmentation = false;
+  declare peerFragmentation: boolean;
   /** The IKE SA that replaced this one (after IKE rekey). */
-  replacedBy: IkeSa | null = null;
+  declare replacedBy: IkeSa | null;
   /** Our Ni while our own IKE SA rekey is under way (collision detection, RFC 7296 2.8.1). */
-  ikeRekeyNonce: Buffer | null = null;
+  declare ikeRekeyNonce: Buffer | null;
   /** Ni and Nr of the CREATE_CHILD_SA exchange that created this SA by a rekey. */
-  rekeyNonces: [Buffer, Buffer] | null = null;
+  declare rekeyNonces: [Buffer, Buffer] | null;
   /** Set when the peer's first request carried INITIAL_CONTACT. */
-  initialContact = false;
-  authPending = false;
+  declare initialContact: boolean;
+  declare authPending: boolean;
   /** The EAP identity the peer authenticated with (src/ikev2/exchange/eap.ts). */
-  eapIdentity: string | null = null;
+  declare eapIdentity: string | null;
   /** The policy's `tag` expanded for this SA (src/ikev2/sa/sa-tag.ts). */
-  tag: string | null = null;
+  declare tag: string | null;
   /** Configuration assigned by CP: to the peer (responder) or to us (initiator); src/ikev2/exchange/config-payload.ts. */
-  assignedConfig: AssignedConfig | null = null;
+  declare assignedConfig: AssignedConfig | null;
   /** What was applied on the policy's `iface` from assignedConfig (undone when the SA goes). */
-  appliedConfig: ClientConfigPlan | null = null;
+  declare appliedConfig: ClientConfigPlan | null;
   /** Fragments being collected (RFC 7383), made on the first fragment. */
-  reassembly: Reassembly | null = null;
+  declare reassembly: Reassembly | null;
   /** Both sides sent MOBIKE_SUPPORTED while we had it enabled (RFC 4555). */
-  mobike = false;
+  declare mobike: boolean;
   /** The tail of this SA's kernel changes, run one after another (exchange/child-kernel-order.ts). */
-  kernelQueue: Promise<void> | null = null;
+  declare kernelQueue: Promise<void> | null;
   /** The responder's EAP conversation (exchange/eap.ts). */
-  eapResponder: ResponderEap | null = null;
+  declare eapResponder: ResponderEap | null;
   /** IKE_INTERMEDIATE exchanges (RFC 9242/9370): null when the SA has no additional key exchange. */
-  intermediate: IntermediateState | null = null;
+  declare intermediate: IntermediateState | null;
   /** Every key exchange method used for the current keys (IKE_SA_INIT's or the rekey's first), for show sa. */
   keMethods: number[] = [];
   /** The responder's RFC 9370 IKE_FOLLOWUP_KE exchanges under way (exchange/followup-ke.ts). */
-  followup: ResponderFollowup | null = null;
+  declare followup: ResponderFollowup | null;
   /** RFC 8784: null unless both sides sent USE_PPK (exchange/ppk.ts). */
-  ppk: PpkState | null = null;
+  declare ppk: PpkState | null;
 
   constructor(
     readonly initiator: boolean,
-    readonly spiI: Buffer,
+    spiI: Buffer,
     public policy: Policy,
     public local: Endpoint,
     public remote: Endpoint,
   ) {
     this.state = initiator ? 'INIT_SENT' : 'INIT_DONE';
+    this.spis = Buffer.alloc(16);
+    spiI.copy(this.spis, 0, 0, 8);
+  }
+
+  /** The initiator's SPI (a view: copy it to keep it past a settle). */
+  get spiI(): Buffer {
+    return this.spis.subarray(0, 8);
+  }
+  /** The responder's SPI (zero until known). */
+  get spiR(): Buffer {
+    return this.spis.subarray(8, 16);
+  }
+  set spiR(v: Buffer) {
+    v.copy(this.spis, 8, 0, 8);
   }
 
   get localSpi(): Buffer {
@@ -193,11 +234,16 @@ export class IkeSa {
     return this.initiator ? { enc: k.skEr, integ: k.skAr.length ? k.skAr : null } : { enc: k.skEi, integ: k.skAi.length ? k.skAi : null };
   }
 
-  setTimer<A>(name: string, ms: number, fn: (arg: A) => void, arg?: A): void {
-    this.timers.set(name, ms, fn, arg);
+  setTimer<A>(name: string, ms: number, fn: (arg: A, id: number) => void, arg?: A, id = 0): void {
+    this.timers.set(name, ms, fn, arg, id);
   }
-  clearTimer(name: string): void {
-    this.timers.delete(name);
+  clearTimer(name: string, id = 0): void {
+    this.timers.delete(name, id);
+  }
+
+  static {
+    defineRareFields(IkeSa.prototype, RARE_FIELDS);
+    defineFlagFields(IkeSa.prototype, FLAG_FIELDS);
   }
 
   /** Drop every timer and zero every secret. */
@@ -205,7 +251,7 @@ export class IkeSa {
     this.timers.clear();
     if (this.pending?.timer) clearTimeout(this.pending.timer);
     this.pending = null;
-    this.queue = [];
+    this.queue = NO_REQUESTS;
     this.ke?.dispose();
     this.ke = null;
     if (this.followup) {

@@ -95,6 +95,35 @@ export class PackedSelector implements TrafficSelector {
   }
 }
 
+/** An identity whose data is a view of the packed bytes (the peer's: ours is shared, sa-settle.ts). */
+export class PackedIdentity {
+  constructor(
+    readonly type: number,
+    private readonly blob: Buffer,
+    private readonly at: number,
+    private readonly len: number,
+  ) {}
+  get data(): Buffer {
+    return this.blob.subarray(this.at, this.at + this.len);
+  }
+}
+
+/**
+ * The last response of a settled SA when it is one packet (no fragments): kept to answer
+ * a retransmitted request, read only then; the array and Buffer are made on that read.
+ */
+export class PackedResponse {
+  constructor(
+    readonly id: number,
+    private readonly blob: Buffer,
+    private readonly at: number,
+    private readonly len: number,
+  ) {}
+  get packets(): Buffer[] {
+    return [this.blob.subarray(this.at, this.at + this.len)];
+  }
+}
+
 /** Zero IKE SA keys, packed or not. */
 export function wipeIkeKeys(k: IkeSaKeys): void {
   if (k instanceof PackedIkeKeys) return k.wipe();

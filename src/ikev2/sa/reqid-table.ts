@@ -26,14 +26,12 @@ export function selectorKey(s: SelectorSet): string {
   return `${s.protocol} ${s.mode} ${s.tsLocal.map(tsText).join(',')} | ${s.tsRemote.map(tsText).join(',')}`.normalize();
 }
 
-interface Entry {
-  key: string;
-  refs: number;
-}
-
 export class ReqidTable {
   private readonly byKey = new Map<string, number>();
-  private readonly byReqid = new Map<number, Entry>();
+  /** reqid -> its selector key; one reference each */
+  private readonly byReqid = new Map<number, string>();
+  /** references beyond the first (a rekey's successor, shared selectors): most reqids have none, and no entry */
+  private readonly moreRefs = new Map<number, number>();
 
   /** `next` hands out fresh reqids (the engine's counter); ones still in use here are skipped. */
   constructor(private readonly next: () => number) {}
@@ -47,31 +45,36 @@ export class ReqidTable {
     const key = selectorKey(s);
     const have = this.byKey.get(key);
     if (have !== undefined) {
-      this.byReqid.get(have)!.refs++;
+      this.retain(have);
       return have;
     }
     let r = this.next();
     while (this.byReqid.has(r)) r = this.next();
     this.byKey.set(key, r);
-    this.byReqid.set(r, { key, refs: 1 });
+    this.byReqid.set(r, key);
     return r;
   }
 
   /** One more reference to a reqid already held (a rekey's successor). Unknown reqids (a policy's own) are ignored. */
   retain(reqid: number): void {
-    const e = this.byReqid.get(reqid);
-    if (e) e.refs++;
+    if (this.byReqid.has(reqid)) this.moreRefs.set(reqid, (this.moreRefs.get(reqid) ?? 0) + 1);
   }
 
   /** Drop one reference; the entry goes with the last. Unknown reqids are ignored. */
   release(reqid: number): void {
-    const e = this.byReqid.get(reqid);
-    if (!e || --e.refs > 0) return;
+    const key = this.byReqid.get(reqid);
+    if (key === undefined) return;
+    const more = this.moreRefs.get(reqid);
+    if (more !== undefined) {
+      if (more > 1) this.moreRefs.set(reqid, more - 1);
+      else this.moreRefs.delete(reqid);
+      return;
+    }
     this.byReqid.delete(reqid);
-    this.byKey.delete(e.key);
+    this.byKey.delete(key);
   }
 
   references(reqid: number): number {
-    return this.byReqid.get(reqid)?.refs ?? 0;
+    return this.byReqid.has(reqid) ? 1 + (this.moreRefs.get(reqid) ?? 0) : 0;
   }
 }

@@ -7,7 +7,9 @@
  * IKE SA rekeys use the nonces of their own CREATE_CHILD_SA exchange), SK_pi and
  * SK_pr (only AUTH uses them; zeroed), the cookie.
  * Packed: SPIs, SK_d/SK_a/SK_e, Child SA keys, traffic selector addresses,
- * identities and the last response (kept to answer a retransmitted request).
+ * the peer's identity and the last response (kept to answer a retransmitted request;
+ * one packet is read through a view, packed-views.ts PackedResponse).
+ * Shared: our own identity (the same few for every SA), our endpoint, algorithms.
  * Small Buffers come from Node's shared 8 KiB pool slabs: one kept slice keeps its
  * whole slab alive, so an SA holding a dozen slices from handshake-time slabs
  * held ~4 KB of otherwise dead memory. One Buffer.alloc per SA holds it all.
@@ -19,8 +21,10 @@ import type { TrafficSelector } from '../payloads/payload-types';
 import type { Identity } from '../../crypto/identity';
 import type { Chosen } from '../policy/proposals';
 import type { IkeSaKeys } from '../../crypto/keymat';
-import { PackedChildKeys, PackedIkeKeys, PackedSelector, wipeIkeKeys } from './packed-views';
+import { PackedChildKeys, PackedIdentity, PackedIkeKeys, PackedResponse, PackedSelector, wipeIkeKeys } from './packed-views';
 import { EMPTY } from '../../wire/empty-bytes';
+import { dropRareIfEmpty } from './rare-fields';
+import { NO_REQUESTS } from './ike-sa';
 
 const NO_HASH_ALGS: number[] = [];
 
@@ -69,9 +73,9 @@ class Packer {
 }
 
 function packIdentity(p: Packer, id: Identity | null, set: (v: Identity) => void): void {
-  if (!id) return;
-  const type = id.type;
-  p.add(id.data, (data) => set({ type, data }));
+  if (!id || !id.data.length) return;
+  const { type, data } = id;
+  p.addRun([data], (blob, at) => set(new PackedIdentity(type, blob, at, data.length)));
 }
 
 function packSelectors(p: Packer, list: TrafficSelector[], set: (v: TrafficSelector[]) => void): void {
@@ -100,6 +104,19 @@ const sharedChosen = new Map<string, Chosen>();
 const sharedAlgs = new WeakMap<Chosen, IkeAlgorithms>();
 const sharedLocal = new Map<string, Endpoint>();
 const sharedHashAlgs = new Map<string, number[]>();
+const sharedKeMethods = new Map<string, number[]>();
+
+/** The key exchange methods of the SA's keys (assigned anew by a rekey, never changed in place): a few lists for all SAs. */
+function shareKeMethods(list: number[]): number[] {
+  const k = list.join(',');
+  let s = sharedKeMethods.get(k);
+  if (!s) {
+    if (sharedKeMethods.size > 256) sharedKeMethods.clear();
+    s = Object.freeze(list.slice()) as number[];
+    sharedKeMethods.set(k.normalize(), s);
+  }
+  return s;
+}
 
 /** The peer's RFC 7427 hash list: the same few lists for all peers of one implementation. */
 function shareHashAlgs(list: number[]): number[] {
@@ -146,9 +163,46 @@ function shareLocal(e: Endpoint): Endpoint {
   return s;
 }
 
+const sharedLocalId = new Map<string, Identity>();
+
+/** Our own identity: one per policy (or certificate) for every SA; frozen, its bytes in their own allocation. */
+function shareLocalId(id: Identity): Identity {
+  const k = `${id.type}|${id.data.toString('hex')}`;
+  let s = sharedLocalId.get(k);
+  if (!s) {
+    if (sharedLocalId.size > 1024) sharedLocalId.clear();
+    const data = Buffer.alloc(id.data.length); // not a pool slice
+    id.data.copy(data);
+    s = Object.freeze({ type: id.type, data });
+    sharedLocalId.set(k.normalize(), s);
+  }
+  return s;
+}
+
+const sharedSelectors = new Map<string, TrafficSelector[]>();
+
+/**
+ * Our side's selectors: the protected networks, the same for every peer of a policy.
+ * Shared, frozen, each address in the one allocation of its list.
+ */
+function shareSelectors(list: TrafficSelector[]): TrafficSelector[] {
+  const k = list.map((t) => `${t.tsType},${t.ipProtocol},${t.startPort},${t.endPort},${t.startAddr.toString('hex')},${t.endAddr.toString('hex')}`).join(';');
+  let s = sharedSelectors.get(k);
+  if (!s) {
+    if (sharedSelectors.size > 1024) sharedSelectors.clear();
+    const p = new Packer();
+    let packed: TrafficSelector[] = list;
+    packSelectors(p, list, (v) => (packed = v));
+    p.done();
+    s = Object.freeze(packed.map((t) => Object.freeze(t))) as TrafficSelector[];
+    sharedSelectors.set(k.normalize(), s);
+  }
+  return s;
+}
+
 function packChild(p: Packer, c: ChildSa): void {
   c.chosen = shareChosen(c.chosen);
-  packSelectors(p, c.tsLocal, (v) => (c.tsLocal = v));
+  c.tsLocal = shareSelectors(c.tsLocal);
   packSelectors(p, c.tsRemote, (v) => (c.tsRemote = v));
   const k = c.keys;
   if (!k || k.encIn.length !== k.encOut.length || k.integIn.length !== k.integOut.length) return;
@@ -167,25 +221,32 @@ export function settleEstablished(sa: IkeSa): void {
   sa.ni = EMPTY; // public values (sent in the clear), not wiped: a rekey may share them
   sa.nr = EMPTY;
   sa.peerHashAlgs = shareHashAlgs(sa.peerHashAlgs);
+  sa.keMethods = shareKeMethods(sa.keMethods);
+  if (sa.queue.length === 0) sa.queue = NO_REQUESTS;
+  dropRareIfEmpty(sa);
 
   const oldKeys = sa.keys;
   const oldChildKeys = sa.children.map((c) => c.keys);
   const p = new Packer();
-  const spis = sa as unknown as { spiI: Buffer; spiR: Buffer };
-  p.add(sa.spiI, (b) => (spis.spiI = b));
-  p.add(sa.spiR, (b) => (spis.spiR = b));
+  p.add(sa.spis, (b) => (sa.spis = b));
   let keys: IkeSaKeys = { ...oldKeys, skPi: EMPTY, skPr: EMPTY };
   if (oldKeys.skAi.length === oldKeys.skAr.length && oldKeys.skEi.length === oldKeys.skEr.length) {
     const [d, a, en] = [oldKeys.skD.length, oldKeys.skAi.length, oldKeys.skEi.length];
     p.addRun([oldKeys.skD, oldKeys.skAi, oldKeys.skAr, oldKeys.skEi, oldKeys.skEr], (blob, at) => (keys = new PackedIkeKeys(blob, at, d, a, en)));
   }
   if (sa.alg) sa.alg = shareAlgs(sa.alg);
-  sa.local = shareLocal(sa.local);
-  packIdentity(p, sa.localId, (v) => (sa.localId = v));
+  const local = sa.local;
+  sa.local = shareLocal(local);
+  // where the Child SAs were installed: the same endpoints, our side shared
+  for (const c of sa.children) if (c.placed && c.placed.local === local) c.placed = { local: sa.local, remote: c.placed.remote };
+  if (sa.localId) sa.localId = shareLocalId(sa.localId);
   packIdentity(p, sa.remoteId, (v) => (sa.remoteId = v));
   for (const c of sa.children) packChild(p, c);
   const last = sa.lastResponse;
-  if (last) {
+  if (last && last.packets.length === 1 && last.packets[0].length) {
+    const len = last.packets[0].length;
+    p.addRun(last.packets, (blob, at) => (sa.lastResponse = new PackedResponse(last.id, blob, at, len)));
+  } else if (last) {
     const packets = last.packets.slice();
     packets.forEach((pkt, i) => p.add(pkt, (b) => (packets[i] = b)));
     sa.lastResponse = { id: last.id, packets };

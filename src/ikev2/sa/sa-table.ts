@@ -2,6 +2,17 @@
 import { IkeSa } from './ike-sa';
 import { Endpoint } from '../../wire/endpoint';
 
+/**
+ * `prefix` (ASCII) then `bytes` as one flat one-byte string: made by Buffer's decoder, not a
+ * concatenation (a Map keeps a concatenation's tree; normalize() would make a two-byte string of bytes >= 0x80).
+ */
+function flatKey(prefix: string, bytes: Buffer): string {
+  const b = Buffer.allocUnsafe(prefix.length + bytes.length);
+  b.write(prefix, 0, 'latin1');
+  bytes.copy(b, prefix.length);
+  return b.toString('latin1');
+}
+
 export class SaTable {
   private readonly byLocalSpi = new Map<bigint, IkeSa>();
   /**
@@ -9,8 +20,6 @@ export class SaTable {
    * goes: a retransmission that arrives late (reordered) must not make a second SA.
    */
   private readonly byPeerSpi = new Map<string, IkeSa>();
-  /** Responder SAs -> their byPeerSpi key (the address at IKE_SA_INIT: MOBIKE may move the SA later). */
-  private readonly initKeyOf = new Map<IkeSa, string>();
   /** Responder SAs not yet established. */
   private readonly halfOpenSas = new Set<IkeSa>();
   private halfOpenCount = 0;
@@ -18,7 +27,8 @@ export class SaTable {
   private readonly halfOpenByAddress = new Map<string, number>();
   /** Established SAs by the peer's identity, for INITIAL_CONTACT without a scan of the table. */
   private readonly byPeerId = new Map<string, IkeSa | Set<IkeSa>>(); // a Set only for an identity with several SAs
-  private readonly peerIdOf = new Map<IkeSa, string>();
+  // an SA's byPeerSpi key (the address at IKE_SA_INIT: MOBIKE may move the SA later) and byPeerId
+  // key are in its own fields (IkeSa.tableInitKey, IkeSa.tablePeerIdKey), not in two more Maps keyed by SA
 
   get size(): number {
     return this.byLocalSpi.size;
@@ -42,8 +52,9 @@ export class SaTable {
   static key(spi: Buffer): bigint {
     return spi.readBigUInt64BE(0);
   }
+  /** address|SPIi, the SPI's 8 bytes as 8 one-byte characters (half of hex: the map keeps one per SA). */
   private static peerKey(remote: Endpoint, spiI: Buffer): string {
-    return `${remote.address}|${spiI.toString('hex')}`;
+    return flatKey(`${remote.address}|`, spiI);
   }
 
   add(sa: IkeSa): void {
@@ -51,22 +62,22 @@ export class SaTable {
     if (!sa.initiator) {
       const pk = SaTable.peerKey(sa.remote, sa.spiI);
       this.byPeerSpi.set(pk, sa);
-      this.initKeyOf.set(sa, pk);
+      sa.tableInitKey = pk;
       this.halfOpenSas.add(sa);
       this.countHalfOpen(sa.remote.address, 1);
     }
   }
 
   private static idKey(id: { type: number; data: Buffer }): string {
-    return `${id.type}|${id.data.toString('hex')}`.normalize(); // flat: the maps keep it
+    return flatKey(`${id.type}|`, id.data); // one character per byte: the maps keep it
   }
 
   /** A responder SA left the half-open state (established or deleted); an established SA is indexed by peer identity. */
   markOpened(sa: IkeSa): void {
     if (this.halfOpenSas.delete(sa)) this.countHalfOpen(this.initAddress(sa), -1);
-    if (sa.remoteId && sa.state !== 'DEAD' && !this.peerIdOf.has(sa) && this.byLocalSpi.get(SaTable.key(sa.localSpi)) === sa) {
+    if (sa.remoteId && sa.state !== 'DEAD' && sa.tablePeerIdKey === null && this.byLocalSpi.get(SaTable.key(sa.localSpi)) === sa) {
       const k = SaTable.idKey(sa.remoteId);
-      this.peerIdOf.set(sa, k);
+      sa.tablePeerIdKey = k;
       const cur = this.byPeerId.get(k);
       if (!cur) this.byPeerId.set(k, sa);
       else if (cur instanceof Set) cur.add(sa);
@@ -81,9 +92,9 @@ export class SaTable {
   }
 
   private unindexPeerId(sa: IkeSa): void {
-    const k = this.peerIdOf.get(sa);
-    if (k === undefined) return;
-    this.peerIdOf.delete(sa);
+    const k = sa.tablePeerIdKey;
+    if (k === null) return;
+    sa.tablePeerIdKey = null;
     const cur = this.byPeerId.get(k);
     if (cur === sa) this.byPeerId.delete(k);
     else if (cur instanceof Set) {
@@ -113,17 +124,17 @@ export class SaTable {
     if (this.byLocalSpi.get(k) === sa) this.byLocalSpi.delete(k);
     this.unindexPeerId(sa);
     if (this.halfOpenSas.delete(sa)) this.countHalfOpen(this.initAddress(sa), -1);
-    const pk = this.initKeyOf.get(sa);
-    if (pk !== undefined) {
-      this.initKeyOf.delete(sa);
+    const pk = sa.tableInitKey;
+    if (pk !== null) {
+      sa.tableInitKey = null;
       if (this.byPeerSpi.get(pk) === sa) this.byPeerSpi.delete(pk);
     }
   }
 
   /** The peer address a responder SA's IKE_SA_INIT came from. */
   private initAddress(sa: IkeSa): string {
-    const pk = this.initKeyOf.get(sa);
-    return pk !== undefined ? pk.slice(0, pk.lastIndexOf('|')) : sa.remote.address;
+    const pk = sa.tableInitKey;
+    return pk !== null ? pk.slice(0, pk.length - 9) : sa.remote.address; // less '|' and the 8 SPI characters
   }
 
   all(): IkeSa[] {

@@ -1,8 +1,9 @@
 /**
- * An IKE SA's named timers ('ike-rekey', 'dpd', 'child-<spi>-expire', ...) on the
+ * An IKE SA's named timers ('ike-rekey', 'dpd', 'child-rekey' of SPI x, ...) on the
  * shared TimerQueue: a small array of queue entries instead of a Map of Node
- * Timeouts. An entry is forgotten when it fires or is cleared, so has(name)
- * means "armed".
+ * Timeouts. A timer is a constant name and a number (the Child SA's SPI, 0 for the
+ * IKE SA's own): no string made per SA. An entry is forgotten when it fires or is
+ * cleared, so has(name, id) means "armed".
  */
 import { TimerEntry, TimerOwner, TimerQueue, saTimerQueue } from './timer-queue';
 
@@ -15,31 +16,39 @@ export class SaTimers implements TimerOwner {
     return this.list ? this.list.length : 0;
   }
 
-  /** Arm (or re-arm) the timer `name`: fn(arg) in ms milliseconds. */
-  set<A>(name: string, ms: number, fn: (arg: A) => void, arg?: A): void {
-    this.delete(name);
-    const entry = this.queue.add(ms, fn, name, this, arg);
-    // a few entries per SA, kept exactly sized (push would reserve room for 17)
-    this.list = this.list ? [...this.list, entry] : [entry];
+  /** Arm (or re-arm) the timer `name` (of `id`): fn(arg, id) in ms milliseconds. */
+  set<A>(name: string, ms: number, fn: (arg: A, id: number) => void, arg?: A, id = 0): void {
+    this.delete(name, id);
+    const entry = this.queue.add(ms, fn, name, this, arg, id);
+    // a few entries per SA, kept exactly sized: concat allocates what it holds (push and spread reserve room for 17 or more)
+    this.list = this.list ? this.list.concat([entry]) : [entry];
   }
 
-  has(name: string): boolean {
-    return !!this.list && this.list.some((e) => e.name === name);
+  has(name: string, id = 0): boolean {
+    const k = id | 0; // entries keep ids as signed 32-bit integers (timer-queue.ts)
+    return !!this.list && this.list.some((e) => e.name === name && e.id === k);
   }
 
-  /** Cancel the timer `name`; true when it was armed. */
-  delete(name: string): boolean {
+  /** Cancel the timer `name` (of `id`); true when it was armed. */
+  delete(name: string, id = 0): boolean {
     if (!this.list) return false;
-    const i = this.list.findIndex((e) => e.name === name);
+    const k = id | 0;
+    const i = this.list.findIndex((e) => e.name === name && e.id === k);
     if (i < 0) return false;
     this.queue.cancel(this.list[i]);
     this.remove(i);
     return true;
   }
 
-  /** Names of the armed timers. */
+  /** Names of the armed timers ('name' or 'name:id'). */
   keys(): string[] {
-    return this.list ? this.list.map((e) => e.name) : [];
+    return this.list ? this.list.map((e) => (e.id ? `${e.name}:${e.id >>> 0}` : e.name)) : [];
+  }
+
+  /** Cancel every timer but `name` (id 0). */
+  clearAllBut(name: string): void {
+    if (!this.list) return;
+    for (const e of [...this.list]) if (e.name !== name || e.id !== 0) this.delete(e.name, e.id >>> 0);
   }
 
   /** Cancel every timer. */

@@ -4,7 +4,8 @@
  * (unref'd) setTimeout armed for the earliest entry. An entry costs one small
  * object instead of a Node Timeout (and a TimersList per distinct duration, which
  * jittered lifetimes make nearly one per timer). Due times are monotonic
- * (performance.now()), not wall-clock.
+ * (performance.now()), not wall-clock, rounded up to whole milliseconds: an integer
+ * below 2^31 is a small integer in the entry, a fraction a 16-byte heap number.
  */
 import { performance } from 'node:perf_hooks';
 
@@ -19,9 +20,16 @@ export interface TimerOwner {
 export interface TimerEntry {
   /** performance.now() at which it fires */
   readonly due: number;
-  /** called with `arg`: one function shared by many entries needs no closure per entry */
-  readonly fn: (arg: unknown) => void;
+  /** called with `arg` and `id`: one function shared by many entries needs no closure per entry */
+  readonly fn: (arg: unknown, id: number) => void;
   readonly arg: unknown;
+  /**
+   * tells apart entries of one name and owner (a Child SA's SPI: any 32-bit unsigned value); 0 when
+   * there is one. Kept as a signed 32-bit integer (a small integer, not a heap number); fn gets it unsigned.
+   */
+  readonly id: number;
+  /** order of adding (wraps at 2^31): entries due in the same millisecond fire in this order */
+  readonly seq: number;
   /** position in the heap; -1 once fired or cancelled */
   idx: number;
   /** the owner's name for it */
@@ -33,14 +41,17 @@ export class TimerQueue {
   private readonly heap: TimerEntry[] = [];
   private timer: NodeJS.Timeout | null = null;
   private armedFor = Infinity;
+  private seq = 0;
 
   get size(): number {
     return this.heap.length;
   }
 
-  /** Run fn(arg) in ms milliseconds (0 or negative: on the next turn). */
-  add<A>(ms: number, fn: (arg: A) => void, name = '', owner: TimerOwner | null = null, arg?: A): TimerEntry {
-    const e: TimerEntry = { due: performance.now() + Math.max(0, ms), fn: fn as (arg: unknown) => void, arg, idx: this.heap.length, name, owner };
+  /** Run fn(arg, id) in ms milliseconds (0 or negative: on the next turn). */
+  add<A>(ms: number, fn: (arg: A, id: number) => void, name = '', owner: TimerOwner | null = null, arg?: A, id = 0): TimerEntry {
+    const due = Math.ceil(performance.now() + Math.max(0, ms));
+    this.seq = (this.seq + 1) | 0;
+    const e: TimerEntry = { due, fn: fn as (arg: unknown, id: number) => void, arg, id: id | 0, seq: this.seq, idx: this.heap.length, name, owner };
     this.heap.push(e);
     this.up(e.idx);
     if (this.heap[0] === e) this.arm();
@@ -96,7 +107,7 @@ export class TimerQueue {
       for (const e of due) {
         try {
           e.owner?.fired(e);
-          e.fn(e.arg);
+          e.fn(e.arg, e.id >>> 0);
         } catch (err) {
           failure ??= err;
         }
@@ -112,7 +123,7 @@ export class TimerQueue {
     const e = h[i];
     while (i > 0) {
       const p = (i - 1) >> 1;
-      if (h[p].due <= e.due) break;
+      if (!before(e, h[p])) break;
       h[i] = h[p];
       h[i].idx = i;
       i = p;
@@ -129,8 +140,8 @@ export class TimerQueue {
       const l = 2 * i + 1;
       if (l >= n) break;
       const r = l + 1;
-      const c = r < n && h[r].due < h[l].due ? r : l;
-      if (h[c].due >= e.due) break;
+      const c = r < n && before(h[r], h[l]) ? r : l;
+      if (!before(h[c], e)) break;
       h[i] = h[c];
       h[i].idx = i;
       i = c;
@@ -138,6 +149,11 @@ export class TimerQueue {
     h[i] = e;
     e.idx = i;
   }
+}
+
+/** Whether `a` fires before `b`: earlier due, or the same millisecond and added first. */
+function before(a: TimerEntry, b: TimerEntry): boolean {
+  return a.due < b.due || (a.due === b.due && ((a.seq - b.seq) | 0) < 0);
 }
 
 /** The queue every IKE SA's timers go to. */
