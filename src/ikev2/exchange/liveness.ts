@@ -6,12 +6,23 @@ import { IkeSa } from '../sa/ike-sa';
 import { sendLivenessCheck } from './informational';
 import type { EngineContext } from '../engine-context';
 
-/** The DPD timer fired (EngineContext.timerFns.dpd: one function per engine, the SA is its argument). */
+/**
+ * The DPD timer fired (EngineContext.timerFns.dpd: one function per engine, the SA is its argument).
+ * A check goes out when nothing came from the peer for a whole interval; otherwise the next
+ * look is an interval after the last message from the peer (as charon's dpd_delay), not a
+ * fixed tick: a peer is then declared dead within one interval plus the retransmissions, and
+ * two sides with the same interval take turns instead of one of them never checking.
+ */
 export function dpdDue(e: EngineContext, sa: IkeSa): void {
   if (sa.state !== 'ESTABLISHED') return;
   const intervalMs = (e.options.dpdCheckInterval || 0) * 1000;
   const idle = Date.now() - sa.lastInbound;
-  if (intervalMs > 0 && idle >= intervalMs && !sa.pending && sa.queue.length === 0) sendLivenessCheck(e, sa);
+  if (intervalMs > 0 && idle < intervalMs) {
+    scheduleKeepalive(e, sa);
+    sa.setTimer('dpd', intervalMs - idle, e.timerFns.dpd, sa);
+    return;
+  }
+  if (intervalMs > 0 && !sa.pending && sa.queue.length === 0) sendLivenessCheck(e, sa);
   scheduleLiveness(e, sa);
 }
 
