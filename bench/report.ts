@@ -151,3 +151,9 @@ export function holdTable(h: HoldResult): string {
   const rows = h.chunks.map((c) => [String(c.held), fmt(c.saPerSec, 0), fmt(c.cpuMsPerSa, 3)]);
   return markdownTable(['SAs held', 'SA/s (last chunk)', 'responder CPU ms/SA (last chunk)'], rows);
 }
+
+/** This run under the file's title, then every earlier run and section as it was (RESULTS.md keeps every run). */
+export function withEarlierRuns(fresh: string, earlier: string): string {
+  const body = earlier.replace(/^# iked bench results\n/, '').trim();
+  return body ? `${fresh.trimEnd()}\n\n${body}\n` : fresh;
+}

@@ -2,7 +2,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { parseStatTicks, parseRssKb, parseStatPpid } from '../../bench/proc-stats';
-import { cpuLine, floorLines, memLine, machineLines, pairedRatios, CaseResult } from '../../bench/report';
+import { cpuLine, floorLines, memLine, machineLines, pairedRatios, CaseResult, withEarlierRuns } from '../../bench/report';
 import { parseBenchArgs } from '../../bench/bench-options';
 import { clientSelector, runLoad } from '../../bench/load-initiator';
 import { benchCase, ikedResponderConf, swanctlResponderConf } from '../../bench/bench-configs';
@@ -79,4 +79,14 @@ test('in-process load: every SA gets an IKE SA and a Child SA on the responder',
   assert.equal(held.length, 20);
   assert.equal(held.reduce((n, sa) => n + sa.children.length, 0), 20);
   for (const e of [pair.responder, ...pair.clients.map((c) => c.engine)]) await e.shutdown(false);
+});
+
+test('withEarlierRuns: the new run goes on top, every earlier run and section stays below it', () => {
+  const earlier = '# iked bench results\n\n## `npm run bench`, 2026-01-01\n\nold run\n\n## Soak\n\nsoak section\n';
+  const fresh = '# iked bench results\n\n## `npm run bench -- --quick`, 2026-02-02\n\nnew run\n';
+  const out = withEarlierRuns(fresh, earlier);
+  assert.equal(out.match(/^# iked bench results$/gm)?.length, 1);
+  assert.ok(out.indexOf('new run') < out.indexOf('old run'));
+  assert.ok(out.includes('## Soak\n\nsoak section'));
+  assert.equal(withEarlierRuns(fresh, ''), fresh);
 });
