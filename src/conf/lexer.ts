@@ -249,6 +249,11 @@ export class Lexer {
     if (onlyMinus || !allowedToEndNumber(d)) return 'word';
     const s = String.fromCharCode(c) + t.slice(f.pos, i);
     f.pos = i;
+    return this.numberToken(s);
+  }
+
+  /** The token of a number's text: a number, or an error (the rest of the line skipped) beyond safe integers. */
+  private numberToken(s: string): Token {
     const n = Number(s);
     if (!Number.isSafeInteger(n)) {
       this.error(`"${s}" invalid number: ${n < 0 ? 'too small' : 'too large'}`);
@@ -344,14 +349,7 @@ export class Lexer {
         this.lungetc(c);
         const onlyMinus = buf.length === 1 && buf[0] === 45;
         if (!onlyMinus && (c === EOF || allowedToEndNumber(c))) {
-          const s = String.fromCharCode(...buf);
-          const n = Number(s);
-          if (!Number.isSafeInteger(n)) {
-            this.error(`"${s}" invalid number: ${n < 0 ? 'too small' : 'too large'}`);
-            this.findEol();
-            return this.tok('error', '');
-          }
-          return this.tok('number', s, false, n);
+          return this.numberToken(String.fromCharCode(...buf));
         }
         for (let i = buf.length - 1; i >= 1; i--) this.lungetc(buf[i]);
         c = buf[0];
