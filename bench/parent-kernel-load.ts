@@ -70,6 +70,7 @@ async function main(): Promise<void> {
   const label = `${bound || 'V8 defaults'}${nodeArgs.length ? ` ${nodeArgs.join(' ')}` : ''}`;
   let done = 0;
   let cpu0 = cpuMs(child.pid!);
+  let own0 = process.cpuUsage();
   const rss: number[] = [];
   while (done < total) {
     const n = Math.min(checkpoint, total - done);
@@ -87,8 +88,11 @@ async function main(): Promise<void> {
       child.send('sample');
     });
     const cpu = cpuMs(child.pid!);
+    // this process is the engine's side of the channel: its CPU (the proxy's encoding, the replies' decoding) too
+    const own = process.cpuUsage(own0);
+    own0 = process.cpuUsage();
     rss.push(rssKb(child.pid!));
-    console.log(`parent-kernel (${label}): ${done} SAs, ${((n * 1000) / wall).toFixed(0)} SA/s, parent ${rss[rss.length - 1]} kB, ${((cpu - cpu0) / n * 1000).toFixed(1)} µs CPU/SA; ${Object.entries(mem).map(([k, v]) => `${k} ${v}`).join(' ')}`);
+    console.log(`parent-kernel (${label}): ${done} SAs, ${((n * 1000) / wall).toFixed(0)} SA/s, parent ${rss[rss.length - 1]} kB, ${((cpu - cpu0) / n * 1000).toFixed(1)} µs CPU/SA, engine side ${((own.user + own.system) / 1000 / n * 1000).toFixed(1)} µs CPU/SA; ${Object.entries(mem).map(([k, v]) => `${k} ${v}`).join(' ')}`);
     cpu0 = cpu;
   }
   const after = rss.slice(1);

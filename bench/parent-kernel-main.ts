@@ -54,3 +54,5 @@ export function memoryBreakdown(): Record<string, number> {
 process.on('message', (m) => {
   if (m === 'sample') process.send?.(memoryBreakdown());
 });
+// SIGTERM at the end of the run: a normal exit, so node --cpu-prof writes the child's profile
+process.on('SIGTERM', () => process.exit(0));
