@@ -148,9 +148,9 @@ export class IkeSa {
   establishedAt = 0;
   lastInbound = Date.now();
   rekeyAt = 0;
-  /** This SA's keys in the SaTable's maps (sa-table.ts): its IKE_SA_INIT (address|SPIi), its peer's identity. */
-  tableInitKey: string | null = null;
-  tablePeerIdKey: string | null = null;
+  /** Where the SaTable (sa-table.ts) indexes this SA: the peer address of its IKE_SA_INIT, the hash of its peer's identity. */
+  tableInitAddress: string | null = null;
+  tablePeerIdHash: number | null = null;
   /** Named timers on the shared timer queue (src/ikev2/sa/sa-timers.ts). */
   readonly timers = new SaTimers();
   /** Peer supports RFC 7427 with these hash algorithms. */
