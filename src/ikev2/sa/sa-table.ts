@@ -78,6 +78,8 @@ export class SaTable {
   /** A responder SA left the half-open state (established or deleted); an established SA is indexed by peer identity. */
   markOpened(sa: IkeSa): void {
     if (this.halfOpenSas.delete(sa)) this.countHalfOpen(this.initAddress(sa), -1);
+    // the same address in the SA's current endpoint (a copy, made when the SA's endpoint was replaced): keep one
+    if (sa.tableInitAddress !== null && sa.tableInitAddress === sa.remote.address) sa.tableInitAddress = sa.remote.address;
     if (sa.remoteId && sa.state !== 'DEAD' && sa.tablePeerIdHash === null && this.get(sa.localSpi) === sa) {
       const h = idHash(sa.remoteId);
       sa.tablePeerIdHash = h;
