@@ -8,6 +8,17 @@ import type { SaRecord } from './sa-record';
 import { HashSlots } from '../wire/hash-slots';
 import { hashInt32 } from '../wire/hash32';
 
+interface SaKey {
+  spi: number;
+  protocol: IpsecProtocol;
+  dst: string;
+}
+
+/** Whether `r` is the record of `k` (`k.spi` unsigned). */
+function isRecordOf(r: SaRecord, k: SaKey): boolean {
+  return r.spi === k.spi && r.protocol === k.protocol && r.dst === k.dst;
+}
+
 export class SaRecordTable {
   private readonly bySpi = new HashSlots<SaRecord>();
 
@@ -17,13 +28,12 @@ export class SaRecordTable {
 
   get(protocol: IpsecProtocol, dst: string, spi: number): SaRecord | undefined {
     const s = spi >>> 0;
-    return this.bySpi.find(hashInt32(s), (r) => r.spi === s && r.protocol === protocol && r.dst === dst);
+    return this.bySpi.find(hashInt32(s), isRecordOf, { spi: s, protocol, dst });
   }
 
   /** Add `r`, or put it in place of the record with its protocol, destination and SPI. */
   set(r: SaRecord): void {
-    const { spi, protocol, dst } = r;
-    this.bySpi.put(hashInt32(spi), r, (x) => x.spi === spi && x.protocol === protocol && x.dst === dst);
+    this.bySpi.put(hashInt32(r.spi), r, isRecordOf, r);
   }
 
   delete(protocol: IpsecProtocol, dst: string, spi: number): boolean {

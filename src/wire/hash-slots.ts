@@ -12,6 +12,7 @@
 const MIN_CAPACITY = 8;
 /** Marks a deleted slot: probing continues past it, an insertion may reuse it. */
 const TOMB: object = Object.freeze({});
+const same = (a: unknown, b: unknown): boolean => a === b;
 
 export class HashSlots<V extends object> {
   private hashes: Int32Array;
@@ -38,20 +39,20 @@ export class HashSlots<V extends object> {
     return this.mask + 1;
   }
 
-  /** The first value with hash `h` for which `is` holds. */
-  find(h: number, is: (v: V) => boolean): V | undefined {
-    const i = this.indexOf(h, is);
+  /** The first value with hash `h` for which `is(value, k)` holds (`k`: the key, so `is` needs no closure). */
+  find<K>(h: number, is: (v: V, k: K) => boolean, k?: K): V | undefined {
+    const i = this.indexOf(h, is, k as K);
     return i < 0 ? undefined : (this.vals[i] as V);
   }
 
   /** Every value with hash `h` for which `is` holds, in probe order. */
-  findAll(h: number, is: (v: V) => boolean): V[] {
+  findAll<K>(h: number, is: (v: V, k: K) => boolean, k?: K): V[] {
     const out: V[] = [];
     const { hashes, vals, mask } = this;
     for (let i = h & mask; ; i = (i + 1) & mask) {
       const v = vals[i];
       if (v === undefined) return out;
-      if (v !== TOMB && hashes[i] === h && is(v as V)) out.push(v as V);
+      if (v !== TOMB && hashes[i] === h && is(v as V, k as K)) out.push(v as V);
     }
   }
 
@@ -68,15 +69,15 @@ export class HashSlots<V extends object> {
   }
 
   /** Put `v` in place of the first value with hash `h` for which `is` holds, or add it. */
-  put(h: number, v: V, is: (old: V) => boolean): void {
-    const i = this.indexOf(h, is);
+  put<K>(h: number, v: V, is: (old: V, k: K) => boolean, k?: K): void {
+    const i = this.indexOf(h, is, k as K);
     if (i >= 0) this.vals[i] = v;
     else this.add(h, v);
   }
 
   /** Remove the value `v` (this very object) stored under hash `h`. */
   delete(h: number, v: V): boolean {
-    const i = this.indexOf(h, (x) => x === v);
+    const i = this.indexOf(h, same, v);
     if (i < 0) return false;
     this.vals[i] = TOMB;
     this.live--;
@@ -85,7 +86,7 @@ export class HashSlots<V extends object> {
 
   /** Replace the value `old` (this very object) under hash `h` by `v`. */
   replace(h: number, old: V, v: V): boolean {
-    const i = this.indexOf(h, (x) => x === old);
+    const i = this.indexOf(h, same, old);
     if (i >= 0) this.vals[i] = v;
     return i >= 0;
   }
@@ -106,12 +107,12 @@ export class HashSlots<V extends object> {
     this.used = 0;
   }
 
-  private indexOf(h: number, is: (v: V) => boolean): number {
+  private indexOf<K>(h: number, is: (v: V, k: K) => boolean, k: K): number {
     const { hashes, vals, mask } = this;
     for (let i = h & mask; ; i = (i + 1) & mask) {
       const v = vals[i];
       if (v === undefined) return -1;
-      if (v !== TOMB && hashes[i] === h && is(v as V)) return i;
+      if (v !== TOMB && hashes[i] === h && is(v as V, k)) return i;
     }
   }
 

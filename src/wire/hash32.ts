@@ -43,9 +43,9 @@ export function hashString(s: string, seed = 0): number {
   return mix32(h);
 }
 
-/** Whether the 8 bytes at the start of `a` and `b` are equal (two SPIs). */
-export function sameSpi64(a: Uint8Array, b: Uint8Array): boolean {
-  for (let i = 0; i < 8; i++) if (a[i] !== b[i]) return false;
+/** Whether the 8 bytes at `aOff` of `a` equal the first 8 of `b` (two SPIs). */
+export function sameSpi64(a: Uint8Array, b: Uint8Array, aOff = 0): boolean {
+  for (let i = 0; i < 8; i++) if (a[aOff + i] !== b[i]) return false;
   return true;
 }
 

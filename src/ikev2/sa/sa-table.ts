@@ -27,6 +27,15 @@ function sameId(a: PeerIdentity, b: PeerIdentity): boolean {
   return a.type === b.type && a.data.equals(b.data);
 }
 
+/** Whether `spi` is the SA's own SPI (read in place: localSpi would make a view per call). */
+function hasLocalSpi(sa: IkeSa, spi: Buffer): boolean {
+  return sameSpi64(sa.spis, spi, sa.initiator ? 0 : 8);
+}
+
+function isPeerOf(sa: IkeSa, id: PeerIdentity): boolean {
+  return sa.remoteId !== null && sameId(sa.remoteId, id);
+}
+
 export class SaTable {
   private readonly byLocalSpi = new HashSlots<IkeSa>();
   /**
@@ -64,7 +73,7 @@ export class SaTable {
 
   add(sa: IkeSa): void {
     const spi = sa.localSpi;
-    this.byLocalSpi.put(hashSpi64(spi), sa, (x) => sameSpi64(x.localSpi, spi));
+    this.byLocalSpi.put(hashSpi64(spi), sa, hasLocalSpi, spi);
     if (!sa.initiator) {
       const address = sa.remote.address;
       const spiI = sa.spiI;
@@ -89,7 +98,7 @@ export class SaTable {
 
   /** Established SAs whose peer has this identity (any address). */
   withPeerIdentity(id: PeerIdentity): IkeSa[] {
-    return this.byPeerId.findAll(idHash(id), (sa) => sa.remoteId !== null && sameId(sa.remoteId, id));
+    return this.byPeerId.findAll(idHash(id), isPeerOf, id);
   }
 
   private unindexPeerId(sa: IkeSa): void {
@@ -100,7 +109,7 @@ export class SaTable {
   }
 
   get(localSpi: Buffer): IkeSa | undefined {
-    return this.byLocalSpi.find(hashSpi64(localSpi), (sa) => sameSpi64(sa.localSpi, localSpi));
+    return this.byLocalSpi.find(hashSpi64(localSpi), hasLocalSpi, localSpi);
   }
 
   /** The responder SA (half-open or not) made by the IKE_SA_INIT with this address and SPIi. */
@@ -113,7 +122,7 @@ export class SaTable {
   rekey(sa: IkeSa, oldLocalSpi: Buffer): void {
     this.byLocalSpi.delete(hashSpi64(oldLocalSpi), sa);
     const spi = sa.localSpi;
-    this.byLocalSpi.put(hashSpi64(spi), sa, (x) => sameSpi64(x.localSpi, spi));
+    this.byLocalSpi.put(hashSpi64(spi), sa, hasLocalSpi, spi);
   }
 
   remove(sa: IkeSa): void {
