@@ -22,11 +22,20 @@ export function combine32(a: number, b: number): number {
   return mix32(Math.imul(a, 0x9e3779b1) ^ b);
 }
 
-/** The 8 bytes at `off` of `b` (a 64-bit SPI). */
+/**
+ * The 8 bytes at `off` of `b` (a 64-bit SPI). Invertible given the low 32 bits (every step is a
+ * bijection of 32-bit words): a slot's hash and the low word of the SPI stored with it determine
+ * the whole SPI, so a table need not compare the SPI's bytes (spiLow32).
+ */
 export function hashSpi64(b: Uint8Array, off = 0): number {
   const hi = ((b[off] << 24) | (b[off + 1] << 16) | (b[off + 2] << 8) | b[off + 3]) | 0;
   const lo = ((b[off + 4] << 24) | (b[off + 5] << 16) | (b[off + 6] << 8) | b[off + 7]) | 0;
   return combine32(mix32(hi ^ SEED), lo);
+}
+
+/** The low 32 bits of the SPI at `off` of `b`, as hashSpi64 reads them (a signed integer). */
+export function spiLow32(b: Uint8Array, off = 0): number {
+  return ((b[off + 4] << 24) | (b[off + 5] << 16) | (b[off + 6] << 8) | b[off + 7]) | 0;
 }
 
 /** FNV-1a over bytes, then mixed. */

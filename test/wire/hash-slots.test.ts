@@ -3,7 +3,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
 import { HashSlots } from '../../src/wire/hash-slots';
-import { hashBytes, hashSpi64, hashString, hashInt32, sameSpi64 } from '../../src/wire/hash32';
+import { hashBytes, hashSpi64, hashString, hashInt32, sameSpi64, spiLow32 } from '../../src/wire/hash32';
 
 interface Item {
   key: Buffer;
@@ -150,4 +150,16 @@ test('property: any sequence of adds, puts and deletes agrees with a Map model',
     }),
     { numRuns: 300 },
   );
+});
+
+test('hashSpi64 with the low word determines the SPI: SPIs with one low word never share a hash', () => {
+  const seen = new Map<number, number>();
+  const low = 0x80ff0001;
+  for (let hi = 0; hi < 200_000; hi++) {
+    const spi = spiOf(hi * 0x10001 + 0xff000000, low);
+    assert.equal(spiLow32(spi), low | 0);
+    const h = hashSpi64(spi);
+    assert.equal(seen.get(h), undefined, `SPIs ${hi} and ${seen.get(h)} share hash ${h}`);
+    seen.set(h, hi);
+  }
 });

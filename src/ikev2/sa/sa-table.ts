@@ -8,7 +8,7 @@
 import { IkeSa } from './ike-sa';
 import { Endpoint } from '../../wire/endpoint';
 import { HashSlots } from '../../wire/hash-slots';
-import { combine32, hashBytes, hashSpi64, hashString, sameSpi64 } from '../../wire/hash32';
+import { combine32, hashBytes, hashSpi64, hashString, sameSpi64, spiLow32 } from '../../wire/hash32';
 
 interface PeerIdentity {
   type: number;
@@ -27,9 +27,12 @@ function sameId(a: PeerIdentity, b: PeerIdentity): boolean {
   return a.type === b.type && a.data.equals(b.data);
 }
 
-/** Whether `spi` is the SA's own SPI (read in place: localSpi would make a view per call). */
-function hasLocalSpi(sa: IkeSa, spi: Buffer): boolean {
-  return sameSpi64(sa.spis, spi, sa.initiator ? 0 : 8);
+/**
+ * Whether the slot (its hash equal to the SPI's) holds the SA under the SPI with this low word:
+ * hash and low word determine the whole SPI (hashSpi64), so the SA's SPI bytes are not read.
+ */
+function hasSpiLow(sa: IkeSa, low: number): boolean {
+  return sa.tableSpiLow === low;
 }
 
 function isPeerOf(sa: IkeSa, id: PeerIdentity): boolean {
@@ -72,8 +75,7 @@ export class SaTable {
   }
 
   add(sa: IkeSa): void {
-    const spi = sa.localSpi;
-    this.byLocalSpi.put(hashSpi64(spi), sa, hasLocalSpi, spi);
+    this.indexSpi(sa);
     if (!sa.initiator) {
       const address = sa.remote.address;
       const spiI = sa.spiI;
@@ -109,7 +111,7 @@ export class SaTable {
   }
 
   get(localSpi: Buffer): IkeSa | undefined {
-    return this.byLocalSpi.find(hashSpi64(localSpi), hasLocalSpi, localSpi);
+    return this.byLocalSpi.find(hashSpi64(localSpi), hasSpiLow, spiLow32(localSpi));
   }
 
   /** The responder SA (half-open or not) made by the IKE_SA_INIT with this address and SPIi. */
@@ -121,8 +123,15 @@ export class SaTable {
   /** Re-key the table after the initiator SPI of a rekeyed SA is known, etc. */
   rekey(sa: IkeSa, oldLocalSpi: Buffer): void {
     this.byLocalSpi.delete(hashSpi64(oldLocalSpi), sa);
+    this.indexSpi(sa);
+  }
+
+  /** Index `sa` by its local SPI, in place of an SA there under the same SPI. */
+  private indexSpi(sa: IkeSa): void {
     const spi = sa.localSpi;
-    this.byLocalSpi.put(hashSpi64(spi), sa, hasLocalSpi, spi);
+    const low = spiLow32(spi);
+    this.byLocalSpi.put(hashSpi64(spi), sa, hasSpiLow, low);
+    sa.tableSpiLow = low;
   }
 
   remove(sa: IkeSa): void {
