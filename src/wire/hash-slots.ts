@@ -1,5 +1,5 @@
 /**
- * An open-addressing multimap from 32-bit hashes to objects: the hashes in one Int32Array, the
+ * An open-addressing multimap from 32-bit hashes to objects (or strings): the hashes in one Int32Array, the
  * values in one array, linear probing, tombstones for deletions. It replaces a Map and its key
  * strings (or bigints) where the value itself can say whether it is the one looked for: a lookup
  * is by hash plus a predicate on the value. Several values may share a hash (or a key): every
@@ -14,7 +14,7 @@ const MIN_CAPACITY = 8;
 const TOMB: object = Object.freeze({});
 const same = (a: unknown, b: unknown): boolean => a === b;
 
-export class HashSlots<V extends object> {
+export class HashSlots<V extends object | string> {
   private hashes: Int32Array;
   private vals: Array<V | typeof TOMB | undefined>;
   private mask: number;

@@ -8,6 +8,7 @@
 import { IkeSa } from './ike-sa';
 import { Endpoint } from '../../wire/endpoint';
 import { HashSlots } from '../../wire/hash-slots';
+import { StringTable } from '../../platform/intern';
 import { combine32, hashBytes, hashSpi64, hashString, sameSpi64, spiLow32 } from '../../wire/hash32';
 
 interface PeerIdentity {
@@ -52,6 +53,8 @@ export class SaTable {
   private halfOpenCount = 0;
   /** Half-open responder SAs per peer address (a per-address limit keeps one flooding peer from filling the table). */
   private readonly halfOpenByAddress = new Map<string, number>();
+  /** Peer addresses, one copy each: every SA keeps the address of its IKE_SA_INIT (its endpoint's may be another copy). */
+  private readonly addresses = new StringTable();
   /** Established SAs by the peer's identity (several per identity), for INITIAL_CONTACT without a scan of the table. */
   private readonly byPeerId = new HashSlots<IkeSa>();
 
@@ -77,7 +80,7 @@ export class SaTable {
   add(sa: IkeSa): void {
     this.indexSpi(sa);
     if (!sa.initiator) {
-      const address = sa.remote.address;
+      const address = this.addresses.intern(sa.remote.address);
       const spiI = sa.spiI;
       this.byInit.put(initHash(address, spiI), sa, (x) => x.tableInitAddress === address && sameSpi64(x.spiI, spiI));
       sa.tableInitAddress = address;
@@ -89,8 +92,6 @@ export class SaTable {
   /** A responder SA left the half-open state (established or deleted); an established SA is indexed by peer identity. */
   markOpened(sa: IkeSa): void {
     if (this.halfOpenSas.delete(sa)) this.countHalfOpen(this.initAddress(sa), -1);
-    // the same address in the SA's current endpoint (a copy, made when the SA's endpoint was replaced): keep one
-    if (sa.tableInitAddress !== null && sa.tableInitAddress === sa.remote.address) sa.tableInitAddress = sa.remote.address;
     if (sa.remoteId && sa.state !== 'DEAD' && sa.tablePeerIdHash === null && this.get(sa.localSpi) === sa) {
       const h = idHash(sa.remoteId);
       sa.tablePeerIdHash = h;
