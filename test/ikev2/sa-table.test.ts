@@ -1,4 +1,4 @@
-/** SaTable: its keys hold SPIs and identities as one character per byte, any byte value. */
+/** SaTable: lookups by SPI, by IKE_SA_INIT (address, SPIi) and by peer identity, any byte value in SPIs and identities. */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { SaTable } from '../../src/ikev2/sa/sa-table';
