@@ -10,11 +10,12 @@ import { SaRecord, RecordStore } from './sa-record';
 import { SaRecordTable } from './sa-record-table';
 import { KeyArena } from './key-arena';
 import { FlowRecord } from './flow-record';
-import { FlowShares, flowKey } from './flow-shares';
+import { flowSharesByDir, flowKey } from './flow-shares';
 import { StringTable } from './intern';
 import type { IpsecProtocol, KernelAdapter, KernelEvent, KernelFlowSpec, KernelSaSpec, SaCounters } from './types';
 
 const defaultLog = debuglog('iked-kernel');
+const DIRS = ['out', 'in', 'fwd'] as const;
 
 // Keys are flattened (normalize() of an ASCII string returns it flat): a template
 // literal is a tree of concatenation nodes, which a Map keeps as such (~100 bytes more per key).
@@ -38,8 +39,11 @@ export class DecoupledAdapter implements KernelAdapter {
 
   readonly name = 'decoupled';
   private readonly sas = new SaRecordTable();
-  /** flows with their holders: Child SAs with identical selectors share one (flow-shares.ts) */
-  private readonly flows = new FlowShares<FlowRecord>();
+  /**
+   * flows with their holders, by direction: Child SAs with identical selectors share one
+   * (flow-shares.ts); a Child SA's out, in and fwd flows hold one record (flow-record.ts)
+   */
+  private readonly flows = flowSharesByDir<FlowRecord>();
   /** addresses and networks the records share (one copy each), and their keys */
   private readonly strings = new StringTable();
   private readonly store: RecordStore = { strings: this.strings, keys: new KeyArena() };
@@ -70,7 +74,9 @@ export class DecoupledAdapter implements KernelAdapter {
   }
 
   listFlows(): KernelFlowSpec[] {
-    return [...this.flows.current()].map((f) => f.spec());
+    const out: KernelFlowSpec[] = [];
+    for (const dir of DIRS) for (const r of this.flows[dir].current()) out.push(r.spec(dir));
+    return out;
   }
 
   private check(): void {
@@ -117,22 +123,31 @@ export class DecoupledAdapter implements KernelAdapter {
 
   async addFlow(f: KernelFlowSpec): Promise<void> {
     this.check();
-    const k = flowKey(f);
-    const change = this.flows.add(k, FlowRecord.of(f, this.strings));
-    this.log(() => `decoupled: would ${change ? change.op : 'keep'} flow ${k} via ${f.protocol}/${f.mode} ${f.tunnelSrc} -> ${f.tunnelDst} reqid ${f.reqid} (${this.flows.holders(k)} holders)`);
+    const r = this.shared(FlowRecord.of(f, this.strings));
+    const change = this.flows[f.dir].add(r);
+    this.log(() => `decoupled: would ${change ? change.op : 'keep'} flow ${flowKey(f)} via ${f.protocol}/${f.mode} ${f.tunnelSrc} -> ${f.tunnelDst} reqid ${f.reqid} (${this.flows[f.dir].holders(r)} holders)`);
   }
 
   async deleteFlow(f: KernelFlowSpec): Promise<void> {
     this.check();
-    const k = flowKey(f);
-    const change = this.flows.remove(k, f);
-    if (change === 'missing') throw new Error(`decoupled: flow ${k} reqid ${f.reqid} not found (ENOENT)`);
-    this.log(() => (change?.op === 'delete' ? `decoupled: would delete flow ${k}` : `decoupled: flow ${k} kept for ${this.flows.holders(k)} holders${change ? ` (now reqid ${change.flow.reqid})` : ''}`));
+    const q = FlowRecord.of(f);
+    const change = this.flows[f.dir].remove(q);
+    if (change === 'missing') throw new Error(`decoupled: flow ${flowKey(f)} reqid ${f.reqid} not found (ENOENT)`);
+    this.log(() => (change?.op === 'delete' ? `decoupled: would delete flow ${flowKey(f)}` : `decoupled: flow ${flowKey(f)} kept for ${this.flows[f.dir].holders(q)} holders${change ? ` (now reqid ${change.flow.reqid})` : ''}`));
+  }
+
+  /** An identical record another direction already holds (a Child SA's in and fwd flows mirror its out flow), else `r`. */
+  private shared(r: FlowRecord): FlowRecord {
+    for (const d of DIRS) {
+      const same = this.flows[d].findHolder(r, (x) => x.equals(r));
+      if (same) return same;
+    }
+    return r;
   }
 
   /** Holders of the flow with `f`'s selector (Child SAs with identical selectors share it). */
   flowHolders(f: KernelFlowSpec): number {
-    return this.flows.holders(flowKey(f));
+    return this.flows[f.dir].holders(FlowRecord.of(f));
   }
 
   async getCounters(protocol: IpsecProtocol, dst: string, spi: number): Promise<SaCounters> {
@@ -144,9 +159,9 @@ export class DecoupledAdapter implements KernelAdapter {
   async flush(): Promise<void> {
     this.check();
     for (const r of this.sas.values()) r.wipe();
-    this.log(() => `decoupled: would flush ${this.sas.size} SAs and ${this.flows.size} flows`);
+    this.log(() => `decoupled: would flush ${this.sas.size} SAs and ${DIRS.reduce((n, d) => n + this.flows[d].size, 0)} flows`);
     this.sas.clear();
-    this.flows.clear();
+    for (const d of DIRS) this.flows[d].clear();
   }
 
   onEvent(cb: (e: KernelEvent) => void): void {

@@ -15,8 +15,14 @@
  *     the last removes the policy.
  * The plan is returned as a change for the adapter to apply: nothing (same template),
  * add, update (replace the template) or delete.
+ *
+ * One FlowShares holds one direction's policies. Its table (wire/hash-slots.ts) is hashed by the
+ * selector and finds a selector's holders by comparing the holders' own fields: no key string
+ * and no Map entry per flow.
  */
 import type { KernelFlowSpec } from './types';
+import { HashSlots } from '../wire/hash-slots';
+import { combine32, hashString } from '../wire/hash32';
 
 export type FlowOp = 'add' | 'update' | 'delete';
 export interface FlowChange<T> {
@@ -25,10 +31,27 @@ export interface FlowChange<T> {
   flow: T;
 }
 
-/** Selector key: direction, networks, protocol and ports (not the template). */
+/** Selector key: direction, networks, protocol and ports (not the template); for the kernel record and messages. */
 export function flowKey(f: KernelFlowSpec): string {
   // flattened (normalize() of an ASCII string returns it flat): a Map keeps a concatenation tree as such
   return `${f.dir} ${f.src}->${f.dst} proto ${f.proto} ${f.sport ?? 0}->${f.dport ?? 0}`.normalize();
+}
+
+/** What a policy of one direction is selected by: networks, protocol and ports (no port: 0). */
+export interface FlowSelector {
+  readonly src: string;
+  readonly dst: string;
+  readonly proto: number;
+  readonly sport?: number;
+  readonly dport?: number;
+}
+
+export function sameSelector(a: FlowSelector, b: FlowSelector): boolean {
+  return a.src === b.src && a.dst === b.dst && a.proto === b.proto && (a.sport ?? 0) === (b.sport ?? 0) && (a.dport ?? 0) === (b.dport ?? 0);
+}
+
+export function selectorHash(f: FlowSelector): number {
+  return combine32(combine32(hashString(f.src), hashString(f.dst)), (f.proto << 24) ^ ((f.sport ?? 0) << 12) ^ (f.dport ?? 0));
 }
 
 /** The part of a flow the kernel's policy carries besides the selector. */
@@ -44,54 +67,72 @@ export function sameTemplate(a: FlowTemplate, b: FlowTemplate): boolean {
   return a.reqid === b.reqid && a.tunnelSrc === b.tunnelSrc && a.tunnelDst === b.tunnelDst && a.protocol === b.protocol && a.mode === b.mode;
 }
 
-export class FlowShares<T extends FlowTemplate> {
+type Held<T> = T | T[];
+const newest = <T>(h: Held<T>): T => (Array.isArray(h) ? h[h.length - 1] : h);
+const oldest = <T>(h: Held<T>): T => (Array.isArray(h) ? h[0] : h);
+
+/** The holders of one direction's policies, by selector. */
+export class FlowShares<T extends FlowTemplate & FlowSelector> {
   /** one holder as itself (the common case costs no array), several as an array, oldest first */
-  private readonly byKey = new Map<string, T | T[]>();
+  private readonly bySelector = new HashSlots<Held<T>>();
 
   get size(): number {
-    return this.byKey.size;
+    return this.bySelector.size;
+  }
+
+  private held(sel: FlowSelector): Held<T> | undefined {
+    return this.bySelector.find(selectorHash(sel), (h) => sameSelector(oldest(h), sel));
   }
 
   /** Number of holders of a selector. */
-  holders(key: string): number {
-    const h = this.byKey.get(key);
+  holders(sel: FlowSelector): number {
+    const h = this.held(sel);
     return h === undefined ? 0 : Array.isArray(h) ? h.length : 1;
   }
 
   /** The holder whose template is in the kernel (the newest). */
-  installed(key: string): T | undefined {
-    const h = this.byKey.get(key);
-    return Array.isArray(h) ? h[h.length - 1] : h;
+  installed(sel: FlowSelector): T | undefined {
+    const h = this.held(sel);
+    return h === undefined ? undefined : newest(h);
+  }
+
+  /** A holder of `sel` for which `is` holds (to share an identical record). */
+  findHolder(sel: FlowSelector, is: (t: T) => boolean): T | undefined {
+    const h = this.held(sel);
+    if (h === undefined) return undefined;
+    return Array.isArray(h) ? h.find(is) : is(h) ? h : undefined;
   }
 
   /** Every selector's installed holder. */
   *current(): IterableIterator<T> {
-    for (const h of this.byKey.values()) yield Array.isArray(h) ? h[h.length - 1] : h;
+    for (const h of this.bySelector.values()) yield newest(h);
   }
 
-  /** Record a new holder; what the kernel must do (undefined: nothing). */
-  add(key: string, f: T): FlowChange<T> | undefined {
-    const h = this.byKey.get(key);
+  /** Record a new holder (its selector is its own); what the kernel must do (undefined: nothing). */
+  add(f: T): FlowChange<T> | undefined {
+    const hash = selectorHash(f);
+    const h = this.held(f);
     if (h === undefined) {
-      this.byKey.set(key, f);
+      this.bySelector.add(hash, f);
       return { op: 'add', flow: f };
     }
-    const top = Array.isArray(h) ? h[h.length - 1] : h;
+    const top = newest(h);
     if (Array.isArray(h)) h.push(f);
-    else this.byKey.set(key, [h, f]);
+    else this.bySelector.replace(hash, h, [h, f]);
     return sameTemplate(top, f) ? undefined : { op: 'update', flow: f };
   }
 
   /**
-   * Drop the newest holder with `f`'s template. 'missing' when no holder has it;
+   * Drop the newest holder of `f`'s selector with `f`'s template. 'missing' when no holder has it;
    * otherwise what the kernel must do (undefined: nothing).
    */
-  remove(key: string, f: FlowTemplate): FlowChange<T> | undefined | 'missing' {
-    const h = this.byKey.get(key);
+  remove(f: FlowTemplate & FlowSelector): FlowChange<T> | undefined | 'missing' {
+    const hash = selectorHash(f);
+    const h = this.held(f);
     if (h === undefined) return 'missing';
     if (!Array.isArray(h)) {
       if (!sameTemplate(h, f)) return 'missing';
-      this.byKey.delete(key);
+      this.bySelector.delete(hash, h);
       return { op: 'delete', flow: h };
     }
     let i = h.length - 1;
@@ -100,11 +141,18 @@ export class FlowShares<T extends FlowTemplate> {
     const wasTop = i === h.length - 1;
     const [gone] = h.splice(i, 1);
     const top = h[h.length - 1];
-    if (h.length === 1) this.byKey.set(key, top);
+    if (h.length === 1) this.bySelector.replace(hash, h, top);
     return wasTop && !sameTemplate(gone, top) ? { op: 'update', flow: top } : undefined;
   }
 
   clear(): void {
-    this.byKey.clear();
+    this.bySelector.clear();
   }
+}
+
+/** One FlowShares per direction, as the kernel keeps its policies. */
+export type FlowSharesByDir<T extends FlowTemplate & FlowSelector> = Record<KernelFlowSpec['dir'], FlowShares<T>>;
+
+export function flowSharesByDir<T extends FlowTemplate & FlowSelector>(): FlowSharesByDir<T> {
+  return { out: new FlowShares<T>(), in: new FlowShares<T>(), fwd: new FlowShares<T>() };
 }

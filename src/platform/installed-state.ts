@@ -10,9 +10,12 @@
  * over for a flush().
  */
 import { saKey } from './decoupled';
-import { FlowShares, flowKey, type FlowOp } from './flow-shares';
+import { flowSharesByDir, flowKey, type FlowOp } from './flow-shares';
 import type { KernelRecord, RecordEntry } from './kernel-record';
 import type { IpsecProtocol, KernelFlowSpec } from './types';
+
+/** Policies are flushed inbound first (in, fwd), then outbound. */
+const FLUSH_ORDER = ['in', 'fwd', 'out'] as const;
 
 /** Applies one policy change to the kernel. */
 export type ApplyFlow = (op: FlowOp, f: KernelFlowSpec) => Promise<void>;
@@ -28,7 +31,7 @@ export class InstalledState {
   private readonly sas = new Map<string, OwnedSa>();
   /** SPIs allocated by the kernel (a larval SA exists): the SA is installed as an update. */
   private readonly larval = new Set<string>();
-  private readonly flows = new FlowShares<KernelFlowSpec>();
+  private readonly flows = flowSharesByDir<KernelFlowSpec>();
 
   constructor(private readonly record?: KernelRecord) {}
 
@@ -36,7 +39,7 @@ export class InstalledState {
   adopt(entries: Iterable<RecordEntry>): void {
     for (const e of entries) {
       if ('sa' in e) this.sas.set(saKey(e.sa.protocol, e.sa.dst, e.sa.spi), { ...e.sa });
-      else this.flows.add(flowKey(e.flow), { ...e.flow });
+      else this.flows[e.flow.dir].add({ ...e.flow });
     }
   }
 
@@ -107,12 +110,12 @@ export class InstalledState {
   async addFlow(f: KernelFlowSpec, apply: ApplyFlow): Promise<void> {
     const k = flowKey(f);
     const held = { ...f };
-    const change = this.flows.add(k, held);
+    const change = this.flows[f.dir].add(held);
     if (!change) return;
     try {
       await this.applyRecorded(k, change.op, change.flow, apply);
     } catch (e) {
-      this.flows.remove(k, held);
+      this.flows[f.dir].remove(held);
       throw e;
     }
   }
@@ -125,9 +128,9 @@ export class InstalledState {
    */
   async deleteFlow(f: KernelFlowSpec, apply: ApplyFlow): Promise<void> {
     const k = flowKey(f);
-    const change = this.flows.remove(k, f);
+    const change = this.flows[f.dir].remove(f);
     if (change === 'missing') {
-      if (this.flows.holders(k)) {
+      if (this.flows[f.dir].holders(f)) {
         throw Object.assign(new Error(`flow ${k} reqid ${f.reqid} is not held (another SA's template is installed)`), { code: 'ENOENT' });
       }
       return this.applyRecorded(k, 'delete', f, apply);
@@ -137,7 +140,7 @@ export class InstalledState {
 
   /** Holders of the flow with `f`'s selector (for tests and ikectl). */
   flowHolders(f: KernelFlowSpec): number {
-    return this.flows.holders(flowKey(f));
+    return this.flows[f.dir].holders(f);
   }
 
   /**
@@ -152,8 +155,8 @@ export class InstalledState {
   ): Promise<void> {
     const errors: string[] = [];
     const gone = (codes: string[], e: Error): boolean => codes.includes(String((e as NodeJS.ErrnoException).code));
-    const policies = [...this.flows.current()];
-    this.flows.clear();
+    const policies = FLUSH_ORDER.flatMap((d) => [...this.flows[d].current()]);
+    for (const d of FLUSH_ORDER) this.flows[d].clear();
     for (const f of policies) {
       try {
         await deletePolicy(f);

@@ -4,19 +4,15 @@
  * 'tunnel', the gateway's address, the peer's): a record that keeps them as they
  * came holds a dozen small strings per SA. Records keep these instead.
  */
-import type { IpsecMode, IpsecProtocol, KernelFlowSpec } from './types';
+import type { IpsecMode, IpsecProtocol } from './types';
 
-/** The literal of a known protocol, mode or direction (the value itself if it is none of them). */
+/** The literal of a known protocol or mode (the value itself if it is none of them). */
 export function canonicalProtocol(p: IpsecProtocol): IpsecProtocol {
   return p === 'esp' ? 'esp' : p === 'ah' ? 'ah' : p;
 }
 
 export function canonicalMode(m: IpsecMode): IpsecMode {
   return m === 'tunnel' ? 'tunnel' : m === 'transport' ? 'transport' : m;
-}
-
-export function canonicalDir(d: KernelFlowSpec['dir']): KernelFlowSpec['dir'] {
-  return d === 'in' ? 'in' : d === 'out' ? 'out' : d === 'fwd' ? 'fwd' : d;
 }
 
 /**

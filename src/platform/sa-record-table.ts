@@ -1,79 +1,51 @@
 /**
- * The decoupled adapter's SAs by (protocol, destination, SPI): a Map keyed by the SPI as a
- * 32-bit integer (a small integer, no key string per SA), the rare records that share an
- * SPI (another protocol or destination) in a short list.
+ * The decoupled adapter's SAs by (protocol, destination, SPI): an open-addressing table
+ * (wire/hash-slots.ts) hashed by the SPI, no key and no Map entry per SA; the rare records that
+ * share an SPI (another protocol or destination) are told apart by the lookup's predicate.
  */
 import type { IpsecProtocol } from './types';
 import type { SaRecord } from './sa-record';
+import { HashSlots } from '../wire/hash-slots';
+import { hashInt32 } from '../wire/hash32';
 
-function matches(r: SaRecord, protocol: IpsecProtocol, dst: string): boolean {
-  return r.protocol === protocol && r.dst === dst;
+interface SaKey {
+  spi: number;
+  protocol: IpsecProtocol;
+  dst: string;
+}
+
+/** Whether `r` is the record of `k` (`k.spi` unsigned). */
+function isRecordOf(r: SaRecord, k: SaKey): boolean {
+  return r.spi === k.spi && r.protocol === k.protocol && r.dst === k.dst;
 }
 
 export class SaRecordTable {
-  private readonly bySpi = new Map<number, SaRecord | SaRecord[]>();
-  private count = 0;
+  private readonly bySpi = new HashSlots<SaRecord>();
 
   get size(): number {
-    return this.count;
+    return this.bySpi.size;
   }
 
   get(protocol: IpsecProtocol, dst: string, spi: number): SaRecord | undefined {
-    const h = this.bySpi.get(spi | 0);
-    if (h === undefined) return undefined;
-    if (!Array.isArray(h)) return matches(h, protocol, dst) ? h : undefined;
-    return h.find((r) => matches(r, protocol, dst));
+    const s = spi >>> 0;
+    return this.bySpi.find(hashInt32(s), isRecordOf, { spi: s, protocol, dst });
   }
 
   /** Add `r`, or put it in place of the record with its protocol, destination and SPI. */
   set(r: SaRecord): void {
-    const k = r.spi | 0;
-    const h = this.bySpi.get(k);
-    if (h === undefined) {
-      this.bySpi.set(k, r);
-      this.count++;
-    } else if (!Array.isArray(h)) {
-      if (matches(h, r.protocol, r.dst)) this.bySpi.set(k, r);
-      else {
-        this.bySpi.set(k, [h, r]);
-        this.count++;
-      }
-    } else {
-      const i = h.findIndex((x) => matches(x, r.protocol, r.dst));
-      if (i >= 0) h[i] = r;
-      else {
-        h.push(r);
-        this.count++;
-      }
-    }
+    this.bySpi.put(hashInt32(r.spi), r, isRecordOf, r);
   }
 
   delete(protocol: IpsecProtocol, dst: string, spi: number): boolean {
-    const k = spi | 0;
-    const h = this.bySpi.get(k);
-    if (h === undefined) return false;
-    if (!Array.isArray(h)) {
-      if (!matches(h, protocol, dst)) return false;
-      this.bySpi.delete(k);
-    } else {
-      const i = h.findIndex((x) => matches(x, protocol, dst));
-      if (i < 0) return false;
-      h.splice(i, 1);
-      if (h.length === 1) this.bySpi.set(k, h[0]);
-    }
-    this.count--;
-    return true;
+    const r = this.get(protocol, dst, spi);
+    return r !== undefined && this.bySpi.delete(hashInt32(spi >>> 0), r);
   }
 
-  *values(): IterableIterator<SaRecord> {
-    for (const h of this.bySpi.values()) {
-      if (Array.isArray(h)) yield* h;
-      else yield h;
-    }
+  values(): IterableIterator<SaRecord> {
+    return this.bySpi.values();
   }
 
   clear(): void {
     this.bySpi.clear();
-    this.count = 0;
   }
 }

@@ -41,3 +41,21 @@ test('a reqid still in use is never handed out again when the counter wraps', ()
   assert.equal(t.acquire({ protocol: 'esp', mode: 'tunnel', tsLocal: L, tsRemote: R }), 1);
   assert.equal(t.acquire({ protocol: 'esp', mode: 'tunnel', tsLocal: L, tsRemote: R2 }), 2);
 });
+
+test('many selector sets: each its own reqid (reqids above 2^31 too), found again by selectors and by reqid, all released', () => {
+  let n = 0x7ffffff0;
+  const t = new ReqidTable(() => ++n);
+  const sets = Array.from({ length: 3000 }, (_, i) => ({ protocol: 'esp', mode: 'tunnel', tsLocal: L, tsRemote: [net([10, 64, i >> 8, i & 255], [10, 64, i >> 8, i & 255])] }));
+  const got = sets.map((s) => t.acquire(s));
+  assert.equal(new Set(got).size, sets.length);
+  assert.ok(got.some((r) => r > 0x80000000));
+  assert.equal(t.size, sets.length);
+  sets.forEach((s, i) => assert.equal(t.acquire(s), got[i]));
+  for (const r of got) assert.equal(t.references(r), 2);
+  for (const r of got) {
+    t.release(r);
+    t.release(r);
+  }
+  assert.equal(t.size, 0);
+  for (const r of got) assert.equal(t.references(r), 0);
+});

@@ -1,4 +1,4 @@
-/** SaTable: its keys hold SPIs and identities as one character per byte, any byte value. */
+/** SaTable: lookups by SPI, by IKE_SA_INIT (address, SPIi) and by peer identity, any byte value in SPIs and identities. */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { SaTable } from '../../src/ikev2/sa/sa-table';
@@ -28,4 +28,26 @@ test('SaTable: IKE_SA_INIT lookup, half-open count by address and peer identity 
   assert.equal(t.findByInit(remote, spiI), undefined);
   assert.deepEqual(t.withPeerIdentity(sa.remoteId), []);
   assert.equal(t.size, 0);
+});
+
+test('SaTable: lookup by SPI tells apart SPIs that share a low word or a high word', () => {
+  const t = new SaTable();
+  const mk = (spiR: string): IkeSa => {
+    const sa = new IkeSa(false, Buffer.from('0000000000000001', 'hex'), policy, { address: '192.0.2.1', port: 500 }, { address: '192.0.2.2', port: 500 });
+    sa.spiR = Buffer.from(spiR, 'hex');
+    return sa;
+  };
+  const a = mk('80000000deadbeef');
+  const b = mk('00000001deadbeef');
+  t.add(a);
+  t.add(b);
+  assert.equal(t.get(Buffer.from('80000000deadbeef', 'hex')), a);
+  assert.equal(t.get(Buffer.from('00000001deadbeef', 'hex')), b);
+  assert.equal(t.get(Buffer.from('80000001deadbeef', 'hex')), undefined);
+  assert.equal(t.get(Buffer.from('80000000deadbeee', 'hex')), undefined);
+  t.remove(a);
+  assert.equal(t.get(Buffer.from('80000000deadbeef', 'hex')), undefined);
+  assert.equal(t.get(Buffer.from('00000001deadbeef', 'hex')), b);
+  assert.equal(t.size, 1);
+  assert.deepEqual(t.all(), [b]);
 });

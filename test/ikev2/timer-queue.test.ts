@@ -77,7 +77,7 @@ test('SA timers: named, re-armed by name, forgotten when fired or cleared', asyn
   });
   assert.deepEqual(t.keys().sort(), ['dpd', 'expire', 'rekey']);
   assert.equal(t.size, 3);
-  assert.equal(q.size, 3);
+  assert.equal(q.size, 1, 'one queue item for all of the SA\'s timers');
   await sleep(80);
   assert.deepEqual(fired, ['dpd has=false', 'dpd again', 'rekey-2']);
   assert.deepEqual(t.keys(), ['expire']);
@@ -111,4 +111,44 @@ test('SA timers: one name for several ids (SPIs above 2^31 too), a shared functi
   assert.deepEqual(t.keys(), ['ike-expire']);
   assert.equal(t.delete('child-rekey', 0xdeadbeef), false);
   t.clear();
+});
+
+test('SA timers: several SAs on one queue fire in due order; a timer that throws does not stop the rest', async () => {
+  const q = new TimerQueue();
+  const a = new SaTimers(q);
+  const b = new SaTimers(q);
+  const fired: string[] = [];
+  a.set('x', 30, () => fired.push('a30'));
+  b.set('x', 10, () => fired.push('b10'));
+  a.set('y', 20, () => {
+    fired.push('a20');
+    throw new Error('boom');
+  });
+  a.set('z', 20, () => fired.push('a20z'));
+  b.set('y', 40, () => fired.push('b40'));
+  assert.equal(q.size, 2);
+  const listeners = process.listeners('uncaughtException');
+  process.removeAllListeners('uncaughtException');
+  const errors: string[] = [];
+  const onUncaught = (e: Error): void => void errors.push(e.message);
+  process.on('uncaughtException', onUncaught);
+  try {
+    await sleep(90);
+  } finally {
+    process.removeListener('uncaughtException', onUncaught);
+    for (const l of listeners) process.on('uncaughtException', l);
+  }
+  assert.deepEqual(fired, ['b10', 'a20', 'a20z', 'a30', 'b40']);
+  assert.deepEqual(errors, ['boom']);
+  assert.equal(q.size, 0);
+  assert.equal(a.size + b.size, 0);
+  // re-arming the earliest timer later moves the SA's one item
+  a.set('x', 10, () => fired.push('late'));
+  a.set('y', 50, () => fired.push('y'));
+  a.set('x', 80, () => fired.push('x80'));
+  await sleep(60);
+  assert.deepEqual(fired.slice(5), ['y']);
+  assert.equal(q.size, 1);
+  a.clear();
+  assert.equal(q.size, 0);
 });

@@ -148,9 +148,11 @@ export class IkeSa {
   establishedAt = 0;
   lastInbound = Date.now();
   rekeyAt = 0;
-  /** This SA's keys in the SaTable's maps (sa-table.ts): its IKE_SA_INIT (address|SPIi), its peer's identity. */
-  tableInitKey: string | null = null;
-  tablePeerIdKey: string | null = null;
+  /** Where the SaTable (sa-table.ts) indexes this SA: the peer address of its IKE_SA_INIT, the hash of its peer's identity. */
+  tableInitAddress: string | null = null;
+  tablePeerIdHash: number | null = null;
+  /** The low 32 bits of the SPI the SaTable has this SA under: with the slot's hash, the whole SPI (hash32.ts hashSpi64). */
+  tableSpiLow = 0;
   /** Named timers on the shared timer queue (src/ikev2/sa/sa-timers.ts). */
   readonly timers = new SaTimers();
   /** Peer supports RFC 7427 with these hash algorithms. */

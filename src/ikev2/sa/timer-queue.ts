@@ -17,28 +17,52 @@ export interface TimerOwner {
   fired(e: TimerEntry): void;
 }
 
-export interface TimerEntry {
-  /** performance.now() at which it fires */
-  readonly due: number;
-  /** called with `arg` and `id`: one function shared by many entries needs no closure per entry */
-  readonly fn: (arg: unknown, id: number) => void;
-  readonly arg: unknown;
-  /**
-   * tells apart entries of one name and owner (a Child SA's SPI: any 32-bit unsigned value); 0 when
-   * there is one. Kept as a signed 32-bit integer (a small integer, not a heap number); fn gets it unsigned.
-   */
-  readonly id: number;
-  /** order of adding (wraps at 2^31): entries due in the same millisecond fire in this order */
-  readonly seq: number;
+/**
+ * What the queue orders: a due time (performance.now() ms, whole), the order it was scheduled in,
+ * its position in the heap (-1 when not in it); run() when due. A TimerEntry is one timer; an
+ * IKE SA's SaTimers (sa-timers.ts) is one item for all of its timers.
+ */
+export interface QueueItem {
+  due: number;
+  /** order of scheduling (wraps at 2^31): items due in the same millisecond fire in this order */
+  seq: number;
   /** position in the heap; -1 once fired or cancelled */
   idx: number;
-  /** the owner's name for it */
-  readonly name: string;
-  readonly owner: TimerOwner | null;
+  run(): void;
+}
+
+/** The due time of a timer set now for `ms` milliseconds (0 or negative: on the next turn). */
+export function dueIn(ms: number): number {
+  return Math.ceil(performance.now() + Math.max(0, ms));
+}
+
+export class TimerEntry implements QueueItem {
+  seq = 0;
+  idx = -1;
+  constructor(
+    /** performance.now() at which it fires */
+    public due: number,
+    /** called with `arg` and `id`: one function shared by many entries needs no closure per entry */
+    readonly fn: (arg: unknown, id: number) => void,
+    readonly arg: unknown,
+    /**
+     * tells apart entries of one name and owner (a Child SA's SPI: any 32-bit unsigned value); 0 when
+     * there is one. Kept as a signed 32-bit integer (a small integer, not a heap number); fn gets it unsigned.
+     */
+    readonly id: number,
+    /** the owner's name for it */
+    readonly name: string,
+    readonly owner: TimerOwner | null,
+  ) {}
+
+  run(): void {
+    this.owner?.fired(this);
+    this.fn(this.arg, this.id >>> 0);
+  }
 }
 
 export class TimerQueue {
-  private readonly heap: TimerEntry[] = [];
+  private readonly heap: QueueItem[] = [];
   private timer: NodeJS.Timeout | null = null;
   private armedFor = Infinity;
   private seq = 0;
@@ -49,17 +73,30 @@ export class TimerQueue {
 
   /** Run fn(arg, id) in ms milliseconds (0 or negative: on the next turn). */
   add<A>(ms: number, fn: (arg: A, id: number) => void, name = '', owner: TimerOwner | null = null, arg?: A, id = 0): TimerEntry {
-    const due = Math.ceil(performance.now() + Math.max(0, ms));
-    this.seq = (this.seq + 1) | 0;
-    const e: TimerEntry = { due, fn: fn as (arg: unknown, id: number) => void, arg, id: id | 0, seq: this.seq, idx: this.heap.length, name, owner };
-    this.heap.push(e);
-    this.up(e.idx);
-    if (this.heap[0] === e) this.arm();
+    const e = new TimerEntry(0, fn as (arg: unknown, id: number) => void, arg, id | 0, name, owner);
+    this.schedule(e, dueIn(ms));
     return e;
   }
 
-  /** Remove an entry that has not fired; a no-op otherwise. */
-  cancel(e: TimerEntry): void {
+  /** Put `item` in the queue for `due` (see dueIn), or move it there if it is queued already. */
+  schedule(item: QueueItem, due: number): void {
+    this.seq = (this.seq + 1) | 0;
+    item.due = due;
+    item.seq = this.seq;
+    const i = item.idx;
+    if (i >= 0 && this.heap[i] === item) {
+      this.down(i);
+      this.up(item.idx);
+    } else {
+      item.idx = this.heap.length;
+      this.heap.push(item);
+      this.up(item.idx);
+    }
+    if (this.heap[0] === item) this.arm();
+  }
+
+  /** Remove an item that has not fired; a no-op otherwise. */
+  cancel(e: QueueItem): void {
     const i = e.idx;
     if (i < 0 || this.heap[i] !== e) return;
     e.idx = -1;
@@ -95,7 +132,7 @@ export class TimerQueue {
     this.timer = null;
     this.armedFor = Infinity;
     const now = performance.now();
-    const due: TimerEntry[] = [];
+    const due: QueueItem[] = [];
     while (this.heap.length && this.heap[0].due <= now) {
       const e = this.heap[0];
       this.cancel(e);
@@ -106,8 +143,7 @@ export class TimerQueue {
       let failure: unknown = null;
       for (const e of due) {
         try {
-          e.owner?.fired(e);
-          e.fn(e.arg, e.id >>> 0);
+          e.run();
         } catch (err) {
           failure ??= err;
         }
@@ -152,7 +188,7 @@ export class TimerQueue {
 }
 
 /** Whether `a` fires before `b`: earlier due, or the same millisecond and added first. */
-function before(a: TimerEntry, b: TimerEntry): boolean {
+function before(a: QueueItem, b: QueueItem): boolean {
   return a.due < b.due || (a.due === b.due && ((a.seq - b.seq) | 0) < 0);
 }
 
