@@ -1,0 +1,101 @@
+/**
+ * When the engine goes quiet after work, it asks V8 to shrink its heap and malloc to
+ * give its free pages back, once, so that an idle engine's RSS is what it holds, not
+ * where its last burst left V8's heap and malloc.
+ *
+ * Why (bench/RESULTS.md, "Soak", smaps at each checkpoint): with its live JS heap flat at
+ * 10.5–11.3 MB, the idle engine's RSS moved 116–132 MB between checkpoints and drifted
+ * up. Its anonymous mappings (V8's heap) were 50–66 MB: the old generation fills with
+ * promoted garbage until the next Mark-Compact (V8 collects at 17–45 MB used), the young
+ * generation stays at its 16 MB semi-spaces, and an idle process is not collected again
+ * (V8's memory reducer never ran: no "memory reducer" collection in --trace-gc, with its
+ * start delay at 1 s too). A plain Mark-Compact when idle (gc() with --expose-gc) kept
+ * the committed heap at 47–53 MB. malloc's brk heap grew 15 → 19 MB: free pages glibc
+ * keeps in the middle of the heap, which only malloc_trim gives back.
+ *
+ * How: activity() (one per datagram) counts and arms a TICK_MS timer when none is
+ * armed (re-armed by each tick that saw activity); a tick that saw none since the
+ * previous one ends the busy period: if at
+ * least MIN_DATAGRAMS came since the last release, `collect` (V8's LowMemoryNotification:
+ * compacting collections, young generation shrunk) now and `trim` (malloc_trim(0))
+ * TRIM_AFTER_MS later (V8 frees ArrayBuffer contents on its sweeper thread after a
+ * collection). The timer is not re-armed until the next datagram: an idle engine does
+ * not wake. Under steady load nothing runs (no quiet tick); the per-datagram cost is a
+ * counter.
+ * Cost: one release (two Mark-Compacts of the engine's 11 MB live heap, some 25–60 ms,
+ * and a trim of a few ms) per idle period that follows at least MIN_DATAGRAMS datagrams
+ * (some 1,000 SAs); after it the young generation grows back under the next burst.
+ * Measured per SA in the soak: RESULTS.md.
+ */
+
+export const TICK_MS = 500;
+export const MIN_DATAGRAMS = 4000;
+export const TRIM_AFTER_MS = 100;
+
+export interface IdleCollectorOptions {
+  /** Shrink the JS heap (V8's LowMemoryNotification; null: not available). */
+  collect: (() => void) | null;
+  /** malloc_trim(0) (null where the C library has none). */
+  trim: (() => unknown) | null;
+  tickMs?: number;
+  minDatagrams?: number;
+  trimAfterMs?: number;
+}
+
+export class IdleCollector {
+  private count = 0;
+  private seen = 0;
+  private sinceCollect = 0;
+  private tick: NodeJS.Timeout | null = null;
+  private trimTimer: NodeJS.Timeout | null = null;
+  private stopped = false;
+  /** Collections run so far. */
+  collections = 0;
+  /** Trims run so far. */
+  trims = 0;
+
+  constructor(private readonly o: IdleCollectorOptions) {}
+
+  /** A datagram came in. */
+  activity(): void {
+    this.count++;
+    if (!this.tick && !this.stopped) this.arm();
+  }
+
+  stop(): void {
+    this.stopped = true;
+    if (this.tick) clearTimeout(this.tick);
+    if (this.trimTimer) clearTimeout(this.trimTimer);
+    this.tick = this.trimTimer = null;
+  }
+
+  private arm(): void {
+    this.tick = setTimeout(() => this.onTick(), this.o.tickMs ?? TICK_MS);
+    this.tick.unref();
+  }
+
+  private onTick(): void {
+    this.tick = null;
+    if (this.count !== this.seen) {
+      this.sinceCollect += this.count - this.seen;
+      this.seen = this.count;
+      this.arm();
+      return;
+    }
+    if (this.sinceCollect < (this.o.minDatagrams ?? MIN_DATAGRAMS)) return;
+    this.sinceCollect = 0;
+    if (this.o.collect) {
+      this.collections++;
+      this.o.collect();
+    }
+    if (this.o.trim && !this.trimTimer) {
+      const trim = this.o.trim;
+      this.trimTimer = setTimeout(() => {
+        this.trimTimer = null;
+        this.trims++;
+        trim();
+      }, this.o.trimAfterMs ?? TRIM_AFTER_MS);
+      this.trimTimer.unref();
+    }
+  }
+}
