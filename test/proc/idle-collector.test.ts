@@ -12,9 +12,9 @@ function advance(ms: number): void {
   for (let t = 0; t < ms; t += 50) mock.timers.tick(Math.min(50, ms - t));
 }
 
-function rig(minDatagrams = 10) {
+function rig(minActivity = 10) {
   const calls: string[] = [];
-  const c = new IdleCollector({ collect: () => calls.push('collect'), trim: () => calls.push('trim'), tickMs: 500, minDatagrams, trimAfterMs: 100 });
+  const c = new IdleCollector({ collect: () => calls.push('collect'), trim: () => calls.push('trim'), tickMs: 500, minActivity, trimAfterMs: 100 });
   return { c, calls };
 }
 
@@ -70,7 +70,7 @@ test('idle collector: stop() cancels a pending trim and ignores later activity; 
   c.activity();
   advance(5000);
   assert.deepEqual(calls, ['collect']);
-  const none = new IdleCollector({ collect: null, trim: null, tickMs: 500, minDatagrams: 1 });
+  const none = new IdleCollector({ collect: null, trim: null, tickMs: 500, minActivity: 1 });
   none.activity();
   advance(5000);
   assert.equal(none.collections + none.trims, 0);

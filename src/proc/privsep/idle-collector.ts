@@ -1,35 +1,35 @@
 /**
- * When the engine goes quiet after work, it asks V8 to shrink its heap and malloc to
- * give its free pages back, once, so that an idle engine's RSS is what it holds, not
- * where its last burst left V8's heap and malloc.
+ * When a privsep process goes quiet after work (the engine: datagrams; the parent: the
+ * engine's kernel requests), it asks V8 to shrink its heap and malloc to give its free
+ * pages back, once, so that an idle process's RSS is what it holds, not where its last
+ * burst left V8's heap and malloc.
  *
- * Why (bench/RESULTS.md, "Soak", smaps at each checkpoint): with its live JS heap flat at
- * 10.5–11.3 MB, the idle engine's RSS moved 116–132 MB between checkpoints and drifted
- * up. Its anonymous mappings (V8's heap) were 50–66 MB: the old generation fills with
- * promoted garbage until the next Mark-Compact (V8 collects at 17–45 MB used), the young
- * generation stays at its 16 MB semi-spaces, and an idle process is not collected again
- * (V8's memory reducer never ran: no "memory reducer" collection in --trace-gc, with its
- * start delay at 1 s too). A plain Mark-Compact when idle (gc() with --expose-gc) kept
- * the committed heap at 47–53 MB. malloc's brk heap grew 15 → 19 MB: free pages glibc
- * keeps in the middle of the heap, which only malloc_trim gives back.
+ * Why (bench/RESULTS.md, "Soak", smaps at each checkpoint, unfixed build): with its live
+ * JS heap flat at 10.5–11.3 MB, the idle engine's RSS moved 116–132 MB between
+ * checkpoints and drifted up. Its anonymous mappings (V8's heap) were 50–66 MB: the old
+ * generation fills with promoted garbage until the next Mark-Compact (V8 collects at
+ * 17–45 MB used), the young generation stays at its 16 MB semi-spaces, and an idle
+ * process is not collected again (V8's memory reducer never ran: no "memory reducer"
+ * collection in --trace-gc, its start delay at 1 s too). A plain Mark-Compact when idle
+ * (gc() under --expose-gc) left the committed heap at 47–53 MB. malloc's brk heap grew
+ * 15 → 19 MB: free pages glibc keeps inside the heap, which only malloc_trim gives back.
+ * The parent (heap bounded, parent-heap.ts) swung 13–19 MB in the same way.
  *
- * How: activity() (one per datagram) counts and arms a TICK_MS timer when none is
- * armed (re-armed by each tick that saw activity); a tick that saw none since the
- * previous one ends the busy period: if at
- * least MIN_DATAGRAMS came since the last release, `collect` (V8's LowMemoryNotification:
- * compacting collections, young generation shrunk) now and `trim` (malloc_trim(0))
- * TRIM_AFTER_MS later (V8 frees ArrayBuffer contents on its sweeper thread after a
- * collection). The timer is not re-armed until the next datagram: an idle engine does
- * not wake. Under steady load nothing runs (no quiet tick); the per-datagram cost is a
- * counter.
- * Cost: one release (two Mark-Compacts of the engine's 11 MB live heap, some 25–60 ms,
- * and a trim of a few ms) per idle period that follows at least MIN_DATAGRAMS datagrams
- * (some 1,000 SAs); after it the young generation grows back under the next burst.
- * Measured per SA in the soak: RESULTS.md.
+ * How: activity() counts and arms a TICK_MS timer when none is armed (each tick that
+ * saw activity re-arms it); a tick that saw none ends the busy period: if at least
+ * MIN_ACTIVITY events came since the last release, `collect` (V8's LowMemoryNotification:
+ * compacting collections, young generation shrunk, free pages released) now and `trim`
+ * (malloc_trim(0)) TRIM_AFTER_MS later (V8 frees ArrayBuffer contents on its sweeper
+ * thread after a collection). No timer runs in an idle process; under steady load no
+ * release runs (no quiet tick); the per-event cost is a counter and a test.
+ * Cost: one release per idle period that follows at least MIN_ACTIVITY events (the
+ * engine: some 1,000 SAs; the parent: 2,000): two Mark-Compacts of an 11 MB live heap
+ * (25 ms in a test process) and a trim of a few ms; then the young generation grows
+ * back under the next burst. Measured per SA in the soak: RESULTS.md.
  */
 
 export const TICK_MS = 500;
-export const MIN_DATAGRAMS = 4000;
+export const MIN_ACTIVITY = 4000;
 export const TRIM_AFTER_MS = 100;
 
 export interface IdleCollectorOptions {
@@ -38,7 +38,7 @@ export interface IdleCollectorOptions {
   /** malloc_trim(0) (null where the C library has none). */
   trim: (() => unknown) | null;
   tickMs?: number;
-  minDatagrams?: number;
+  minActivity?: number;
   trimAfterMs?: number;
 }
 
@@ -56,7 +56,7 @@ export class IdleCollector {
 
   constructor(private readonly o: IdleCollectorOptions) {}
 
-  /** A datagram came in. */
+  /** An event of work (a datagram, a kernel request). */
   activity(): void {
     this.count++;
     if (!this.tick && !this.stopped) this.arm();
@@ -82,7 +82,7 @@ export class IdleCollector {
       this.arm();
       return;
     }
-    if (this.sinceCollect < (this.o.minDatagrams ?? MIN_DATAGRAMS)) return;
+    if (this.sinceCollect < (this.o.minActivity ?? MIN_ACTIVITY)) return;
     this.sinceCollect = 0;
     if (this.o.collect) {
       this.collections++;
