@@ -2,7 +2,7 @@
  * Linux: mallocTrim() is glibc's malloc_trim(0): the free pages inside malloc's
  * arenas (the brk heap's middle included, not only its top) go back to the kernel.
  * Returns true when memory was released. Exported only when the C library is glibc
- * (musl has no malloc_trim); src/platform/malloc-trim.ts uses it when present.
+ * (musl has no malloc_trim); src/platform/memory-release.ts uses it when present.
  */
 #include "addon.h"
 #include "napi_util.h"

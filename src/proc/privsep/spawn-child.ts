@@ -27,10 +27,10 @@ const V8_OPTIONS: Record<Role, string[]> = { control: ['--jitless', '--max-semi-
 /**
  * glibc malloc settings per child. The engine's threads (V8's collector and compiler
  * threads, libuv's pool) share malloc's main arena (MALLOC_ARENA_MAX=1): each thread's own
- * arena kept 2–5 MB of freed memory at its top that malloc_trim does not return (the
- * soak's smaps: "arenas" 2.5–5.4 MB moving between checkpoints, 4.3–5.0 MB over a full
- * soak), while the main arena's free pages go back at the engine's idle trim
- * (idle-collector.ts): RSS 65.6–67.7 MB → 61.6–62.6 MB over 200,000 handshakes.
+ * arena kept freed memory at its top that malloc_trim does not return (the soak's smaps,
+ * with the idle release: "arenas" 3.4–5.4 MB over a full soak, moving between checkpoints), while the main arena's free pages go back at the engine's idle trim
+ * (idle-collector.ts): RSS 65.6–67.7 MB without it, 61.1–62.5 MB with it (200,000-handshake
+ * soaks, bench/RESULTS.md).
  * Cost: none measurable: 14 alternating pairs of `IKED_INPROC_RELEASE=1 node
  * dist/bench/inproc-run.js psk-ecp256 20000` with and without it, mean 0.607 against
  * 0.606 ms CPU per SA (pairs −18 … +18 % apart on the shared machine, mean of the
