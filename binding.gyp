@@ -10,7 +10,8 @@
     'iked_openssl_headers%': '<!(sh native/have-openssl-headers.sh "<(node_root_dir)")',
   },
   'target_defaults': {
-    'cflags': ['-std=gnu11', '-Wall', '-Wextra', '-Wno-unused-parameter', '-O2'],
+    'cflags': ['-Wall', '-Wextra', '-Wno-unused-parameter', '-O2'],
+    'cflags_c': ['-std=gnu11'],
     'include_dirs': ['native'],
     'defines': ['NAPI_VERSION=8'],
   },
@@ -22,6 +23,7 @@
         'native/napi_util.c',
         'native/kernel_spec.c',
         'native/syslog_priv.c',
+        'native/v8_memory.cc',
       ],
       'conditions': [
         ['OS=="linux"', {
@@ -35,6 +37,7 @@
             'native/pfkey_build_napi.c',
             'native/pfkey_socket.c',
             'native/kernel_socket.c',
+            'native/malloc_trim_linux.c',
           ],
           'libraries': ['-lpthread'],
         }],
@@ -59,7 +62,7 @@
             'native/pfkey_socket.c',
             'native/kernel_socket.c',
           ],
-          'xcode_settings': { 'OTHER_CFLAGS': ['-std=gnu11'] },
+          'xcode_settings': { 'OTHER_CFLAGS': ['-std=gnu11'], 'OTHER_CPLUSPLUSFLAGS': [] },
         }],
         ['OS=="freebsd" or OS=="netbsd"', {
           'sources': [

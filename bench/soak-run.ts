@@ -18,6 +18,7 @@ import { makeFloodTopology } from './flood-topology';
 import { CASE, log, startDefended, startLoadClient } from './robustness-rig';
 import { daemonStats, ProcSample, sampleProcs } from './daemon-sampler';
 import { FullGc, GcTrace } from './gc-trace';
+import { SmapsBreakdown, smapsOf, smapsText } from './smaps-breakdown';
 import { fmt } from './robustness-report';
 import { markdownTable } from './report';
 import type { RobustnessOptions } from './robustness-options';
@@ -32,6 +33,8 @@ export interface SoakCheckpoint {
   procs: ProcSample[];
   /** By process role: its latest full collection (with --trace-gc). */
   gc: Record<string, FullGc>;
+  /** By process role: its resident memory by kind of mapping (smaps-breakdown.ts). */
+  smaps?: Record<string, SmapsBreakdown>;
   stats: Record<string, number> | null;
 }
 
@@ -78,12 +81,17 @@ export async function runSoakMode(o: RobustnessOptions, repoRoot: string): Promi
             const g = gcs.get(p.pid);
             if (g) gc[p.role] = g;
           }
-          const cp: SoakCheckpoint = { handshakes: done, failed, saPerSec: (d.established * 1000) / Math.max(1, d.wallMs), cpuMsPerSa: perSa(cpu), cpuMsPerSaByRole, procs, gc, stats: await daemonStats(r) };
+          const smaps: Record<string, SmapsBreakdown> = {};
+          for (const p of procs) {
+            const s = smapsOf(p.pid);
+            if (s) smaps[p.role] = s;
+          }
+          const cp: SoakCheckpoint = { handshakes: done, failed, saPerSec: (d.established * 1000) / Math.max(1, d.wallMs), cpuMsPerSa: perSa(cpu), cpuMsPerSaByRole, procs, gc, smaps, stats: await daemonStats(r) };
           before = procs;
           checkpoints.push(cp);
           log(
             `soak: ${done} handshakes (${failed} failed), ${fmt(cp.saPerSec)} SA/s, ${fmt(cp.cpuMsPerSa, 3)} ms CPU/SA; ` +
-              `${procs.map((p) => `${p.role} ${p.rssKb} kB ${p.fds} fds${gc[p.role] ? ` heap ${gc[p.role].afterMb} MB` : ''} cpu ${fmt(cpuMsPerSaByRole[p.role], 3)} ms/SA`).join(', ')}; IKE SAs ${fmt(cp.stats?.ikeSas ?? NaN)}`,
+              `${procs.map((p) => `${p.role} ${p.rssKb} kB ${p.fds} fds${gc[p.role] ? ` heap ${gc[p.role].afterMb} MB` : ''}${smaps[p.role] ? ` (${smapsText(smaps[p.role])})` : ''} cpu ${fmt(cpuMsPerSaByRole[p.role], 3)} ms/SA`).join(', ')}; IKE SAs ${fmt(cp.stats?.ikeSas ?? NaN)}`,
           );
         }
       } finally {
@@ -161,6 +169,10 @@ export function soakMarkdown(o: RobustnessOptions, r: SoakResult): string[] {
     `**${first} → ${last} handshakes, no process grew more than ${SOAK_TOLERANCE * 100} % in RSS or descriptors: ${ok ? 'yes' : 'no'}** (${verdict.join('; ')}).`,
     '',
     `Per process over all checkpoints: ${roles.map((role) => procSpread(r, role)).join('; ')}.`,
+    '',
+    'Resident memory by kind of mapping (bench/smaps-breakdown.ts; MB): brk is [heap], malloc\'s main arena; arenas its other arenas (count); anon the other anonymous mappings (V8\'s heap, stacks, large malloc blocks); file the mapped files.',
+    '',
+    markdownTable(['handshakes', ...roles], r.checkpoints.map((c) => [String(c.handshakes), ...roles.map((role) => (c.smaps?.[role] ? smapsText(c.smaps[role]).replace(/ MB$/, '') : 'n/a'))])),
     '',
     '```',
     ...v.map((x) => `BENCH soak process=${x.role} handshakes_from=${first} handshakes_to=${last} rss_kb_from=${x.rssFirst} rss_kb_to=${x.rssLast} rss_growth_pct=${fmt(x.rssGrowth * 100, 1)} heap_mb_from=${fmt(x.heapFirst, 1)} heap_mb_to=${fmt(x.heapLast, 1)} fds_from=${x.fdsFirst} fds_to=${x.fdsLast} growth_within_5pct=${x.within ? 'yes' : 'no'}`),

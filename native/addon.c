@@ -6,6 +6,7 @@ static napi_value init(napi_env env, napi_value exports) {
   ik_register_common(env, exports);
   ik_register_natt(env, exports);
   ik_register_os(env, exports);
+  ik_register_v8_memory(env, exports);
   return exports;
 }
 

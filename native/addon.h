@@ -7,4 +7,11 @@ void ik_register_natt(napi_env env, napi_value exports);
 void ik_register_xfrm(napi_env env, napi_value exports);
 void ik_register_pfkey(napi_env env, napi_value exports);
 void ik_register_os(napi_env env, napi_value exports);
+/* Linux: mallocTrim() (glibc only) */
+void ik_register_malloc_trim(napi_env env, napi_value exports);
+/* lowMemoryNotification() (v8_memory.cc, every OS) */
+#ifdef __cplusplus
+extern "C"
+#endif
+void ik_register_v8_memory(napi_env env, napi_value exports);
 #endif

@@ -104,6 +104,10 @@ export interface KernelAddon {
   pfkeyRequest?(h: NativeHandle, kind: PfkeyKind, spec: object): Promise<Buffer>;
   pfkeySubscribe?(h: NativeHandle, cb: (msg: Buffer) => void): void;
   pfkeyBuild?(kind: PfkeyKind, spec: object, seq?: number, pid?: number): Buffer;
+  /** Linux with glibc: malloc_trim(0); true when memory went back to the kernel */
+  mallocTrim?(): boolean;
+  /** V8's Isolate::LowMemoryNotification() for this thread's isolate */
+  lowMemoryNotification?(): void;
 }
 
 export interface PfkeyCompatAddon {

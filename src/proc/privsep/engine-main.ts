@@ -23,6 +23,8 @@ import { AuthProxy } from './auth-proxy';
 import { SocketInbox } from './ike-sockets';
 import { parentConfigSystem } from './client-config-service';
 import { handleAddressChanges } from './engine-addresses';
+import { loadMemoryRelease } from '../../platform/memory-release';
+import { IdleCollector } from './idle-collector';
 import { EngineInit, M, MAX_FRAME, empty, engineConfigCheck, engineInitCheck, modeCheck, monitorOnCheck, resetCheck, verboseCheck } from './messages';
 
 function dropNow(): Error | null {
@@ -42,6 +44,8 @@ function main(): void {
   const rt = startChild('engine', MAX_FRAME.parentEngine);
   const { log, parent } = rt;
   const inbox = new SocketInbox();
+  const release = loadMemoryRelease(); // before the chroot: the addon's file is out of reach after it
+  const idle = new IdleCollector({ collect: release.lowMemory, trim: release.mallocTrim });
   const dropError = dropNow();
   const caLink = rt.channel(PEER_FD, 'ca->engine', MAX_FRAME.engineCa);
   const controlLink = rt.channel(CONTROL_FD, 'control->engine', MAX_FRAME.engineControl);
@@ -72,7 +76,10 @@ function main(): void {
         nattPort: opts.natt === 'disable' ? null : opts.nattPort,
         ipv6: opts.ipv6,
         log,
-        onPacket: (buf, local, remote) => e?.handleDatagram(buf, local, remote),
+        onPacket: (buf, local, remote) => {
+          idle.activity();
+          e?.handleDatagram(buf, local, remote);
+        },
       },
       sockets,
     );
@@ -117,6 +124,7 @@ function main(): void {
     return null;
   });
   parent.handle(M.engineShutdown, empty, async () => {
+    idle.stop();
     keeper?.stop();
     await engine?.shutdown(true);
     await transport?.close();

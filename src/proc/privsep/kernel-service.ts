@@ -20,14 +20,19 @@ export class KernelService {
   private readonly subscribed = new WeakSet<KernelAdapter>();
   private readonly ops = new Map<BatchableType, Op>();
 
+  /** `activity`: called once per request from the engine (a batch is one), e.g. IdleCollector.activity. */
   constructor(
     private kernel: KernelAdapter,
     private readonly engine: FrameChannel,
+    activity: () => void = () => undefined,
   ) {
     this.subscribe(kernel);
     const op = <T>(type: BatchableType, check: Check<T>, fn: (body: T) => Promise<unknown>): void => {
       this.ops.set(type, fn as Op);
-      engine.handle(type, check, fn);
+      engine.handle(type, check, (body: T) => {
+        activity();
+        return fn(body);
+      });
     };
     op(M.kAllocSpi, spiRequestCheck, (r) => this.kernel.allocSpi(r.protocol, r.src, r.dst));
     op(M.kSa, saRequestCheck, async (r) => {
@@ -53,6 +58,7 @@ export class KernelService {
     });
     // a batch runs its operations in order, each on its own: one failing does not stop the next
     engine.handle(M.kBatch, batchCheck, async ({ ops }) => {
+      activity();
       const out: BatchResult[] = [];
       for (const o of ops) {
         try {

@@ -30,6 +30,8 @@ import { spawnChild, Child } from './spawn-child';
 import { caConfinement, privateKeyForCa } from './ca-confinement';
 import { KernelService } from './kernel-service';
 import { boundParentHeap } from './parent-heap';
+import { IdleCollector } from './idle-collector';
+import { loadMemoryRelease } from '../../platform/memory-release';
 import type { Role } from './child-runtime';
 import { M, MAX_FRAME, caLookupCheck, certstoreCheck, coupleCheck, empty, reloadCheck, verboseCheck, withoutPsk } from './messages';
 
@@ -90,6 +92,8 @@ class Supervisor {
   /** the iface names of the running configuration (client configuration is applied only on those) */
   private ifaces = new Set<string>();
   private readonly clientConfig: ClientConfigService;
+  /** Releases V8's and malloc's free memory once the engine's kernel requests pause (idle-collector.ts). */
+  private readonly idle: IdleCollector;
   private addressWatcher: AddressWatcher | null = null;
 
   constructor(
@@ -99,6 +103,8 @@ class Supervisor {
     private readonly record: DaemonKernelRecord,
   ) {
     this.clientConfig = new ClientConfigService(() => this.ifaces, log);
+    const release = loadMemoryRelease();
+    this.idle = new IdleCollector({ collect: release.lowMemory, trim: release.mallocTrim });
   }
 
   private noteIfaces(config: IkedConfig): void {
@@ -155,7 +161,7 @@ class Supervisor {
     failed.catch(() => undefined);
     const step = <T>(p: Promise<T>): Promise<T> => Promise.race([p, failed]);
 
-    this.ks = new KernelService(this.kernel, engine.channel);
+    this.ks = new KernelService(this.kernel, engine.channel, () => this.idle.activity());
     this.noteIfaces(config);
     this.wire(ca, control, engine);
 
@@ -283,6 +289,7 @@ class Supervisor {
   /** Stop every child (SIGTERM, then SIGKILL), flush what we installed, remove the control socket. */
   async teardown(): Promise<void> {
     this.stopping = true;
+    this.idle.stop();
     this.addressWatcher?.stop();
     const left = [...this.children.values()];
     await Promise.all(
