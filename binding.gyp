@@ -10,8 +10,7 @@
     'iked_openssl_headers%': '<!(sh native/have-openssl-headers.sh "<(node_root_dir)")',
   },
   'target_defaults': {
-    'cflags': ['-Wall', '-Wextra', '-Wno-unused-parameter', '-O2'],
-    'cflags_c': ['-std=gnu11'],
+    'cflags': ['-std=gnu11', '-Wall', '-Wextra', '-Wno-unused-parameter', '-O2'],
     'include_dirs': ['native'],
     'defines': ['NAPI_VERSION=8'],
   },
@@ -23,7 +22,7 @@
         'native/napi_util.c',
         'native/kernel_spec.c',
         'native/syslog_priv.c',
-        'native/v8_memory.cc',
+        'native/v8_memory.c',
       ],
       'conditions': [
         ['OS=="linux"', {
@@ -39,7 +38,7 @@
             'native/kernel_socket.c',
             'native/malloc_trim_linux.c',
           ],
-          'libraries': ['-lpthread'],
+          'libraries': ['-lpthread', '-ldl'],
         }],
         ['OS=="openbsd"', {
           'sources': [
@@ -62,7 +61,7 @@
             'native/pfkey_socket.c',
             'native/kernel_socket.c',
           ],
-          'xcode_settings': { 'OTHER_CFLAGS': ['-std=gnu11'], 'OTHER_CPLUSPLUSFLAGS': [] },
+          'xcode_settings': { 'OTHER_CFLAGS': ['-std=gnu11'] },
         }],
         ['OS=="freebsd" or OS=="netbsd"', {
           'sources': [

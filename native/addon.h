@@ -9,9 +9,6 @@ void ik_register_pfkey(napi_env env, napi_value exports);
 void ik_register_os(napi_env env, napi_value exports);
 /* Linux: mallocTrim() (glibc only) */
 void ik_register_malloc_trim(napi_env env, napi_value exports);
-/* lowMemoryNotification() (v8_memory.cc, every OS) */
-#ifdef __cplusplus
-extern "C"
-#endif
+/* lowMemoryNotification() (v8_memory.c, every OS where node exports V8's functions) */
 void ik_register_v8_memory(napi_env env, napi_value exports);
 #endif

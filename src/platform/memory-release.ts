@@ -1,6 +1,6 @@
 /**
  * Giving memory back to the kernel, through the kernel addon:
- *   lowMemory  V8's LowMemoryNotification (native/v8_memory.cc, every OS): full
+ *   lowMemory  V8's LowMemoryNotification (native/v8_memory.c, every OS): full
  *              collections that compact the heap, shrink the young generation and
  *              release free pages
  *   mallocTrim glibc's malloc_trim(0) (native/malloc_trim_linux.c, Linux with glibc
