@@ -2,7 +2,8 @@
  * `npm run bench -- soak [--handshakes N] [--checkpoint N]`: our iked as the real
  * daemon (privilege-separated, as bench runs it) serves N handshakes, each IKE SA +
  * Child SA deleted by the load client once up. Every `checkpoint` handshakes the
- * client pauses, the daemon settles for 2 s, and every iked process (parent and
+ * client pauses, the daemon settles (until an idle process has released memory,
+ * idle-collector.ts, plus 2 s), and every iked process (parent and
  * each privsep child) is sampled: RSS, open descriptors (/proc/PID/fd), CPU; and
  * the engine's SA counts. The verdict compares the first checkpoint (20,000 by
  * default) with the end: within 5 % or not, per process. With --trace-gc (the
@@ -22,6 +23,7 @@ import { SmapsBreakdown, smapsOf, smapsText } from './smaps-breakdown';
 import { fmt } from './robustness-report';
 import { markdownTable } from './report';
 import type { RobustnessOptions } from './robustness-options';
+import { RELEASED_WITHIN_MS } from '../src/proc/privsep/idle-collector';
 
 export interface SoakCheckpoint {
   handshakes: number;
@@ -44,7 +46,8 @@ export interface SoakResult {
 }
 
 export const SOAK_TOLERANCE = 0.05;
-const SETTLE_MS = 2000;
+/** The daemon settles until its processes have released memory once idle (src/proc/privsep/idle-collector.ts), then 2 s. */
+const SETTLE_MS = RELEASED_WITHIN_MS + 2000;
 
 export async function runSoakMode(o: RobustnessOptions, repoRoot: string): Promise<SoakResult> {
   const topo = await makeFloodTopology(process.env.IKED_BENCH_NS || 'fld', 0, 8);
@@ -161,7 +164,7 @@ export function soakMarkdown(o: RobustnessOptions, r: SoakResult): string[] {
   const ok = v.length > 0 && v.every((x) => x.within);
   return [
     `Soak (bench/soak-run.ts): our iked (${r.privsep ? 'privilege-separated: parent, engine, ca, control' : 'one process'}, decoupled, ${CASE.name}, pinned to CPU 0) serves ${last} handshakes from our load client (8 source addresses, window ${o.window}, per-SA identities), ` +
-      `each IKE SA + Child SA deleted by the client once up; every ${o.checkpoint} handshakes the client pauses, the daemon settles 2 s and each iked process is sampled (VmRSS, entries of /proc/PID/fd` +
+      `each IKE SA + Child SA deleted by the client once up; every ${o.checkpoint} handshakes the client pauses, the daemon settles ${Math.round(SETTLE_MS / 1000)} s (an idle process releases memory 15–30 s after its last event) and each iked process is sampled (VmRSS, entries of /proc/PID/fd` +
       (o.traceGc ? ', and from node --trace-gc its live JS heap after its latest Mark-Compact).' : ').'),
     '',
     markdownTable(['handshakes', 'failed (total)', 'SA/s', 'CPU ms/SA', ...roles, 'IKE SAs / half-open left'], rows),

@@ -15,7 +15,9 @@ export interface MemoryRelease {
   mallocTrim: (() => boolean) | null;
 }
 
-export function loadMemoryRelease(load: () => KernelAddon = loadKernelAddon): MemoryRelease {
+export function loadMemoryRelease(load: () => KernelAddon = loadKernelAddon, env: NodeJS.ProcessEnv = process.env): MemoryRelease {
+  // IKED_MEMORY_RELEASE=off: keep V8's heap and malloc's pages as they are (for comparisons)
+  if (env.IKED_MEMORY_RELEASE === 'off') return { lowMemory: null, mallocTrim: null };
   let addon: KernelAddon;
   try {
     addon = load();

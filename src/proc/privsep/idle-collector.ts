@@ -15,7 +15,7 @@
  * 15 → 19 MB: free pages glibc keeps inside the heap, which only malloc_trim gives back.
  * The parent (heap bounded, parent-heap.ts) swung 13–19 MB in the same way.
  *
- * How: activity() counts and arms a TICK_MS timer when none is armed (each tick that
+ * How: activity() counts and arms a TICK_MS timer (unref'd) when none is armed (each tick that
  * saw activity re-arms it); a tick that saw none ends the busy period: if at least
  * MIN_ACTIVITY events came since the last release, `collect` (V8's LowMemoryNotification:
  * compacting collections, young generation shrunk, free pages released) now and `trim`
@@ -33,9 +33,20 @@
  * parent 0.138 against 0.128: nothing the shared machine's noise lets through.
  */
 
-export const TICK_MS = 500;
+/**
+ * 15 s: the release waits for a process quiet for a whole tick (15–30 s after its last
+ * event), as V8's own memory reducer waits seconds, not for any pause between bursts of
+ * work, which the next burst would then start on a shrunk heap. With a 500 ms tick the
+ * release ran between the bench's alternating segments (ours idle while charon's ran);
+ * quick runs then gave ratios to charon of 0.88 and 1.12 against 0.76 and 0.80 with the
+ * release off, but runs in which no release ran at all (--trace-gc: no "low memory
+ * notification" collection) spread as widely (0.61–0.88), so that cost is not established.
+ */
+export const TICK_MS = 15_000;
 export const MIN_ACTIVITY = 4000;
 export const TRIM_AFTER_MS = 100;
+/** An idle process has released (when it had MIN_ACTIVITY events) this long after its last event. */
+export const RELEASED_WITHIN_MS = 2 * TICK_MS + TRIM_AFTER_MS;
 
 export interface IdleCollectorOptions {
   /** Shrink the JS heap (V8's LowMemoryNotification; null: not available). */
