@@ -212,11 +212,13 @@ function hints(log: string): string {
 function checkFault(f: CaseFigures): void {
   const show = JSON.stringify({ a: f.a, b: f.b });
   const order = JSON.stringify({ atA: f.atA, atB: f.atB });
-  // the pick is random: a direction that sent n datagrams has none picked with (1 - share)^n, so it is checked from 20 on
+  // the pick is random: n datagrams have none picked with (1 - share)^n. A direction is checked alone only where
+  // that is below 1e-6 (39 datagrams at 30 %): at 1e-3 (20 on) a CI run failed on 22 datagrams of b->a with none
+  // picked (p = 4e-4, twelve directions a run); both directions together (some 40-80 datagrams) are always checked
   const share = FAULTS[f.fault].percent / 100;
   assert.ok(f.a.hit + f.b.hit > 0, `the ${f.fault} rule hit IKE datagrams: ${show}`);
   for (const [dir, c] of [['a->b', f.a], ['b->a', f.b]] as const) {
-    if ((1 - share) ** c.sent < 1e-3) assert.ok(c.hit > 0, `the ${f.fault} rule hit ${dir} datagrams (${c.sent} sent): ${show}`);
+    if ((1 - share) ** c.sent < 1e-6) assert.ok(c.hit > 0, `the ${f.fault} rule hit ${dir} datagrams (${c.sent} sent): ${show}`);
   }
   assert.ok(f.a.sent < SEQ_MODULUS && f.b.sent < SEQ_MODULUS, `the IP ID sequence numbers did not wrap: ${show}`);
   if (f.fault !== 'reorder') assert.equal(f.atA.lateDatagrams + f.atB.lateDatagrams, 0, `without the reorder fault no datagram arrives late: ${order}`);
