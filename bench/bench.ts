@@ -22,7 +22,7 @@ import { benchPki, BenchPki } from './pki';
 import { startCharon, startIked, Responder, ResponderOptions } from './responders';
 import { ClientProcess } from './client-process';
 import { treeCpuMs as cpuMs, treeRssKb as rssKb, systemBusy, processTree, rssKb as procRssKb, cpuMs as procCpuMs } from './proc-stats';
-import { CaseResult, HoldResult, floorLines, holdTable, machineLines, markdownTable, resultsTable, TARGET_KB_PER_SA, withEarlierRuns } from './report';
+import { CaseResult, FIRST_HANDSHAKES, HoldResult, floorLines, holdTable, machineLines, markdownTable, resultsTable, TARGET_KB_PER_SA, withEarlierRuns } from './report';
 import type { FloorParts } from './crypto-floor';
 import { measureSpiLookup } from './spi-lookup';
 import { procRole } from './proc-role';
@@ -108,6 +108,8 @@ interface Contender {
   r: Responder;
   client: ClientProcess;
   warmupCpuMsPerSa: number;
+  /** Over the fresh daemon's first FIRST_HANDSHAKES handshakes. */
+  firstCpuMsPerSa: number;
   cpu0: number;
   rss0: number;
   procs: number[];
@@ -118,10 +120,19 @@ interface Contender {
 
 async function warmUp(k: Contender, o: BenchOptions): Promise<void> {
   if (!o.warmup) return;
+  // the first handshakes of the fresh daemon apart: its cold start (JIT, first allocations)
+  const first = Math.min(FIRST_HANDSHAKES, o.warmup);
   const wcpu0 = cpuMs(k.r.pid);
-  const w = await k.client.run(o.warmup, 10_000_000, o.window, 1000, !o.accumulate);
+  const w = await k.client.run(first, 10_000_000, o.window, 1000, !o.accumulate);
   if (w.established === 0) throw new Error(`${k.daemon} warm-up failed: ${JSON.stringify(w.failures)}\n${k.r.logTail(20)}`);
-  k.warmupCpuMsPerSa = (cpuMs(k.r.pid) - wcpu0) / w.established;
+  const wcpu1 = cpuMs(k.r.pid);
+  k.firstCpuMsPerSa = (wcpu1 - wcpu0) / w.established;
+  let established = w.established;
+  if (o.warmup > first) {
+    const rest = await k.client.run(o.warmup - first, 10_000_000 + first, o.window, 1000, !o.accumulate);
+    established += rest.established;
+  }
+  k.warmupCpuMsPerSa = (cpuMs(k.r.pid) - wcpu0) / established;
 }
 
 async function segment(k: Contender, n: number, first: number, o: BenchOptions): Promise<void> {
@@ -153,6 +164,7 @@ function result(k: Contender, c: BenchCase): CaseResult {
     cpuMsPerSaRange: [Math.min(...segCpu), Math.max(...segCpu)],
     segmentsCpuMsPerSa: [...segCpu],
     warmupCpuMsPerSa: k.warmupCpuMsPerSa,
+    firstCpuMsPerSa: k.firstCpuMsPerSa,
     rssKbPerSa: (rssKb(k.r.pid) - k.rss0) / n,
     retransmits: d.retransmits,
     childSas: d.childSas,
@@ -177,7 +189,7 @@ async function runCase(c: BenchCase, rig: Rig, pki: BenchPki | null, o: BenchOpt
   try {
     for (const daemon of daemons) {
       const r = await startResponder(daemon, c, rig, pki, o);
-      const k: Contender = { daemon, r, client: null as unknown as ClientProcess, warmupCpuMsPerSa: NaN, cpu0: 0, rss0: 0, procs: [], split0: [], segCpu: [], d: { established: 0, failed: 0, wallMs: 0, retransmits: 0, childSas: 0, failures: {} } };
+      const k: Contender = { daemon, r, client: null as unknown as ClientProcess, warmupCpuMsPerSa: NaN, firstCpuMsPerSa: NaN, cpu0: 0, rss0: 0, procs: [], split0: [], segCpu: [], d: { established: 0, failed: 0, wallMs: 0, retransmits: 0, childSas: 0, failures: {} } };
       ks.push(k);
       k.client = await startClient(daemon, c, rig, pki);
     }
