@@ -33,9 +33,13 @@ export const formatAddress = formatIp;
 
 /** A numeric host or network; `prefix` undefined for a plain host. */
 export function makeNet(bytes: Buffer, prefix: number | undefined): NetAddr {
+  return netOf(bytes, prefix, formatAddress(bytes));
+}
+
+/** makeNet with the canonical text of the bytes already known. */
+function netOf(bytes: Buffer, prefix: number | undefined, base: string): NetAddr {
   const family: 4 | 6 = bytes.length === 4 ? 4 : 6;
   const full = family === 4 ? 32 : 128;
-  const base = formatAddress(bytes);
   return {
     kind: 'net',
     family,
@@ -50,7 +54,8 @@ export function makeNet(bytes: Buffer, prefix: number | undefined): NetAddr {
 export function parseNumericHost(text: string, prefix: number | undefined): NetAddr | null {
   const b = parseIp(text);
   if (!b) return null;
-  return makeNet(b, prefix);
+  // parseIp takes only canonical dotted quads (no leading zeros): the text is what formatAddress would give
+  return netOf(b, prefix, b.length === 4 ? text : formatAddress(b));
 }
 
 function isLinkLocal6(b: Buffer): boolean {

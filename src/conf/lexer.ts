@@ -5,6 +5,8 @@
  * included files. Linear in the input size.
  */
 
+import { SCAN_FALLBACK, SCAN_NEWLINE, SCAN_NUMBER, SCAN_QUOTED, SCAN_WORD, ScanOut, scanToken } from './lexer-scan';
+
 export type TokenKind = 'string' | 'number' | 'keyword' | 'char' | 'newline' | 'eof' | 'error';
 
 export interface Token {
@@ -87,6 +89,7 @@ export class Lexer {
   private expanding = false;
   /** Line of the most recent token (iked's yylval.lineno). */
   lineno = 1;
+  private readonly scanOut: ScanOut = { start: 0, end: 0, next: 0 };
 
   constructor(
     private readonly macros: Map<string, Macro>,
@@ -287,7 +290,39 @@ export class Lexer {
     return { kind, text, num, quoted, file: this.cur().name, line: this.lineno };
   }
 
+  /** A whole token straight from the text (./lexer-scan), or null for the character path. */
+  private fastToken(): Token | null {
+    const f = this.plain();
+    if (!f) return null;
+    this.skipBlanks();
+    const t = f.text;
+    const out = this.scanOut;
+    const kind = scanToken(t, f.pos, out);
+    if (kind === SCAN_FALLBACK) return null;
+    f.pos = out.next;
+    this.lineno = f.line;
+    switch (kind) {
+      case SCAN_NEWLINE:
+        f.line++;
+        return this.tok('newline', '\n');
+      case SCAN_WORD: {
+        const s = t.slice(out.start, out.end);
+        return this.tok(KEYWORDS.has(s) ? 'keyword' : 'string', s);
+      }
+      case SCAN_NUMBER: {
+        const s = t.slice(out.start, out.end);
+        return this.tok('number', s, false, Number(s));
+      }
+      case SCAN_QUOTED:
+        return this.tok('string', t.slice(out.start, out.end), true);
+      default:
+        return this.tok('char', t[out.start]);
+    }
+  }
+
   next(): Token {
+    const whole = this.fastToken();
+    if (whole) return whole;
     for (;;) {
       let c: number;
       this.skipBlanks();

@@ -90,7 +90,7 @@ function childFrom(s: XformSet, d: DefaultXforms, withInteg: boolean): ChildProp
   return p;
 }
 
-function deepFreeze<T>(v: T): T {
+export function deepFreeze<T>(v: T): T {
   if (v && typeof v === 'object') {
     for (const x of Object.values(v)) deepFreeze(x);
     Object.freeze(v);

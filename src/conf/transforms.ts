@@ -166,7 +166,8 @@ export const CP_XFS: readonly CpEntry[] = [
  * selects "aes-128", as in iked).
  */
 export function lookupXf(name: string, table: readonly XfEntry[]): XfEntry | undefined {
-  return table.find((e) => e.name.startsWith(name));
+  for (let i = 0; i < table.length; i++) if (table[i].name.startsWith(name)) return table[i];
+  return undefined;
 }
 
 /** parse_xf() on cpxfs: prefix match, and family when known (0 = first match). */
