@@ -36,6 +36,9 @@ export function makeNet(bytes: Buffer, prefix: number | undefined): NetAddr {
   return netOf(bytes, prefix, formatAddress(bytes));
 }
 
+/** "/0" .. "/128": a network's text is its address and one of these. */
+const SLASH: readonly string[] = Array.from({ length: 129 }, (_, i) => `/${i}`);
+
 /** makeNet with the canonical text of the bytes already known. */
 function netOf(bytes: Buffer, prefix: number | undefined, base: string): NetAddr {
   const family: 4 | 6 = bytes.length === 4 ? 4 : 6;
@@ -45,7 +48,7 @@ function netOf(bytes: Buffer, prefix: number | undefined, base: string): NetAddr
     family,
     addr: bytes,
     prefixLen: prefix ?? full,
-    text: prefix === undefined ? base : `${base}/${prefix}`,
+    text: prefix === undefined ? base : base + (SLASH[prefix] ?? `/${prefix}`),
     isNetwork: prefix !== undefined,
   };
 }

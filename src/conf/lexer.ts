@@ -34,6 +34,9 @@ export const KEYWORDS: ReadonlySet<string> = new Set([
   'transport', 'tunnel', 'user', 'vendorid',
 ]);
 
+/** Each keyword to itself: a keyword token's text is this one string, not a copy per token. */
+const KEYWORD_TEXT: ReadonlyMap<string, string> = new Map([...KEYWORDS].map((k) => [k, k]));
+
 const EOF = -1;
 const START_EXPAND = 1;
 const DONE_EXPAND = 2;
@@ -307,7 +310,8 @@ export class Lexer {
         return this.tok('newline', '\n');
       case SCAN_WORD: {
         const s = t.slice(out.start, out.end);
-        return this.tok(KEYWORDS.has(s) ? 'keyword' : 'string', s);
+        const kw = KEYWORD_TEXT.get(s);
+        return kw === undefined ? this.tok('string', s) : this.tok('keyword', kw);
       }
       case SCAN_NUMBER: {
         const s = t.slice(out.start, out.end);
@@ -404,7 +408,8 @@ export class Lexer {
           s += String.fromCharCode(c);
         }
         this.lungetc(c);
-        return KEYWORDS.has(s) ? this.tok('keyword', s) : this.tok('string', s);
+        const kw = KEYWORD_TEXT.get(s);
+        return kw === undefined ? this.tok('string', s) : this.tok('keyword', kw);
       }
       if (c === NL) {
         this.lineno = this.cur().line;
