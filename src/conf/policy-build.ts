@@ -13,6 +13,9 @@ import { expandFlows } from './flows';
 import { ID_MAX, makeIdentity } from './identity';
 import type { AddrSpec, AuthConf, ConfigOptionConf, FlowConf, PolicyConf, PpkConf } from './types';
 
+/** The lifetime of the policies that write none: one object for all (never modified). */
+const DEFAULT_LIFETIME: PolicyConf['lifetime'] = Object.freeze({ seconds: DEFAULT_LIFETIME_SECONDS, bytes: DEFAULT_LIFETIME_BYTES });
+
 /** IKED_CFG_MAX: iked keeps at most 16 config payload attributes. */
 export const CFG_MAX = 16;
 
@@ -184,10 +187,8 @@ export function buildPolicy(ctx: ParseContext, raw: RawPolicy, at: Token): void 
     childsa: child.proposals,
     ikeLifetime: raw.ikeLifetime || DEFAULT_IKE_LIFETIME,
     ikeLifetimeExplicit: !!raw.ikeLifetime,
-    lifetime: {
-      seconds: raw.lifetimeSeconds ?? DEFAULT_LIFETIME_SECONDS,
-      bytes: raw.lifetimeSeconds === undefined ? DEFAULT_LIFETIME_BYTES : (raw.lifetimeBytes ?? DEFAULT_LIFETIME_BYTES),
-    },
+    lifetime:
+      raw.lifetimeSeconds === undefined ? DEFAULT_LIFETIME : { seconds: raw.lifetimeSeconds, bytes: raw.lifetimeBytes ?? DEFAULT_LIFETIME_BYTES },
     auth: raw.auth ?? { method: 'signature' },
     authExplicit: raw.auth !== undefined,
     config,

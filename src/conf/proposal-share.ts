@@ -2,49 +2,63 @@
  * Proposals built once per parse for each distinct list of written transforms and
  * shared, frozen, by every policy that writes the same list (as the defaults are):
  * a large config repeats a handful of `ikesa`/`childsa` lists thousands of times.
+ * Lists are compared entry by entry (the entries are the keyword tables' own objects);
+ * the first few distinct lists are kept, later ones are built for their policy alone.
  */
 import { buildChildProposals, buildIkeProposals, BuildResult, deepFreeze, XformSet } from './proposal-build';
 import type { XfEntry } from './transforms';
 import type { ChildProposalConf, IkeProposalConf } from './types';
 
-function names(list: XfEntry[]): string {
-  let s = '';
-  for (let i = 0; i < list.length; i++) s += list[i].name + ',';
-  return s;
+/** Distinct lists kept per kind: enough for hand-written configs, a bound for generated ones. */
+const KEPT = 16;
+
+function sameEntries(a: XfEntry[], b: XfEntry[]): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
 }
 
-/** The transforms of the sets, by type and name, in the order written. */
-function setsKey(sets: XformSet[]): string {
-  let k = '';
-  for (const s of sets) {
-    k += `e${names(s.enc)}a${names(s.auth)}p${names(s.prf)}g${names(s.group)}n${names(s.esn)}`;
-    for (let i = 0; i < s.addke.length; i++) k += `k${names(s.addke[i])}`;
-    k += ';';
-  }
-  return k;
+function sameSet(a: XformSet, b: XformSet): boolean {
+  if (!sameEntries(a.enc, b.enc) || !sameEntries(a.auth, b.auth) || !sameEntries(a.prf, b.prf)) return false;
+  if (!sameEntries(a.group, b.group) || !sameEntries(a.esn, b.esn)) return false;
+  for (let i = 0; i < a.addke.length; i++) if (!sameEntries(a.addke[i], b.addke[i])) return false;
+  return true;
 }
 
-function shared<T>(cache: Map<string, BuildResult<T>>, sets: XformSet[], build: (sets: XformSet[]) => BuildResult<T>): BuildResult<T> {
-  if (!sets.length) return build(sets);
-  const key = setsKey(sets);
-  let r = cache.get(key);
-  if (!r) {
-    r = build(sets);
-    if (r.ok) deepFreeze(r.proposals);
-    cache.set(key, r);
+function sameSets(a: XformSet[], b: XformSet[]): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (!sameSet(a[i], b[i])) return false;
+  return true;
+}
+
+class Kept<T> {
+  private readonly sets: XformSet[][] = [];
+  private readonly results: BuildResult<T>[] = [];
+
+  constructor(private readonly build: (sets: XformSet[]) => BuildResult<T>) {}
+
+  for(sets: XformSet[]): BuildResult<T> {
+    if (!sets.length) return this.build(sets);
+    for (let i = 0; i < this.sets.length; i++) if (sameSets(this.sets[i], sets)) return this.results[i];
+    const r = this.build(sets);
+    if (r.ok && this.sets.length < KEPT) {
+      deepFreeze(r.proposals);
+      this.sets.push(sets);
+      this.results.push(r);
+    }
+    return r;
   }
-  return r;
 }
 
 export class SharedProposals {
-  private readonly ike = new Map<string, BuildResult<IkeProposalConf>>();
-  private readonly child = new Map<string, BuildResult<ChildProposalConf>>();
+  private readonly ike = new Kept<IkeProposalConf>(buildIkeProposals);
+  private readonly child = new Kept<ChildProposalConf>(buildChildProposals);
 
   ikeFor(sets: XformSet[]): BuildResult<IkeProposalConf> {
-    return shared(this.ike, sets, buildIkeProposals);
+    return this.ike.for(sets);
   }
 
   childFor(sets: XformSet[]): BuildResult<ChildProposalConf> {
-    return shared(this.child, sets, buildChildProposals);
+    return this.child.for(sets);
   }
 }

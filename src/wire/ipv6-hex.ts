@@ -27,7 +27,7 @@ export function parseHexIpv6(text: string): Buffer | null | undefined {
   if (n >= 2 && text.charCodeAt(0) === 58 && text.charCodeAt(1) === 58) {
     gap = 0;
     i = 2;
-    if (n === 2) return Buffer.alloc(16);
+    if (n === 2) return Buffer.allocUnsafe(16).fill(0);
   }
   for (;;) {
     // one group
@@ -53,7 +53,8 @@ export function parseHexIpv6(text: string): Buffer | null | undefined {
     } else if (i === n) return null;
   }
   if (gap < 0 ? count !== 8 : count > 7) return null;
-  const out = Buffer.alloc(16);
+  // from the pool, as parseIp's other paths (a Buffer of its own costs an ArrayBuffer per address)
+  const out = Buffer.allocUnsafe(16).fill(0);
   const shift = gap < 0 ? 0 : 8 - count;
   for (let k = 0; k < count; k++) {
     const at = k < gap || gap < 0 ? k : k + shift;
