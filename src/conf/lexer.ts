@@ -204,7 +204,22 @@ export class Lexer {
   }
 
   private lungetc(c: number): void {
-    if (c !== EOF) this.cur().unget.push(c);
+    if (c === EOF) return;
+    const f = this.cur();
+    // With nothing pushed back, stepping back over the character just read gives the same
+    // characters to come, and leaves the fast paths open (a push-back closes them).
+    if (this.fastPaths && f.unget.length === 0) {
+      if (f.exp !== null) {
+        if (f.expPos > 0 && f.exp.charCodeAt(f.expPos - 1) === c) {
+          f.expPos--;
+          return;
+        }
+      } else if (f.pos > 0 && f.text.charCodeAt(f.pos - 1) === c) {
+        f.pos--;
+        return;
+      }
+    }
+    f.unget.push(c);
   }
 
   /*
@@ -234,7 +249,15 @@ export class Lexer {
     if (!f) return;
     const t = f.text;
     let i = f.pos;
-    for (let c = t.charCodeAt(i); c === 32 || c === 9; c = t.charCodeAt(++i));
+    for (;;) {
+      const c = t.charCodeAt(i);
+      if (c === 32 || c === 9) i++;
+      else if (c === 92 && t.charCodeAt(i + 1) === NL) {
+        // a continued line, as lgetc takes it
+        f.line++;
+        i += 2;
+      } else break;
+    }
     f.pos = i;
   }
 
@@ -398,8 +421,11 @@ export class Lexer {
   }
 
   next(): Token {
-    const whole = this.fastToken();
-    if (whole) return whole;
+    return this.fastToken() ?? this.slowToken();
+  }
+
+  /** The character-by-character path (kept apart: the optimiser compiles only the small hot part). */
+  private slowToken(): Token {
     for (;;) {
       let c: number;
       this.skipBlanks();
