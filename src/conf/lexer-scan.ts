@@ -125,3 +125,30 @@ export function scanToken(t: string, i: number, out: ScanOut): number {
   out.next = i + 1;
   return SCAN_CHAR;
 }
+
+/** Finds the keyword, if any, spelt by text[start, end) without slicing or hashing it. */
+export type KeywordFinder = (t: string, start: number, end: number) => string | undefined;
+
+/** Keywords grouped by length and first character; a word is compared only with its group. */
+export function keywordFinder(words: Iterable<string>): KeywordFinder {
+  const groups = new Map<number, string[]>();
+  let longest = 0;
+  for (const w of words) {
+    const key = w.length * 128 + w.charCodeAt(0);
+    const g = groups.get(key);
+    if (g) g.push(w);
+    else groups.set(key, [w]);
+    longest = Math.max(longest, w.length);
+  }
+  const table: (string[] | undefined)[] = new Array((longest + 1) * 128).fill(undefined);
+  for (const [key, g] of groups) table[key] = g;
+  return (t, start, end) => {
+    const len = end - start;
+    const c = t.charCodeAt(start);
+    if (len > longest || c >= 128) return undefined;
+    const g = table[len * 128 + c];
+    if (g === undefined) return undefined;
+    for (let i = 0; i < g.length; i++) if (t.startsWith(g[i], start)) return g[i];
+    return undefined;
+  };
+}

@@ -5,7 +5,7 @@
  * included files. Linear in the input size.
  */
 
-import { SCAN_FALLBACK, SCAN_NEWLINE, SCAN_NUMBER, SCAN_QUOTED, SCAN_WORD, ScanOut, scanToken } from './lexer-scan';
+import { keywordFinder, SCAN_FALLBACK, SCAN_NEWLINE, SCAN_NUMBER, SCAN_QUOTED, SCAN_WORD, ScanOut, scanToken } from './lexer-scan';
 
 export type TokenKind = 'string' | 'number' | 'keyword' | 'char' | 'newline' | 'eof' | 'error';
 
@@ -36,6 +36,9 @@ export const KEYWORDS: ReadonlySet<string> = new Set([
 
 /** Each keyword to itself: a keyword token's text is this one string, not a copy per token. */
 const KEYWORD_TEXT: ReadonlyMap<string, string> = new Map([...KEYWORDS].map((k) => [k, k]));
+
+/** The keyword spelt at a place in a text (the fast path's words: no slice unless it is not one). */
+const keywordAt = keywordFinder(KEYWORDS);
 
 const EOF = -1;
 const START_EXPAND = 1;
@@ -389,9 +392,8 @@ export class Lexer {
         f.line++;
         return this.tok('newline', '\n');
       case SCAN_WORD: {
-        const s = t.slice(out.start, out.end);
-        const kw = KEYWORD_TEXT.get(s);
-        return kw === undefined ? this.tok('string', s) : this.tok('keyword', kw);
+        const kw = keywordAt(t, out.start, out.end);
+        return kw === undefined ? this.tok('string', t.slice(out.start, out.end)) : this.tok('keyword', kw);
       }
       case SCAN_NUMBER: {
         const s = t.slice(out.start, out.end);
