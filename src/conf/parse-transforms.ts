@@ -11,7 +11,7 @@
 import { DH } from '../wire/iana';
 import type { Token } from './lexer';
 import type { ParseContext } from './parse-context';
-import { ADDKE_MAX, emptyXformSet, XformSet } from './proposal-build';
+import { ADDKE_MAX, addKeList, emptyXformSet, XformSet } from './proposal-build';
 import { AUTH_XFS, ESN_XFS, GROUP_XFS, IKE_ENC_XFS, IPSEC_ENC_XFS, lookupXf, PRF_XFS, XfEntry } from './transforms';
 
 const KE_KEYWORDS: ReadonlySet<string> = new Set(Array.from({ length: ADDKE_MAX }, (_, i) => `ke${i + 1}`));
@@ -22,7 +22,7 @@ function parseAddKe(ctx: ParseContext, kw: Token, s: XformSet): void {
   if (v.kind !== 'string') ctx.fail(`${kw.text} needs a key exchange method: a group name or none`, v);
   const e = lookupXf(v.text, GROUP_XFS);
   if (!e) ctx.fail(`${v.text} not a valid key exchange method for ${kw.text}`, v);
-  s.addke[Number(kw.text.slice(2)) - 1].push(e);
+  addKeList(s, Number(kw.text.slice(2))).push(e);
 }
 
 function checkAddKe(ctx: ParseContext, s: XformSet, ike: boolean, firstKe: Token): void {
