@@ -33,15 +33,22 @@ export const formatAddress = formatIp;
 
 /** A numeric host or network; `prefix` undefined for a plain host. */
 export function makeNet(bytes: Buffer, prefix: number | undefined): NetAddr {
+  return netOf(bytes, prefix, formatAddress(bytes));
+}
+
+/** "/0" .. "/128": a network's text is its address and one of these. */
+const SLASH: readonly string[] = Array.from({ length: 129 }, (_, i) => `/${i}`);
+
+/** makeNet with the canonical text of the bytes already known. */
+function netOf(bytes: Buffer, prefix: number | undefined, base: string): NetAddr {
   const family: 4 | 6 = bytes.length === 4 ? 4 : 6;
   const full = family === 4 ? 32 : 128;
-  const base = formatAddress(bytes);
   return {
     kind: 'net',
     family,
     addr: bytes,
     prefixLen: prefix ?? full,
-    text: prefix === undefined ? base : `${base}/${prefix}`,
+    text: prefix === undefined ? base : base + (SLASH[prefix] ?? `/${prefix}`),
     isNetwork: prefix !== undefined,
   };
 }
@@ -50,7 +57,8 @@ export function makeNet(bytes: Buffer, prefix: number | undefined): NetAddr {
 export function parseNumericHost(text: string, prefix: number | undefined): NetAddr | null {
   const b = parseIp(text);
   if (!b) return null;
-  return makeNet(b, prefix);
+  // parseIp takes only canonical dotted quads (no leading zeros): the text is what formatAddress would give
+  return netOf(b, prefix, b.length === 4 ? text : formatAddress(b));
 }
 
 function isLinkLocal6(b: Buffer): boolean {

@@ -20,14 +20,20 @@ export interface ExpandedFlow {
 
 export type ExpandResult = { ok: true; flows: ExpandedFlow[]; duplicates: number } | { ok: false; message: string };
 
+/* `any` and `dynamic` in each family: made once, only read (expanded flows are compared and printed, never kept). */
+const ANY4 = makeNet(Buffer.alloc(4), 0);
+const ANY6 = makeNet(Buffer.alloc(16), 0);
+const DYNAMIC4 = makeNet(Buffer.alloc(4), undefined);
+const DYNAMIC6 = makeNet(Buffer.alloc(16), undefined);
+
 function concrete(a: AddrSpec, family: 4 | 6): NetAddr | null {
   switch (a.kind) {
     case 'net':
       return a;
     case 'any':
-      return makeNet(Buffer.alloc(family === 4 ? 4 : 16), 0);
+      return family === 4 ? ANY4 : ANY6;
     case 'dynamic':
-      return makeNet(Buffer.alloc(family === 4 ? 4 : 16), undefined);
+      return family === 4 ? DYNAMIC4 : DYNAMIC6;
     case 'iface':
       return null;
   }

@@ -9,8 +9,10 @@ import type { IdentityConf } from './types';
 
 export function idType(text: string): number {
   if (text.startsWith('/')) return ID.DER_ASN1_DN;
-  if (isIPv4(text)) return ID.IPV4_ADDR;
-  if (isIPv6(text)) return ID.IPV6_ADDR;
+  // (an IPv4 address starts with a digit and an IPv6 one has a colon: most ids skip the regular expressions)
+  const c = text.charCodeAt(0);
+  if (c >= 48 && c <= 57 && isIPv4(text)) return ID.IPV4_ADDR;
+  if (text.indexOf(':') >= 0 && isIPv6(text)) return ID.IPV6_ADDR;
   if (text.includes('@')) return ID.RFC822_ADDR;
   return ID.FQDN;
 }

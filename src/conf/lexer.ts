@@ -5,6 +5,8 @@
  * included files. Linear in the input size.
  */
 
+import { keywordFinder, SCAN_FALLBACK, SCAN_NEWLINE, SCAN_NUMBER, SCAN_QUOTED, SCAN_WORD, ScanOut, scanToken } from './lexer-scan';
+
 export type TokenKind = 'string' | 'number' | 'keyword' | 'char' | 'newline' | 'eof' | 'error';
 
 export interface Token {
@@ -32,6 +34,12 @@ export const KEYWORDS: ReadonlySet<string> = new Set([
   'transport', 'tunnel', 'user', 'vendorid',
 ]);
 
+/** Each keyword to itself: a keyword token's text is this one string, not a copy per token. */
+const KEYWORD_TEXT: ReadonlyMap<string, string> = new Map([...KEYWORDS].map((k) => [k, k]));
+
+/** The keyword spelt at a place in a text (the fast path's words: no slice unless it is not one). */
+const keywordAt = keywordFinder(KEYWORDS);
+
 const EOF = -1;
 const START_EXPAND = 1;
 const DONE_EXPAND = 2;
@@ -45,6 +53,13 @@ interface SourceFile {
   line: number;
   eofReached: boolean;
   unget: number[];
+  /**
+   * The value of the macro being expanded, read from expPos, after `unget` and before
+   * the text (null: none); its end ends the expansion (as iked's DONE_EXPAND mark).
+   * Macros met with characters pushed back still go through `unget` with the marks.
+   */
+  exp: string | null;
+  expPos: number;
 }
 
 export interface Macro {
@@ -87,6 +102,7 @@ export class Lexer {
   private expanding = false;
   /** Line of the most recent token (iked's yylval.lineno). */
   lineno = 1;
+  private readonly scanOut: ScanOut = { start: 0, end: 0, next: 0 };
 
   constructor(
     private readonly macros: Map<string, Macro>,
@@ -98,7 +114,7 @@ export class Lexer {
   /** Push a file; the first one is the top file (never popped). */
   pushFile(name: string, text: string): void {
     const top = this.files.length === 0;
-    const f: SourceFile = { name, text, pos: 0, line: top ? 1 : 0, eofReached: false, unget: [] };
+    const f: SourceFile = { name, text, pos: 0, line: top ? 1 : 0, eofReached: false, unget: [], exp: null, expPos: 0 };
     this.files.push(f);
     // As iked's include action does: a newline to end the include statement.
     if (!top) f.unget.push(NL);
@@ -130,12 +146,23 @@ export class Lexer {
     for (;;) {
       let c: number;
       if (f.unget.length) c = f.unget.pop() as number;
-      else if (f.pos < f.text.length) c = f.text.charCodeAt(f.pos++);
+      else if (f.exp !== null) {
+        if (f.expPos < f.exp.length) c = f.exp.charCodeAt(f.expPos++);
+        else {
+          this.endExpansion(f);
+          continue;
+        }
+      } else if (f.pos < f.text.length) c = f.text.charCodeAt(f.pos++);
       else c = EOF;
       if (c === START_EXPAND) this.expanding = true;
       else if (c === DONE_EXPAND) this.expanding = false;
       else return c;
     }
+  }
+
+  private endExpansion(f: SourceFile): void {
+    f.exp = null;
+    this.expanding = false;
   }
 
   private popFile(): boolean {
@@ -180,7 +207,22 @@ export class Lexer {
   }
 
   private lungetc(c: number): void {
-    if (c !== EOF) this.cur().unget.push(c);
+    if (c === EOF) return;
+    const f = this.cur();
+    // With nothing pushed back, stepping back over the character just read gives the same
+    // characters to come, and leaves the fast paths open (a push-back closes them).
+    if (this.fastPaths && f.unget.length === 0) {
+      if (f.exp !== null) {
+        if (f.expPos > 0 && f.exp.charCodeAt(f.expPos - 1) === c) {
+          f.expPos--;
+          return;
+        }
+      } else if (f.pos > 0 && f.text.charCodeAt(f.pos - 1) === c) {
+        f.pos--;
+        return;
+      }
+    }
+    f.unget.push(c);
   }
 
   /*
@@ -193,7 +235,16 @@ export class Lexer {
   /** The current file, when its next characters come straight from its text. */
   private plain(): SourceFile | null {
     const f = this.cur();
-    return this.fastPaths && f.unget.length === 0 ? f : null;
+    return this.fastPaths && f.unget.length === 0 && f.exp === null ? f : null;
+  }
+
+  /** The current file, when its next characters come straight from its text or the macro being expanded. */
+  private direct(): SourceFile | null {
+    const f = this.cur();
+    if (!this.fastPaths || f.unget.length) return null;
+    // past the macro's end: what igetc does when it reads on
+    if (f.exp !== null && f.expPos >= f.exp.length) this.endExpansion(f);
+    return f;
   }
 
   private skipBlanks(): void {
@@ -201,20 +252,48 @@ export class Lexer {
     if (!f) return;
     const t = f.text;
     let i = f.pos;
-    for (let c = t.charCodeAt(i); c === 32 || c === 9; c = t.charCodeAt(++i));
+    for (;;) {
+      const c = t.charCodeAt(i);
+      if (c === 32 || c === 9) i++;
+      else if (c === 92 && t.charCodeAt(i + 1) === NL) {
+        // a continued line, as lgetc takes it
+        f.line++;
+        i += 2;
+      } else break;
+    }
     f.pos = i;
   }
 
-  /** Characters allowed in a bare string (not a backslash), taken from the text. */
+  /** Characters allowed in a bare string (not a backslash), taken from the text or the macro's value. */
   private wordRun(): string {
-    const f = this.plain();
+    const f = this.direct();
     if (!f) return '';
-    const t = f.text;
-    const start = f.pos;
+    const inMacro = f.exp !== null;
+    const t = inMacro ? (f.exp as string) : f.text;
+    const start = inMacro ? f.expPos : f.pos;
     let i = start;
     for (let c = t.charCodeAt(i); c < 128 && IN_STRING[c] && c !== 92; c = t.charCodeAt(++i));
-    f.pos = i;
+    if (inMacro) f.expPos = i;
+    else f.pos = i;
     return t.slice(start, i);
+  }
+
+  /**
+   * After a `$` read with the file's text next: the macro's name taken from the text
+   * (its end not consumed), or null when the character path must read it (a backslash,
+   * the marks or the end of the text after it, a very long name).
+   */
+  private macroName(): string | null {
+    const f = this.plain();
+    if (!f) return null;
+    const t = f.text;
+    let j = f.pos;
+    let c = t.charCodeAt(j);
+    while (isAlnum(c) || c === 95) c = t.charCodeAt(++j);
+    if (!(c > DONE_EXPAND) || c === 92 || j - f.pos >= MAX_STRING - 1) return null;
+    const name = t.slice(f.pos, j);
+    f.pos = j;
+    return name;
   }
 
   /** Characters of a quoted string up to `max` (not the quote, a backslash, a newline, NUL or the expansion marks). */
@@ -244,7 +323,8 @@ export class Lexer {
     while (i < t.length && isDigit(t.charCodeAt(i))) i++;
     if (i >= t.length || i - f.pos + 1 >= MAX_STRING) return null;
     const d = t.charCodeAt(i);
-    if (d === 92) return null;
+    // a backslash, or a mark the character path skips (the number may go on after it)
+    if (d === 92 || d <= DONE_EXPAND) return null;
     const onlyMinus = c === 45 && i === f.pos;
     if (onlyMinus || !allowedToEndNumber(d)) return 'word';
     const s = String.fromCharCode(c) + t.slice(f.pos, i);
@@ -287,7 +367,67 @@ export class Lexer {
     return { kind, text, num, quoted, file: this.cur().name, line: this.lineno };
   }
 
+  /** A whole token straight from the text or the macro's value (./lexer-scan), or null for the character path. */
+  private fastToken(): Token | null {
+    let f = this.direct();
+    if (!f) return null;
+    if (f.exp !== null) {
+      const e = f.exp;
+      let i = f.expPos;
+      for (let c = e.charCodeAt(i); c === 32 || c === 9; c = e.charCodeAt(++i));
+      f.expPos = i;
+      f = this.direct() as SourceFile;
+    }
+    const inMacro = f.exp !== null;
+    if (!inMacro) this.skipBlanks();
+    const t = inMacro ? (f.exp as string) : f.text;
+    const out = this.scanOut;
+    const kind = scanToken(t, inMacro ? f.expPos : f.pos, out);
+    if (kind === SCAN_FALLBACK) return null;
+    if (inMacro) f.expPos = out.next;
+    else f.pos = out.next;
+    this.lineno = f.line;
+    switch (kind) {
+      case SCAN_NEWLINE:
+        f.line++;
+        return this.tok('newline', '\n');
+      case SCAN_WORD: {
+        const kw = keywordAt(t, out.start, out.end);
+        return kw === undefined ? this.tok('string', t.slice(out.start, out.end)) : this.tok('keyword', kw);
+      }
+      case SCAN_NUMBER: {
+        const s = t.slice(out.start, out.end);
+        return this.tok('number', s, false, Number(s));
+      }
+      case SCAN_QUOTED:
+        return this.tok('string', t.slice(out.start, out.end), true);
+      default:
+        return this.tok('char', t[out.start]);
+    }
+  }
+
+  /** Start expanding a macro whose name came from the text; false (reported) when it is not defined. */
+  private expandFromText(name: string): boolean {
+    const m = this.macros.get(name);
+    if (!m) {
+      this.error(`macro '${name}' not defined`);
+      this.findEol();
+      return false;
+    }
+    m.used = true;
+    const f = this.cur();
+    f.exp = m.value;
+    f.expPos = 0;
+    this.expanding = true;
+    return true;
+  }
+
   next(): Token {
+    return this.fastToken() ?? this.slowToken();
+  }
+
+  /** The character-by-character path (kept apart: the optimiser compiles only the small hot part). */
+  private slowToken(): Token {
     for (;;) {
       let c: number;
       this.skipBlanks();
@@ -301,6 +441,13 @@ export class Lexer {
         }
       }
       if (c === 36 /* $ */ && !this.expanding) {
+        const quick = this.macroName();
+        if (quick !== null && this.expandFromText(quick)) {
+          const w = this.fastToken();
+          if (w) return w;
+          continue;
+        }
+        if (quick !== null) return this.tok('error', '');
         let name = '';
         for (;;) {
           c = this.lgetc(0);
@@ -328,6 +475,8 @@ export class Lexer {
         f.unget.push(DONE_EXPAND);
         for (let i = m.value.length - 1; i >= 0; i--) f.unget.push(m.value.charCodeAt(i));
         f.unget.push(START_EXPAND);
+        const w = this.fastToken();
+        if (w) return w;
         continue;
       }
       if (c === 39 || c === 34) return this.quoted(c);
@@ -369,7 +518,8 @@ export class Lexer {
           s += String.fromCharCode(c);
         }
         this.lungetc(c);
-        return KEYWORDS.has(s) ? this.tok('keyword', s) : this.tok('string', s);
+        const kw = KEYWORD_TEXT.get(s);
+        return kw === undefined ? this.tok('string', s) : this.tok('keyword', kw);
       }
       if (c === NL) {
         this.lineno = this.cur().line;

@@ -6,9 +6,10 @@
  * `grammar error '\n'` recovery.
  */
 import { Lexer, Macro, Token } from './lexer';
-import type { InterfaceLookup } from './address';
+import type { InterfaceLookup, NetAddr } from './address';
 import type { ConfError, IkedConfig } from './types';
 import { defaultGlobalOptions, defaultRadius } from './defaults';
+import { SharedProposals } from './proposal-share';
 
 export class StatementError extends Error {}
 
@@ -29,6 +30,10 @@ export class ParseContext {
     radius: defaultRadius(),
     policies: [],
   };
+  /** Hosts (no prefix length) already parsed, by their text as written. */
+  readonly hosts = new Map<string, NetAddr>();
+  /** Proposals shared by the policies that write the same transforms. */
+  readonly proposals = new SharedProposals();
   /** iked's static policy_id: names "policyN" of unnamed policies. */
   policyId = 0;
   /** Users and policies accepted (iked's `rules`). */

@@ -11,7 +11,7 @@
 import { DH } from '../wire/iana';
 import type { Token } from './lexer';
 import type { ParseContext } from './parse-context';
-import { ADDKE_MAX, emptyXformSet, XformSet } from './proposal-build';
+import { ADDKE_MAX, addKeList, emptyXformSet, XformSet } from './proposal-build';
 import { AUTH_XFS, ESN_XFS, GROUP_XFS, IKE_ENC_XFS, IPSEC_ENC_XFS, lookupXf, PRF_XFS, XfEntry } from './transforms';
 
 const KE_KEYWORDS: ReadonlySet<string> = new Set(Array.from({ length: ADDKE_MAX }, (_, i) => `ke${i + 1}`));
@@ -22,7 +22,7 @@ function parseAddKe(ctx: ParseContext, kw: Token, s: XformSet): void {
   if (v.kind !== 'string') ctx.fail(`${kw.text} needs a key exchange method: a group name or none`, v);
   const e = lookupXf(v.text, GROUP_XFS);
   if (!e) ctx.fail(`${v.text} not a valid key exchange method for ${kw.text}`, v);
-  s.addke[Number(kw.text.slice(2)) - 1].push(e);
+  addKeList(s, Number(kw.text.slice(2))).push(e);
 }
 
 function checkAddKe(ctx: ParseContext, s: XformSet, ike: boolean, firstKe: Token): void {
@@ -35,42 +35,57 @@ function checkAddKe(ctx: ParseContext, s: XformSet, ike: boolean, firstKe: Token
   }
 }
 
+/** One `TYPE NAME`: the name looked up in the type's table. */
+function addXf(ctx: ParseContext, list: XfEntry[], table: readonly XfEntry[]): void {
+  const v = ctx.next();
+  if (v.kind !== 'string') ctx.syntaxError(v, 'transform name');
+  const e = lookupXf(v.text, table);
+  if (!e) ctx.fail(`${v.text} not a valid transform`, v);
+  list.push(e);
+}
+
+const ESN = ESN_XFS.find((e) => e.name === 'esn') as XfEntry;
+const NOESN = ESN_XFS.find((e) => e.name === 'noesn') as XfEntry;
+
 export function parseTransforms(ctx: ParseContext, ike: boolean): XformSet {
   const s = emptyXformSet();
   let firstKe: Token | undefined;
-  const add = (list: XfEntry[], table: readonly XfEntry[]): void => {
-    const v = ctx.next();
-    if (v.kind !== 'string') ctx.syntaxError(v, 'transform name');
-    const e = lookupXf(v.text, table);
-    if (!e) ctx.fail(`${v.text} not a valid transform`, v);
-    list.push(e);
-  };
   for (;;) {
     const t = ctx.peek();
-    if (ctx.isKw(t, 'auth')) {
-      ctx.next();
-      add(s.auth, AUTH_XFS);
-    } else if (ctx.isKw(t, 'enc')) {
-      ctx.next();
-      add(s.enc, ike ? IKE_ENC_XFS : IPSEC_ENC_XFS);
-    } else if (ctx.isKw(t, 'prf')) {
-      ctx.next();
-      add(s.prf, PRF_XFS);
-    } else if (ctx.isKw(t, 'group')) {
-      ctx.next();
-      add(s.group, GROUP_XFS);
-    } else if (ctx.isKw(t, 'esn', 'noesn')) {
-      ctx.next();
-      s.esn.push(ESN_XFS.find((e) => e.name === t.text) as XfEntry);
-    } else if (t.kind === 'keyword' && KE_KEYWORDS.has(t.text)) {
-      firstKe ??= t;
-      ctx.next();
-      parseAddKe(ctx, t, s);
+    if (t.kind === 'keyword') {
+      switch (t.text) {
+        case 'auth':
+          ctx.next();
+          addXf(ctx, s.auth, AUTH_XFS);
+          continue;
+        case 'enc':
+          ctx.next();
+          addXf(ctx, s.enc, ike ? IKE_ENC_XFS : IPSEC_ENC_XFS);
+          continue;
+        case 'prf':
+          ctx.next();
+          addXf(ctx, s.prf, PRF_XFS);
+          continue;
+        case 'group':
+          ctx.next();
+          addXf(ctx, s.group, GROUP_XFS);
+          continue;
+        case 'esn':
+        case 'noesn':
+          ctx.next();
+          s.esn.push(t.text === 'esn' ? ESN : NOESN);
+          continue;
+      }
+      if (KE_KEYWORDS.has(t.text)) {
+        firstKe ??= t;
+        ctx.next();
+        parseAddKe(ctx, t, s);
+        continue;
+      }
     } else if (t.kind === 'string' && !t.quoted && /^ke[0-9]+$/.test(t.text)) {
       ctx.fail(`unknown transform ${t.text}: additional key exchanges are ke1 to ke${ADDKE_MAX}`, t);
-    } else {
-      if (firstKe) checkAddKe(ctx, s, ike, firstKe);
-      return s;
     }
+    if (firstKe) checkAddKe(ctx, s, ike, firstKe);
+    return s;
   }
 }

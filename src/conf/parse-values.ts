@@ -17,6 +17,10 @@ export interface HostItem {
   nat?: AddrSpec;
 }
 
+/** `any` and `dynamic` as written: one object each, shared by every rule (never modified). */
+const ANY: AddrSpec = Object.freeze({ kind: 'any' });
+const DYNAMIC: AddrSpec = Object.freeze({ kind: 'dynamic' });
+
 /** iked's host(): interface name, then numeric address (no DNS here). */
 export function resolveHost(ctx: ParseContext, name: string, mask: number | undefined, at: Token): NetAddr[] {
   if (mask !== undefined && (mask < 0 || mask > 128)) {
@@ -27,7 +31,13 @@ export function resolveHost(ctx: ParseContext, name: string, mask: number | unde
     const hosts = interfaceHosts(ifa);
     if (hosts.length) return hosts;
   }
+  // a host written again (a gateway, a local address) is the same object: parsed once, kept once
+  if (mask === undefined) {
+    const known = ctx.hosts.get(name);
+    if (known) return [known];
+  }
   const n = parseNumericHost(name, mask);
+  if (n && mask === undefined) ctx.hosts.set(name, n);
   if (n) {
     if (n.family === 4 && mask !== undefined && mask > 32) {
       ctx.fail(`could not parse host specification: netmask /${mask} is too large for IPv4 address ${name}`, at);
@@ -53,7 +63,7 @@ export function parseHostSpec(ctx: ParseContext): NetAddr[] {
 export function parseAnyHost(ctx: ParseContext): AddrSpec[] {
   if (ctx.isKw(ctx.peek(), 'any')) {
     ctx.next();
-    return [{ kind: 'any' }];
+    return [ANY];
   }
   return parseHostSpec(ctx);
 }
@@ -63,11 +73,11 @@ export function parseHost(ctx: ParseContext): HostItem[] {
   const t = ctx.peek();
   if (ctx.isKw(t, 'any')) {
     ctx.next();
-    return [{ addr: { kind: 'any' } }];
+    return [{ addr: ANY }];
   }
   if (ctx.isKw(t, 'dynamic')) {
     ctx.next();
-    return [{ addr: { kind: 'dynamic' } }];
+    return [{ addr: DYNAMIC }];
   }
   const list: HostItem[] = parseHostSpec(ctx).map((addr) => ({ addr }));
   if (ctx.isChar(ctx.peek(), '(')) {

@@ -7,11 +7,14 @@
 import type { Token } from './lexer';
 import type { ParseContext } from './parse-context';
 import type { HostItem } from './parse-values';
-import { buildChildProposals, buildIkeProposals, XformSet } from './proposal-build';
+import type { XformSet } from './proposal-build';
 import { DEFAULT_IKE_LIFETIME, DEFAULT_LIFETIME_BYTES, DEFAULT_LIFETIME_SECONDS } from './defaults';
 import { expandFlows } from './flows';
 import { ID_MAX, makeIdentity } from './identity';
 import type { AddrSpec, AuthConf, ConfigOptionConf, FlowConf, PolicyConf, PpkConf } from './types';
+
+/** The lifetime of the policies that write none: one object for all (never modified). */
+const DEFAULT_LIFETIME: PolicyConf['lifetime'] = Object.freeze({ seconds: DEFAULT_LIFETIME_SECONDS, bytes: DEFAULT_LIFETIME_BYTES });
 
 /** IKED_CFG_MAX: iked keeps at most 16 config payload attributes. */
 export const CFG_MAX = 16;
@@ -45,10 +48,16 @@ export interface RawPolicy {
   lifetimeBytes?: number;
   auth?: AuthConf;
   ppk?: PpkConf;
-  cfg: (ConfigOptionConf & { request: boolean })[];
+  cfg: RawCfg[];
   iface?: string;
   tag?: string;
   tap?: string;
+}
+
+/** A `config` or `request` option as written. */
+export interface RawCfg {
+  opt: ConfigOptionConf;
+  request: boolean;
 }
 
 /** Zero the keys of a rule that is not kept (a psk, a ppk). */
@@ -68,22 +77,27 @@ function isNetworkish(a: AddrSpec): boolean {
   return false;
 }
 
-/** Build and record the policy; errors are reported at `at` (the end of the rule). */
-export function buildPolicy(ctx: ParseContext, raw: RawPolicy, at: Token): void {
-  const id = ++ctx.policyId;
-  const fail = (message: string): void => {
-    wipeRawSecrets(raw);
-    ctx.error(message, at);
-    ctx.error('create_ike failed', at);
-  };
-  const name = raw.name ?? `policy${id}`;
-  if (raw.srcid !== undefined && Buffer.byteLength(raw.srcid) > ID_MAX) return fail('srcid too long');
-  if (raw.dstid !== undefined && Buffer.byteLength(raw.dstid) > ID_MAX) return fail('dstid too long');
+/** Report why the rule is refused, after zeroing its keys. */
+function refuse(ctx: ParseContext, raw: RawPolicy, at: Token, message: string): void {
+  wipeRawSecrets(raw);
+  ctx.error(message, at);
+  ctx.error('create_ike failed', at);
+}
 
+/** Local and peer as iked settles them (inferred from a single flow), or why the rule is refused. */
+interface Ends {
+  local: AddrSpec | undefined;
+  peer: AddrSpec | undefined;
+  af: 4 | 6 | undefined;
+}
+
+function settleEnds(raw: RawPolicy): Ends | string {
+  if (raw.srcid !== undefined && Buffer.byteLength(raw.srcid) > ID_MAX) return 'srcid too long';
+  if (raw.dstid !== undefined && Buffer.byteLength(raw.dstid) > ID_MAX) return 'dstid too long';
   const lf = familyOf(raw.local);
   const pf = familyOf(raw.peer);
-  if (raw.local && raw.peer && lf && pf && lf !== pf) return fail('create_ike: peer address family mismatch');
-  if (raw.af && ((lf && lf !== raw.af) || (pf && pf !== raw.af))) return fail('create_ike: policy address family mismatch');
+  if (raw.local && raw.peer && lf && pf && lf !== pf) return 'create_ike: peer address family mismatch';
+  if (raw.af && ((lf && lf !== raw.af) || (pf && pf !== raw.af))) return 'create_ike: policy address family mismatch';
 
   let local = raw.local;
   let peer = raw.peer;
@@ -93,12 +107,12 @@ export function buildPolicy(ctx: ParseContext, raw: RawPolicy, at: Token): void 
     if (raw.dst.length === 1) peer = raw.dst[0].addr;
   }
   // A default policy needs none (print_policy omits local/peer for it, so its output parses back).
-  if (!local && !peer && !raw.isDefault) return fail('could not get local/peer specification');
+  if (!local && !peer && !raw.isDefault) return 'could not get local/peer specification';
   // as iked: a default policy may be active without local/peer (it answers any peer; with no peer it starts nothing)
   if (raw.mode === 'active' && !(raw.isDefault && !local && !peer)) {
     // `local any` is accepted (iked refuses it): print_policy shows an unset local as "any".
     if (!peer || isNetworkish(peer) || (local && local.kind !== 'any' && isNetworkish(local))) {
-      return fail('active mode requires local/peer address');
+      return 'active mode requires local/peer address';
     }
   }
   // dynamic is only meaningful in flows; as local/peer it is "unspecified".
@@ -109,12 +123,11 @@ export function buildPolicy(ctx: ParseContext, raw: RawPolicy, at: Token): void 
     const f = familyOf(local) || familyOf(peer);
     if (f) af = f;
   }
+  return { local, peer, af };
+}
 
-  const ike = buildIkeProposals(raw.ikesa);
-  if (!ike.ok) return fail(ike.message);
-  const child = buildChildProposals(raw.childsa);
-  if (!child.ok) return fail(child.message);
-
+/** The written from/to pairs (iked pairs the source and destination lists one by one). */
+function flowsOf(raw: RawPolicy): FlowConf[] {
   const flows: FlowConf[] = [];
   for (let i = 0; i < raw.src.length && i < raw.dst.length; i++) {
     const s = raw.src[i];
@@ -125,20 +138,35 @@ export function buildPolicy(ctx: ParseContext, raw: RawPolicy, at: Token): void 
     if (s.nat) f.srcNat = s.nat;
     flows.push(f);
   }
+  return flows;
+}
+
+/** Build and record the policy; errors are reported at `at` (the end of the rule). */
+export function buildPolicy(ctx: ParseContext, raw: RawPolicy, at: Token): void {
+  const id = ++ctx.policyId;
+  const name = raw.name ?? `policy${id}`;
+  const ends = settleEnds(raw);
+  if (typeof ends === 'string') return refuse(ctx, raw, at, ends);
+
+  const ike = ctx.proposals.ikeFor(raw.ikesa);
+  if (!ike.ok) return refuse(ctx, raw, at, ike.message);
+  const child = ctx.proposals.childFor(raw.childsa);
+  if (!child.ok) return refuse(ctx, raw, at, child.message);
+
+  const flows = flowsOf(raw);
   const ex = expandFlows({ flows, protos: raw.protos });
   if (!ex.ok) {
     ctx.error(ex.message, at);
-    return fail('create_ike: invalid flow');
+    return refuse(ctx, raw, at, 'create_ike: invalid flow');
   }
   if (ex.duplicates) ctx.warn('create_ike: duplicate flow', at);
 
   const config: ConfigOptionConf[] = [];
   const request: ConfigOptionConf[] = [];
-  raw.cfg.forEach((c, i) => {
-    if (i >= CFG_MAX) return;
-    const { request: isReq, ...opt } = c;
-    (isReq ? request : config).push(opt);
-  });
+  for (let i = 0; i < raw.cfg.length && i < CFG_MAX; i++) {
+    const c = raw.cfg[i];
+    (c.request ? request : config).push(c.opt);
+  }
   if (raw.cfg.length > CFG_MAX) ctx.warn(`more than ${CFG_MAX} config/request options: the rest are ignored`, at);
 
   const p: PolicyConf = {
@@ -159,10 +187,8 @@ export function buildPolicy(ctx: ParseContext, raw: RawPolicy, at: Token): void 
     childsa: child.proposals,
     ikeLifetime: raw.ikeLifetime || DEFAULT_IKE_LIFETIME,
     ikeLifetimeExplicit: !!raw.ikeLifetime,
-    lifetime: {
-      seconds: raw.lifetimeSeconds ?? DEFAULT_LIFETIME_SECONDS,
-      bytes: raw.lifetimeSeconds === undefined ? DEFAULT_LIFETIME_BYTES : (raw.lifetimeBytes ?? DEFAULT_LIFETIME_BYTES),
-    },
+    lifetime:
+      raw.lifetimeSeconds === undefined ? DEFAULT_LIFETIME : { seconds: raw.lifetimeSeconds, bytes: raw.lifetimeBytes ?? DEFAULT_LIFETIME_BYTES },
     auth: raw.auth ?? { method: 'signature' },
     authExplicit: raw.auth !== undefined,
     config,
@@ -171,16 +197,21 @@ export function buildPolicy(ctx: ParseContext, raw: RawPolicy, at: Token): void 
     childsaDefault: raw.childsa.length === 0,
     seq: ctx.rules,
   };
-  if (af) p.af = af;
+  addOptional(p, raw, ends);
+  ctx.config.policies.push(p);
+  ctx.rules++;
+}
+
+/** The fields a policy has only when set (as written, or inferred). */
+function addOptional(p: PolicyConf, raw: RawPolicy, ends: Ends): void {
+  if (ends.af) p.af = ends.af;
   if (raw.rdomain !== undefined) p.rdomain = raw.rdomain;
-  if (local) p.local = local;
-  if (peer) p.peer = peer;
+  if (ends.local) p.local = ends.local;
+  if (ends.peer) p.peer = ends.peer;
   if (raw.srcid !== undefined) p.srcid = makeIdentity(raw.srcid);
   if (raw.dstid !== undefined) p.dstid = makeIdentity(raw.dstid);
   if (raw.ppk) p.ppk = raw.ppk;
   if (raw.iface !== undefined) p.iface = raw.iface;
   if (raw.tag !== undefined) p.tag = raw.tag.length > 63 ? raw.tag.slice(0, 63) : raw.tag;
   if (raw.tap !== undefined) p.tap = raw.tap;
-  ctx.config.policies.push(p);
-  ctx.rules++;
 }

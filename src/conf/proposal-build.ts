@@ -25,8 +25,17 @@ export interface XformSet {
   addke: XfEntry[][];
 }
 
+/** `addke` of a set with no `ken` written: shared and frozen (addKeList gives a set its own lists). */
+const NO_ADDKE: XfEntry[][] = Object.freeze(Array.from({ length: ADDKE_MAX }, () => Object.freeze([]) as unknown as XfEntry[])) as XfEntry[][];
+
 export function emptyXformSet(): XformSet {
-  return { enc: [], auth: [], prf: [], group: [], esn: [], addke: [[], [], [], [], [], [], []] };
+  return { enc: [], auth: [], prf: [], group: [], esn: [], addke: NO_ADDKE };
+}
+
+/** The list of `ken` (n = 1..7) of a set, to add to. */
+export function addKeList(s: XformSet, n: number): XfEntry[] {
+  if (s.addke === NO_ADDKE) s.addke = Array.from({ length: ADDKE_MAX }, () => []);
+  return s.addke[n - 1];
 }
 
 /** Nothing written: what the defaults are built from (only read). */
@@ -90,7 +99,7 @@ function childFrom(s: XformSet, d: DefaultXforms, withInteg: boolean): ChildProp
   return p;
 }
 
-function deepFreeze<T>(v: T): T {
+export function deepFreeze<T>(v: T): T {
   if (v && typeof v === 'object') {
     for (const x of Object.values(v)) deepFreeze(x);
     Object.freeze(v);

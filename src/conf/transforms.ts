@@ -166,17 +166,20 @@ export const CP_XFS: readonly CpEntry[] = [
  * selects "aes-128", as in iked).
  */
 export function lookupXf(name: string, table: readonly XfEntry[]): XfEntry | undefined {
-  return table.find((e) => e.name.startsWith(name));
+  for (let i = 0; i < table.length; i++) if (table[i].name.startsWith(name)) return table[i];
+  return undefined;
 }
 
 /** parse_xf() on cpxfs: prefix match, and family when known (0 = first match). */
 export function lookupCp(name: string, family: 0 | 4 | 6): CpEntry | undefined {
-  return CP_XFS.find((e) => e.name.startsWith(name) && (family === 0 || e.family === family));
+  for (const e of CP_XFS) if (e.name.startsWith(name) && (family === 0 || e.family === family)) return e;
+  return undefined;
 }
 
 /** Prefix lookup in a plain keyword list (methodxfs). */
 export function lookupName(name: string, names: readonly string[]): string | undefined {
-  return names.find((n) => n.startsWith(name));
+  for (const n of names) if (n.startsWith(name)) return n;
+  return undefined;
 }
 
 /** iked's print_xf(): name for an id, matching the key length in bytes when given. */

@@ -3,6 +3,7 @@
  * used by the codec, identities, the config parser and the kernel glue.
  */
 import { isIPv6 } from 'node:net';
+import { parseHexIpv6 } from './ipv6-hex';
 
 /**
  * Dotted-quad text to 4 bytes, exactly what node's isIPv4() accepts: four decimal
@@ -53,6 +54,8 @@ function v6Groups(text: string, from: number, to: number, g: number[], at: numbe
 export function parseIp(text: string): Buffer | null {
   const v4 = parseIpv4(text);
   if (v4) return v4;
+  const hex = parseHexIpv6(text);
+  if (hex !== undefined) return hex;
   if (text.indexOf(':') < 0 || text.indexOf('%') >= 0 || !isIPv6(text)) return null;
   // isIPv6 has checked the syntax: 8 groups, or fewer with one "::" standing for the rest
   const g = [0, 0, 0, 0, 0, 0, 0, 0];

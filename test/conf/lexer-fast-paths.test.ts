@@ -17,6 +17,10 @@ function tokens(text: string, fast: boolean): string[] {
   const m = new Map<string, Macro>([
     ['gw', { value: '192.0.2.254', persist: false, used: false }],
     ['x', { value: '"q" 10 a\\b', persist: false, used: false }],
+    // a mark inside a value ends the expansion early: the `$gw` after it is expanded
+    ['y', { value: '$gw\x02$gw 5 # c', persist: false, used: false }],
+    ['e', { value: '', persist: false, used: false }],
+    ['n', { value: 'a\nb ', persist: false, used: false }],
   ]);
   const out: string[] = [];
   const lx = new Lexer(m, (file, line, message) => out.push(`error ${file}:${line}: ${message}`), fast);
@@ -41,7 +45,7 @@ test('fast and slow paths agree on the corpus and a generated config', () => {
 });
 
 test('fast and slow paths agree on random input and long strings', () => {
-  const pieces = ['a', 'Z', '_', ':', '*', '1', '09', '-', '-5', '10.0.0.1', ' ', '\t', '\n', '\\', '\\\n', '"', "'", '#', '$gw', '$x', '$nope', '/', '{', '}', ',', '=', '\0', '\x01', '\x02', 'ikev2', 'é', '12345678901234567890'];
+  const pieces = ['a', 'Z', '_', ':', '*', '1', '09', '-', '-5', '10.0.0.1', ' ', '\t', '\n', '\\', '\\\n', '"', "'", '#', '$gw', '$x', '$nope', '$y', '$e', '$n', '$gw$gw', 'x$gw', '/', '{', '}', ',', '=', '\0', '\x01', '\x02', 'ikev2', 'é', '12345678901234567890'];
   let seed = 99;
   const rnd = (n: number): number => {
     seed = (seed * 1103515245 + 12345) & 0x7fffffff;
