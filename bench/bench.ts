@@ -244,9 +244,9 @@ async function runHold(rig: Rig, o: BenchOptions): Promise<HoldResult> {
     // With IKED_BENCH_NODE_ARGS=--trace-gc: the engine's and the parent's main-thread GC pauses per chunk.
     const gc = /--trace-gc\b/.test(process.env.IKED_BENCH_NODE_ARGS ?? '') ? new GcTrace(r.logFile) : null;
     const enginePid = holders.find((p) => procRole(p) === 'engine') ?? r.pid;
-    const gcMs = (pid: number): number => {
+    const gcMs = (pid: number): { all: number; mc: number } => {
       const p = gc ? gc.pauses(pid) : { scavengeMs: 0, markCompactMs: 0 };
-      return p.scavengeMs + p.markCompactMs;
+      return { all: p.scavengeMs + p.markCompactMs, mc: p.markCompactMs };
     };
     gc?.poll();
     let lastGc = { engine: gcMs(enginePid), parent: gcMs(r.pid) };
@@ -260,7 +260,9 @@ async function runHold(rig: Rig, o: BenchOptions): Promise<HoldResult> {
       const wall = Math.max(1, t - lastT);
       gc?.poll();
       const g = { engine: gcMs(enginePid), parent: gcMs(r.pid) };
-      if (gc) log(`hold chunk ${done + o.warmup}: GC pauses engine ${(g.engine - lastGc.engine).toFixed(0)} ms (${(((g.engine - lastGc.engine) / n) * 1000).toFixed(0)} µs/SA), parent ${(g.parent - lastGc.parent).toFixed(0)} ms; wall ${wall} ms`);
+      const part = (now: { all: number; mc: number }, was: { all: number; mc: number }): string =>
+        `${(now.all - was.all).toFixed(0)} ms (${(((now.all - was.all) / n) * 1000).toFixed(0)} µs/SA; Mark-Compact ${(now.mc - was.mc).toFixed(0)} ms)`;
+      if (gc) log(`hold chunk ${done + o.warmup}: GC pauses engine ${part(g.engine, lastGc.engine)}, parent ${part(g.parent, lastGc.parent)}; wall ${wall} ms`);
       lastGc = g;
       chunks.push({
         held: done + o.warmup,

@@ -110,6 +110,10 @@ export function machineLines(results: CaseResult[], hold: HoldResult | null): st
     const last = hold.chunks[hold.chunks.length - 1];
     if (first && last) {
       lines.push(`BENCH held_rate first_k=${fmt(first.saPerSec, 0)} last_k=${fmt(last.saPerSec, 0)} held=${last.held} cpu_ms_first=${fmt(first.cpuMsPerSa)} cpu_ms_last=${fmt(last.cpuMsPerSa)}`);
+      // the rate each chunk's CPU per SA allows (responder and client on their own CPUs): what the
+      // held rate would be on an idle machine, apart from the neighbours' share of the CPUs
+      const cap = (c: HoldResult['chunks'][number]): number => 1000 / Math.max(c.cpuMsPerSa, c.clientCpuMsPerSa);
+      lines.push(`BENCH held_cpu_rate first=${fmt(cap(first), 0)} last=${fmt(cap(last), 0)} ratio=${fmt(cap(last) / cap(first))} busy_first=${fmt(first.responderBusy)} busy_last=${fmt(last.responderBusy)}`);
     }
   }
   return lines;
