@@ -11,7 +11,9 @@ const EPOCH = Date.now() - 1;
 export function packTime(ms: number): number {
   if (ms === 0) return 0;
   const rel = ms - EPOCH;
-  return rel === 0 ? -0 : rel; // -0: the one time that would read back as 0
+  if (rel === 0) return -0; // the one time that would read back as 0
+  // `| 0`: a small integer; the difference of two heap numbers stays a heap number even when whole
+  return rel === (rel | 0) ? rel | 0 : rel;
 }
 
 /** The unix ms a time field holds. */
