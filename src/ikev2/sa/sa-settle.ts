@@ -168,7 +168,7 @@ const sharedRemote = new Map<string, Endpoint>();
 /**
  * The peer's endpoint: one frozen object (and address string) for every SA with the same
  * address and port (a NAT gateway's many peers, a load client's few source addresses).
- * Bounded: with more distinct peers than that it keeps sharing nothing, as before.
+ * Bounded (cleared past 4,096 endpoints: SAs settled before keep theirs, which stays correct, shared or not).
  */
 function shareRemote(e: Endpoint): Endpoint {
   const k = `${e.address}|${e.port}`;
