@@ -42,8 +42,11 @@ function ikesa(c: BenchCase): string {
 /** Our responder: any peer, any client identity (PSK) or any certificate from the CA (rsa). */
 export function ikedResponderConf(c: BenchCase, serverAddr: string): string {
   const auth = c.auth === 'psk' ? `psk "${BENCH_PSK}"` : 'signature';
+  // IKED_BENCH_DPD=S: the responder's dpd_check_interval (default 60 s: past a minute every idle held SA gets a check)
+  const dpd = process.env.IKED_BENCH_DPD;
   return [
     'set decouple',
+    ...(dpd !== undefined ? [`set dpd_check_interval ${Number(dpd)}`] : []),
     `ikev2 "bench" passive esp from ${LAN_SERVER} to ${LAN_CLIENT} local ${serverAddr} \\`,
     `  ${ikesa(c)} \\`,
     `  srcid ${SERVER_ID} ${auth}`,

@@ -26,6 +26,7 @@ import { CaseResult, FIRST_HANDSHAKES, HoldResult, floorLines, holdTable, machin
 import type { FloorParts } from './crypto-floor';
 import { measureSpiLookup } from './spi-lookup';
 import { procRole } from './proc-role';
+import { GcTrace } from './gc-trace';
 
 const REPO = resolve(__dirname, '..', '..');
 const RESPONDER_CPU = 0;
@@ -247,14 +248,47 @@ async function runHold(rig: Rig, o: BenchOptions): Promise<HoldResult> {
     const every = Math.max(1000, Math.floor(o.hold / 10));
     let lastT = Date.now();
     let lastCpu = cpuMs(r.pid);
+    // Where the time goes per chunk: the engine's CPU alone, and the load client's (it holds as many SAs).
+    const clientPid = client.pid;
+    const engineCpu = (): number => holders.filter((p) => procRole(p) === 'engine').reduce((a, p) => a + procCpuMs(p), 0);
+    let lastEngine = engineCpu();
+    let lastClient = cpuMs(clientPid);
+    // With IKED_BENCH_NODE_ARGS=--trace-gc: the engine's and the parent's main-thread GC pauses per chunk.
+    const gc = /--trace-gc\b/.test(process.env.IKED_BENCH_NODE_ARGS ?? '') ? new GcTrace(r.logFile) : null;
+    const enginePid = holders.find((p) => procRole(p) === 'engine') ?? r.pid;
+    const gcMs = (pid: number): { all: number; mc: number } => {
+      const p = gc ? gc.pauses(pid) : { scavengeMs: 0, markCompactMs: 0 };
+      return { all: p.scavengeMs + p.markCompactMs, mc: p.markCompactMs };
+    };
+    gc?.poll();
+    let lastGc = { engine: gcMs(enginePid), parent: gcMs(r.pid) };
     let lastDone = 0;
     client.onProgress = (done) => {
       const t = Date.now();
       const cpu = cpuMs(r.pid);
+      const eng = engineCpu();
+      const cli = cpuMs(clientPid);
       const n = done - lastDone;
-      chunks.push({ held: done + o.warmup, saPerSec: (n * 1000) / Math.max(1, t - lastT), cpuMsPerSa: (cpu - lastCpu) / n });
+      const wall = Math.max(1, t - lastT);
+      gc?.poll();
+      const g = { engine: gcMs(enginePid), parent: gcMs(r.pid) };
+      const part = (now: { all: number; mc: number }, was: { all: number; mc: number }): string =>
+        `${(now.all - was.all).toFixed(0)} ms (${(((now.all - was.all) / n) * 1000).toFixed(0)} µs/SA; Mark-Compact ${(now.mc - was.mc).toFixed(0)} ms)`;
+      if (gc) log(`hold chunk ${done + o.warmup}: GC pauses engine ${part(g.engine, lastGc.engine)}, parent ${part(g.parent, lastGc.parent)}; wall ${wall} ms`);
+      lastGc = g;
+      chunks.push({
+        held: done + o.warmup,
+        saPerSec: (n * 1000) / wall,
+        cpuMsPerSa: (cpu - lastCpu) / n,
+        engineCpuMsPerSa: (eng - lastEngine) / n,
+        clientCpuMsPerSa: (cli - lastClient) / n,
+        responderBusy: (cpu - lastCpu) / wall,
+        clientBusy: (cli - lastClient) / wall,
+      });
       lastT = t;
       lastCpu = cpu;
+      lastEngine = eng;
+      lastClient = cli;
       lastDone = done;
     };
     const d = await client.run(o.hold, 0, o.window, every);

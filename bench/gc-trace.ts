@@ -19,6 +19,21 @@ export interface FullGc {
 
 const LINE = /^\[(\d+):0x[0-9a-f]+\]\s+(\d+) ms: Mark-Compact(?: \([\w ]+\))? ([\d.]+) \(([\d.]+)\) -> ([\d.]+) \(([\d.]+)\) MB/;
 
+/** The main-thread pause of any collection line, e.g. `Scavenge 10.1 (12.3) -> 9.5 (13.3) MB, 1.23 / 0.00 ms`, plus incremental marking steps (`+ 12.3 ms in 45 steps`). */
+const PAUSE = /^\[(\d+):0x[0-9a-f]+\]\s+\d+ ms: (Scavenge|Mark-Compact|Minor Mark-Compact)\b.*? MB, ([\d.]+) \/ [\d.]+ ms(?:\s+\(\+ ([\d.]+) ms in \d+ steps)?/;
+
+export interface GcPause {
+  pid: number;
+  kind: 'scavenge' | 'markCompact';
+  ms: number;
+}
+
+export function parseGcPause(line: string): GcPause | null {
+  const m = PAUSE.exec(line);
+  if (!m) return null;
+  return { pid: Number(m[1]), kind: m[2] === 'Scavenge' ? 'scavenge' : 'markCompact', ms: Number(m[3]) + (m[4] ? Number(m[4]) : 0) };
+}
+
 export function parseFullGc(line: string): FullGc | null {
   const m = LINE.exec(line);
   return m ? { pid: Number(m[1]), ms: Number(m[2]), beforeMb: Number(m[3]), afterMb: Number(m[5]), committedMb: Number(m[6]) } : null;
@@ -30,6 +45,7 @@ export class GcTrace {
   private partial = '';
   private readonly last = new Map<number, FullGc>();
   private readonly counts = new Map<number, number>();
+  private readonly paused = new Map<number, { scavengeMs: number; markCompactMs: number }>();
 
   constructor(private readonly path: string) {}
 
@@ -44,6 +60,13 @@ export class GcTrace {
         const lines = (this.partial + buf.subarray(0, n).toString('latin1')).split('\n');
         this.partial = lines.pop() ?? '';
         for (const l of lines) {
+          const p = parseGcPause(l);
+          if (p) {
+            const acc = this.paused.get(p.pid) ?? { scavengeMs: 0, markCompactMs: 0 };
+            if (p.kind === 'scavenge') acc.scavengeMs += p.ms;
+            else acc.markCompactMs += p.ms;
+            this.paused.set(p.pid, acc);
+          }
           const g = l.includes('Mark-Compact') ? parseFullGc(l) : null;
           if (!g) continue;
           this.last.set(g.pid, g);
@@ -54,6 +77,11 @@ export class GcTrace {
       closeSync(fd);
     }
     return new Map(this.last);
+  }
+
+  /** Main-thread GC pauses of a process so far, in ms (Mark-Compact with its incremental marking steps). */
+  pauses(pid: number): { scavengeMs: number; markCompactMs: number } {
+    return { ...(this.paused.get(pid) ?? { scavengeMs: 0, markCompactMs: 0 }) };
   }
 
   /** Full collections seen so far for a process. */

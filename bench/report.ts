@@ -30,7 +30,8 @@ export interface HoldResult {
   rssKbBefore: number;
   rssKbAfter: number;
   /** [SAs held at chunk end, SA/s over the chunk, responder CPU ms per SA over the chunk]. */
-  chunks: Array<{ held: number; saPerSec: number; cpuMsPerSa: number }>;
+  /** Per chunk: the responder's CPU (all processes, and the engine alone), the load client's, and each one's busy fraction of a CPU. */
+  chunks: Array<{ held: number; saPerSec: number; cpuMsPerSa: number; engineCpuMsPerSa: number; clientCpuMsPerSa: number; responderBusy: number; clientBusy: number }>;
   spiLookupNs: { sas: number; ns: number }[];
   /** RSS growth per SA by process, e.g. "parent 1404 B/SA, engine 5968 B/SA". */
   byProcess: string;
@@ -116,6 +117,10 @@ export function machineLines(results: CaseResult[], hold: HoldResult | null): st
     const last = hold.chunks[hold.chunks.length - 1];
     if (first && last) {
       lines.push(`BENCH held_rate first_k=${fmt(first.saPerSec, 0)} last_k=${fmt(last.saPerSec, 0)} held=${last.held} cpu_ms_first=${fmt(first.cpuMsPerSa)} cpu_ms_last=${fmt(last.cpuMsPerSa)}`);
+      // the rate each chunk's CPU per SA allows (responder and client on their own CPUs): what the
+      // held rate would be on an idle machine, apart from the neighbours' share of the CPUs
+      const cap = (c: HoldResult['chunks'][number]): number => 1000 / Math.max(c.cpuMsPerSa, c.clientCpuMsPerSa);
+      lines.push(`BENCH held_cpu_rate first=${fmt(cap(first), 0)} last=${fmt(cap(last), 0)} ratio=${fmt(cap(last) / cap(first))} busy_first=${fmt(first.responderBusy)} busy_last=${fmt(last.responderBusy)}`);
     }
   }
   return lines;
@@ -156,8 +161,9 @@ export function resultsTable(results: CaseResult[]): string {
 }
 
 export function holdTable(h: HoldResult): string {
-  const rows = h.chunks.map((c) => [String(c.held), fmt(c.saPerSec, 0), fmt(c.cpuMsPerSa, 3)]);
-  return markdownTable(['SAs held', 'SA/s (last chunk)', 'responder CPU ms/SA (last chunk)'], rows);
+  const pct = (x: number): string => `${(x * 100).toFixed(0)} %`;
+  const rows = h.chunks.map((c) => [String(c.held), fmt(c.saPerSec, 0), fmt(c.cpuMsPerSa, 3), fmt(c.engineCpuMsPerSa, 3), fmt(c.clientCpuMsPerSa, 3), pct(c.responderBusy), pct(c.clientBusy)]);
+  return markdownTable(['SAs held', 'SA/s (last chunk)', 'responder CPU ms/SA (last chunk)', 'of it the engine', 'load client CPU ms/SA', 'responder busy', 'client busy'], rows);
 }
 
 /** This run under the file's title, then every earlier run and section as it was (RESULTS.md keeps every run). */

@@ -67,7 +67,7 @@ export class DecoupledAdapter implements KernelAdapter {
   listSas(): KernelSaSpec[] {
     const out: KernelSaSpec[] = [];
     for (const r of this.sas.values()) {
-      const spec = r.spec();
+      const spec = r.spec(this.store);
       if (spec) out.push(spec);
     }
     return out;
@@ -107,7 +107,7 @@ export class DecoupledAdapter implements KernelAdapter {
     this.check();
     const cur = this.sas.get(sa.protocol, sa.dst, sa.spi);
     if (!cur) throw new Error(`decoupled: SA ${saKey(sa.protocol, sa.dst, sa.spi)} not found (ESRCH)`);
-    cur.wipe();
+    cur.wipe(this.store);
     this.sas.set(SaRecord.of(sa, this.store));
     this.log(() => `decoupled: would update SA ${describeSa(sa)}`);
   }
@@ -116,7 +116,7 @@ export class DecoupledAdapter implements KernelAdapter {
     this.check();
     const cur = this.sas.get(protocol, dst, spi);
     if (!cur) throw new Error(`decoupled: SA ${saKey(protocol, dst, spi)} not found (ESRCH)`);
-    cur.wipe();
+    cur.wipe(this.store);
     this.sas.delete(protocol, dst, spi);
     this.log(() => `decoupled: would delete SA ${saKey(protocol, dst, spi)}`);
   }
@@ -158,7 +158,7 @@ export class DecoupledAdapter implements KernelAdapter {
 
   async flush(): Promise<void> {
     this.check();
-    for (const r of this.sas.values()) r.wipe();
+    for (const r of this.sas.values()) r.wipe(this.store);
     this.log(() => `decoupled: would flush ${this.sas.size} SAs and ${DIRS.reduce((n, d) => n + this.flows[d].size, 0)} flows`);
     this.sas.clear();
     for (const d of DIRS) this.flows[d].clear();

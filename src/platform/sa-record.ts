@@ -16,6 +16,8 @@ export interface RecordStore {
 
 interface SaShape {
   readonly protocol: IpsecProtocol;
+  /** false: the shape of a reserved SPI (allocSpi), nothing installed; the rest is unused */
+  readonly installed: boolean;
   readonly mode: KernelSaSpec['mode'];
   readonly encr: { ianaId: number; keyBits: number; icvLen?: number; keyLen: number } | null;
   readonly integ: { ianaId: number; keyLen: number } | null;
@@ -38,6 +40,7 @@ function fits(s: SaShape, sa: KernelSaSpec): boolean {
   const { encr, integ, lifetime: l } = sa;
   const sl = s.lifetime;
   return (
+    s.installed &&
     s.protocol === sa.protocol &&
     s.mode === sa.mode &&
     s.esn === sa.esn &&
@@ -66,6 +69,7 @@ function internShape(sa: KernelSaSpec): SaShape {
   if (!s) {
     s = {
       protocol: canonicalProtocol(sa.protocol),
+      installed: true,
       mode: canonicalMode(sa.mode),
       encr: encr ? { ianaId: encr.ianaId, keyBits: encr.keyBits, icvLen: encr.icvLen, keyLen: encr.key.length } : null,
       integ: integ ? { ianaId: integ.ianaId, keyLen: integ.key.length } : null,
@@ -78,25 +82,43 @@ function internShape(sa: KernelSaSpec): SaShape {
   return s;
 }
 
+const larvalShapes = new Map<IpsecProtocol, SaShape>();
+
+/** The shape of a reserved SPI of `protocol` (one per protocol). */
+function larvalShape(protocol: IpsecProtocol): SaShape {
+  let s = larvalShapes.get(protocol);
+  if (!s) {
+    s = { protocol: canonicalProtocol(protocol), installed: false, mode: 'tunnel', encr: null, integ: null, esn: false, replayWindow: 0, lifetime: { softSeconds: 0, hardSeconds: 0, softBytes: 0, hardBytes: 0 } };
+    larvalShapes.set(s.protocol, s);
+  }
+  return s;
+}
+
+/**
+ * One per kernel SA (two per Child SA): 7 fields, the protocol in the shared shape, the store
+ * (the same for all records of an adapter) passed in by the adapter when the keys are needed.
+ */
 export class SaRecord {
   private constructor(
-    readonly protocol: IpsecProtocol,
     readonly src: string,
     readonly dst: string,
     /** the SPI as a signed 32-bit integer: a small integer in the record, not a heap number (`spi` reads it back) */
     private readonly spi32: number,
-    /** null: only the SPI is reserved (allocSpi) */
-    private readonly shape: SaShape | null,
+    /** what many SAs share; a larval shape when only the SPI is reserved (allocSpi) */
+    private readonly shape: SaShape,
     private readonly reqid: number,
     /** encryption key then integrity key, in a slot of store.keys (-1: none, or wiped) */
     private keySlot: number,
     private readonly extra: SaExtra | null,
-    private readonly store: RecordStore,
   ) {}
 
   static larval(protocol: IpsecProtocol, src: string, dst: string, spi: number, store: RecordStore): SaRecord {
     const { strings } = store;
-    return new SaRecord(canonicalProtocol(protocol), strings.intern(src), strings.intern(dst), spi | 0, null, 0, -1, null, store);
+    return new SaRecord(strings.intern(src), strings.intern(dst), spi | 0, larvalShape(protocol), 0, -1, null);
+  }
+
+  get protocol(): IpsecProtocol {
+    return this.shape.protocol;
   }
 
   /** A copy of `sa`: the keys are copied into the arena, the caller's buffers are not kept. */
@@ -113,7 +135,7 @@ export class SaRecord {
             selector: sa.selector ? { src: strings.intern(sa.selector.src), dst: strings.intern(sa.selector.dst), proto: sa.selector.proto } : undefined,
           }
         : null;
-    return new SaRecord(canonicalProtocol(sa.protocol), strings.intern(sa.src), strings.intern(sa.dst), sa.spi | 0, shapeOf(sa), sa.reqid, keySlot, extra, store);
+    return new SaRecord(strings.intern(sa.src), strings.intern(sa.dst), sa.spi | 0, shapeOf(sa), sa.reqid, keySlot, extra);
   }
 
   get spi(): number {
@@ -121,17 +143,17 @@ export class SaRecord {
   }
 
   get installed(): boolean {
-    return this.shape !== null;
+    return this.shape.installed;
   }
 
-  /** The full spec (keys as views of the arena slot), or null for a reserved SPI. */
-  spec(): KernelSaSpec | null {
+  /** The full spec (keys as views of the arena slot in `store`, the record's), or null for a reserved SPI. */
+  spec(store: RecordStore): KernelSaSpec | null {
     const s = this.shape;
-    if (!s) return null;
+    if (!s.installed) return null;
     const eLen = s.encr ? s.encr.keyLen : 0;
     const iLen = s.integ ? s.integ.keyLen : 0;
     // views (no copy of a secret left unzeroed): valid until the SA is deleted and its slot reused
-    const keys = this.keySlot >= 0 ? this.store.keys.view(this.keySlot, eLen + iLen) : Buffer.alloc(0);
+    const keys = this.keySlot >= 0 ? store.keys.view(this.keySlot, eLen + iLen) : Buffer.alloc(0);
     return {
       protocol: s.protocol,
       mode: s.mode,
@@ -149,10 +171,10 @@ export class SaRecord {
     };
   }
 
-  /** Zero the keys and give their slot back (the record is being dropped). */
-  wipe(): void {
+  /** Zero the keys and give their slot back to `store` (the record's; the record is being dropped). */
+  wipe(store: RecordStore): void {
     if (this.keySlot < 0) return;
-    this.store.keys.free(this.keySlot);
+    store.keys.free(this.keySlot);
     this.keySlot = -1;
   }
 }

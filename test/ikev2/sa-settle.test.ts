@@ -27,6 +27,9 @@ function assertSettled(sa: IkeSa, who: string): void {
   assert.equal(sa.queue, NO_REQUESTS, `${who}: shared empty queue`);
   assert.ok(Object.isFrozen(sa.localId) && Object.isFrozen(sa.keMethods), `${who}: shared identity and methods`);
   assert.ok(Object.isFrozen(c.tsLocal) && Object.isFrozen(c.tsLocal[0]), `${who}: our selectors shared`);
+  // both endpoints shared (frozen), the Child SA placed at the same objects
+  assert.ok(Object.isFrozen(sa.local) && Object.isFrozen(sa.remote), `${who}: shared endpoints`);
+  assert.ok(c.placed && c.placed.local === sa.local && c.placed.remote === sa.remote, `${who}: Child SA placed at the shared endpoints`);
 }
 
 test('settled SAs: AUTH-only state dropped, bytes packed, a Child SA rekey still works', async () => {

@@ -161,7 +161,7 @@ export async function prepareChildAnswer(
   const wantsTransport = !!findNotify(inner, NOTIFY.USE_TRANSPORT_MODE);
   const mode = conf.encap === 'transport' && wantsTransport ? 'transport' : 'tunnel';
   const spiIn = await e.kernel.allocSpi(protocol, sa.remote.address, sa.local.address);
-  const child: ChildSa = {
+  const child = new ChildSa({
     reqid: childReqid(e, sa, { protocol, mode, tsLocal, tsRemote }, rekeyOf),
     protocol,
     mode,
@@ -170,14 +170,11 @@ export async function prepareChildAnswer(
     chosen,
     tsLocal,
     tsRemote,
-    keys: null,
     encap: sa.natDetected,
     state: 'LARVAL',
     established: Date.now(),
-    rekeyAt: 0,
-    expireAt: 0,
     rekeyOf: rekeyOf?.spiIn,
-  };
+  });
   const payloads: Payload[] = [];
   if (mode === 'transport') payloads.push(notify(NOTIFY.USE_TRANSPORT_MODE));
   payloads.push({ type: PAYLOAD.SA, proposals: [chosenToProposal(chosen, u32(spiIn))] } as SaPayload);
@@ -230,7 +227,7 @@ export async function completeChild(
   }
   const transport = !!findNotify(inner, NOTIFY.USE_TRANSPORT_MODE);
   const mode = offer.mode === 'transport' && transport ? 'transport' : 'tunnel';
-  const child: ChildSa = {
+  const child = new ChildSa({
     reqid: childReqid(e, sa, { protocol: offer.protocol, mode, tsLocal: tsiP.selectors, tsRemote: tsrP.selectors }, offer.rekeyOf),
     protocol: offer.protocol,
     mode,
@@ -239,14 +236,11 @@ export async function completeChild(
     chosen,
     tsLocal: tsiP.selectors,
     tsRemote: tsrP.selectors,
-    keys: null,
     encap: sa.natDetected,
     state: 'LARVAL',
     established: Date.now(),
-    rekeyAt: 0,
-    expireAt: 0,
     rekeyOf: offer.rekeyOf?.spiIn,
-  };
+  });
   deriveKeysForChild(sa, child, ni, nr, gir, true, add);
   await installOrRelease(e, sa, child, !offer.rekeyOf);
   sa.children = sa.children.concat([child]); // exactly sized (push and spread reserve room for 17: ~130 bytes per held SA)

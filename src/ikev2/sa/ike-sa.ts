@@ -20,6 +20,7 @@ import { wipeIkeKeys } from './packed-views';
 import { EMPTY } from '../../wire/empty-bytes';
 import { PpkState, dropWithoutPpk } from './ppk-state';
 import { defineFlagFields, defineRareFields } from './rare-fields';
+import { packTime, unpackTime } from './sa-time';
 
 export type IkeState =
   | 'INIT_SENT' // initiator: IKE_SA_INIT request out
@@ -119,10 +120,12 @@ export class IkeSa {
   rare: Record<string, unknown> | null = null;
   state: IkeState;
   /**
-   * SPIi then SPIr (16 bytes; SPIr zero until known): one Buffer, not two. spiI and spiR
-   * read views of it; a settled SA's is a view of its packed bytes (sa-settle.ts).
+   * SPIi then SPIr (16 bytes at spiAt; SPIr zero until known): spiI and spiR read views of
+   * them. Its own 16 bytes at first; a settled SA's packed bytes (sa-settle.ts), so it keeps
+   * no Buffer object of its own.
    */
-  spis: Buffer;
+  private spiBytes: Buffer;
+  private spiAt = 0;
   declare natLocal: boolean;
   declare natRemote: boolean;
   ni: Buffer = EMPTY;
@@ -144,10 +147,11 @@ export class IkeSa {
   children: ChildSa[] = [];
   localId: Identity | null = null;
   remoteId: Identity | null = null;
-  createdAt = Date.now();
-  establishedAt = 0;
-  lastInbound = Date.now();
-  rekeyAt = 0;
+  /* createdAt, establishedAt, lastInbound, rekeyAt (accessors below): small integers (sa-time.ts) */
+  private createdAtT = packTime(Date.now());
+  private establishedAtT = 0;
+  private lastInboundT = this.createdAtT;
+  private rekeyAtT = 0;
   /** Where the SaTable (sa-table.ts) indexes this SA: the peer address of its IKE_SA_INIT, the hash of its peer's identity. */
   tableInitAddress: string | null = null;
   tablePeerIdHash: number | null = null;
@@ -200,20 +204,59 @@ export class IkeSa {
     public remote: Endpoint,
   ) {
     this.state = initiator ? 'INIT_SENT' : 'INIT_DONE';
-    this.spis = Buffer.alloc(16);
-    spiI.copy(this.spis, 0, 0, 8);
+    this.spiBytes = Buffer.alloc(16);
+    spiI.copy(this.spiBytes, 0, 0, 8);
+  }
+
+  /** SPIi then SPIr (a view). */
+  get spis(): Buffer {
+    return this.spiBytes.subarray(this.spiAt, this.spiAt + 16);
+  }
+  /** The SPIs are now the 16 bytes at `at` in `blob` (sa-settle.ts: the SA's packed bytes). */
+  moveSpis(blob: Buffer, at: number): void {
+    this.spiBytes = blob;
+    this.spiAt = at;
+  }
+
+  /** Unix ms. */
+  get createdAt(): number {
+    return unpackTime(this.createdAtT);
+  }
+  set createdAt(ms: number) {
+    this.createdAtT = packTime(ms);
+  }
+  /** Unix ms, 0 until established. */
+  get establishedAt(): number {
+    return unpackTime(this.establishedAtT);
+  }
+  set establishedAt(ms: number) {
+    this.establishedAtT = packTime(ms);
+  }
+  /** Unix ms of the last message from the peer. */
+  get lastInbound(): number {
+    return unpackTime(this.lastInboundT);
+  }
+  set lastInbound(ms: number) {
+    this.lastInboundT = packTime(ms);
+  }
+  /** Unix ms, 0 = never. */
+  get rekeyAt(): number {
+    return unpackTime(this.rekeyAtT);
+  }
+  set rekeyAt(ms: number) {
+    this.rekeyAtT = packTime(ms);
   }
 
   /** The initiator's SPI (a view: copy it to keep it past a settle). */
   get spiI(): Buffer {
-    return this.spis.subarray(0, 8);
+    return this.spiBytes.subarray(this.spiAt, this.spiAt + 8);
   }
   /** The responder's SPI (zero until known). */
   get spiR(): Buffer {
-    return this.spis.subarray(8, 16);
+    return this.spiBytes.subarray(this.spiAt + 8, this.spiAt + 16);
   }
   set spiR(v: Buffer) {
-    v.copy(this.spis, 8, 0, 8);
+    v.copy(this.spiBytes, this.spiAt + 8, 0, 8);
   }
 
   get localSpi(): Buffer {

@@ -163,6 +163,24 @@ function shareLocal(e: Endpoint): Endpoint {
   return s;
 }
 
+const sharedRemote = new Map<string, Endpoint>();
+
+/**
+ * The peer's endpoint: one frozen object (and address string) for every SA with the same
+ * address and port (a NAT gateway's many peers, a load client's few source addresses).
+ * Bounded (cleared past 4,096 endpoints: SAs settled before keep theirs, which stays correct, shared or not).
+ */
+function shareRemote(e: Endpoint): Endpoint {
+  const k = `${e.address}|${e.port}`;
+  let s = sharedRemote.get(k);
+  if (!s) {
+    if (sharedRemote.size >= 4096) sharedRemote.clear();
+    s = Object.freeze({ address: e.address, port: e.port });
+    sharedRemote.set(k.normalize(), s);
+  }
+  return s;
+}
+
 const sharedLocalId = new Map<string, Identity>();
 
 /** Our own identity: one per policy (or certificate) for every SA; frozen, its bytes in their own allocation. */
@@ -228,7 +246,7 @@ export function settleEstablished(sa: IkeSa): void {
   const oldKeys = sa.keys;
   const oldChildKeys = sa.children.map((c) => c.keys);
   const p = new Packer();
-  p.add(sa.spis, (b) => (sa.spis = b));
+  p.addRun([sa.spis], (blob, at) => sa.moveSpis(blob, at));
   let keys: IkeSaKeys = { ...oldKeys, skPi: EMPTY, skPr: EMPTY };
   if (oldKeys.skAi.length === oldKeys.skAr.length && oldKeys.skEi.length === oldKeys.skEr.length) {
     const [d, a, en] = [oldKeys.skD.length, oldKeys.skAi.length, oldKeys.skEi.length];
@@ -236,9 +254,14 @@ export function settleEstablished(sa: IkeSa): void {
   }
   if (sa.alg) sa.alg = shareAlgs(sa.alg);
   const local = sa.local;
+  const remote = sa.remote;
   sa.local = shareLocal(local);
-  // where the Child SAs were installed: the same endpoints, our side shared
-  for (const c of sa.children) if (c.placed && c.placed.local === local) c.placed = { local: sa.local, remote: c.placed.remote };
+  sa.remote = shareRemote(remote);
+  // where the Child SAs were installed: the same endpoints, shared
+  for (const c of sa.children) {
+    const at = c.placed;
+    if (at && at.local === local && at.remote === remote) c.placed = { local: sa.local, remote: sa.remote };
+  }
   if (sa.localId) sa.localId = shareLocalId(sa.localId);
   packIdentity(p, sa.remoteId, (v) => (sa.remoteId = v));
   for (const c of sa.children) packChild(p, c);
