@@ -385,7 +385,7 @@ export class Engine implements EngineContext {
         this.deleteIkeSa(sa, 'retransmission timeout', false);
         return;
       }
-      this.log.debug(`${this.spiTag(sa)}: retransmit ${ExchangeType.name(p.exchange)} request ${p.messageId} (try ${p.tries + 1})`);
+      if (this.log.getVerbose() >= 2) this.log.debug(`${this.spiTag(sa)}: retransmit ${ExchangeType.name(p.exchange)} request ${p.messageId} (try ${p.tries + 1})`);
       this.transmit(sa);
     }, delay);
     p.timer.unref?.();

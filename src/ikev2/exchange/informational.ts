@@ -101,6 +101,7 @@ export function deleteChild(e: EngineContext, sa: IkeSa, c: ChildSa, reason: str
 
 /** An empty INFORMATIONAL request: the peer must answer (dead peer detection). */
 export function sendLivenessCheck(e: EngineContext, sa: IkeSa): void {
-  e.log.debug(`${e.spiTag(sa)}: liveness check`);
+  // built only when it is written: a daemon holding many SAs sends a check per idle SA and interval
+  if (e.log.getVerbose() >= 2) e.log.debug(`${e.spiTag(sa)}: liveness check`);
   e.request(sa, { exchange: EXCHANGE.INFORMATIONAL, build: () => [], onResponse: () => undefined });
 }
