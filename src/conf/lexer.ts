@@ -5,6 +5,8 @@
  * included files. Linear in the input size.
  */
 
+import { KEYWORDS } from './keywords';
+import { isDigit, isAlnum, allowedInString, IN_STRING, allowedToEndNumber } from './lexer-chars';
 import { keywordFinder, SCAN_FALLBACK, SCAN_NEWLINE, SCAN_NUMBER, SCAN_QUOTED, SCAN_WORD, ScanOut, scanToken } from './lexer-scan';
 
 export type TokenKind = 'string' | 'number' | 'keyword' | 'char' | 'newline' | 'eof' | 'error';
@@ -20,19 +22,6 @@ export interface Token {
   file: string;
   line: number;
 }
-
-/** iked's keyword table (parse.y lookup()), with ke1..ke7, ppk and required (RFC 9370 and RFC 8784, extensions). */
-export const KEYWORDS: ReadonlySet<string> = new Set([
-  'accounting', 'active', 'ah', 'any', 'auth', 'bytes', 'cert_partial_chain', 'childsa', 'client', 'config',
-  'couple', 'dae', 'decouple', 'default', 'dpd_check_interval', 'dstid', 'dynamic', 'eap', 'enc',
-  'enforcesingleikesa', 'esn', 'esp', 'file', 'flow', 'fragmentation', 'from', 'group', 'iface', 'ike',
-  'ikelifetime', 'ikesa', 'ikev2', 'include', 'inet', 'inet6', 'ipcomp', 'ke1', 'ke2', 'ke3', 'ke4', 'ke5',
-  'ke6', 'ke7', 'lifetime', 'listen', 'local', 'max-failovers', 'max-tries', 'maxage', 'mobike', 'name', 'natt',
-  'noenforcesingleikesa', 'noesn', 'nofragmentation', 'nomobike', 'nostickyaddress', 'novendorid', 'ocsp', 'on',
-  'passive', 'peer', 'port', 'ppk', 'prf', 'proto', 'psk', 'quick', 'radius', 'rdomain', 'request', 'required',
-  'sa', 'secret', 'server', 'set', 'skip', 'srcid', 'stickyaddress', 'tag', 'tap', 'tcpmd5', 'to', 'tolerate',
-  'transport', 'tunnel', 'user', 'vendorid',
-]);
 
 /** Each keyword to itself: a keyword token's text is this one string, not a copy per token. */
 const KEYWORD_TEXT: ReadonlyMap<string, string> = new Map([...KEYWORDS].map((k) => [k, k]));
@@ -70,32 +59,6 @@ export interface Macro {
 }
 
 export type ErrorSink = (file: string, line: number, message: string) => void;
-
-function isDigit(c: number): boolean {
-  return c >= 48 && c <= 57;
-}
-function isAlpha(c: number): boolean {
-  return (c >= 65 && c <= 90) || (c >= 97 && c <= 122);
-}
-function isAlnum(c: number): boolean {
-  return isDigit(c) || isAlpha(c);
-}
-function isPunct(c: number): boolean {
-  return (c >= 33 && c <= 47) || (c >= 58 && c <= 64) || (c >= 91 && c <= 96) || (c >= 123 && c <= 126);
-}
-function isSpace(c: number): boolean {
-  return c === 32 || (c >= 9 && c <= 13);
-}
-const NOT_IN_STRING = new Set('(){}<>!=/#,'.split('').map((ch) => ch.charCodeAt(0)));
-function allowedInString(c: number): boolean {
-  return isAlnum(c) || (isPunct(c) && !NOT_IN_STRING.has(c));
-}
-/** allowedInString for 0..127 (nothing above is), as a table: the lexer's fast paths test every character. */
-const IN_STRING = new Uint8Array(128).map((_, c) => (allowedInString(c) ? 1 : 0));
-const ENDS_NUMBER = new Set(')/,}='.split('').map((ch) => ch.charCodeAt(0)));
-function allowedToEndNumber(c: number): boolean {
-  return isSpace(c) || ENDS_NUMBER.has(c);
-}
 
 export class Lexer {
   private files: SourceFile[] = [];
@@ -565,28 +528,4 @@ export class Lexer {
     }
     return this.tok('string', out, true);
   }
-}
-
-/** Would `s` lex back as a single non-keyword string token if written bare? */
-export function isBareString(s: string): boolean {
-  if (s.length === 0 || KEYWORDS.has(s)) return false;
-  const c0 = s.charCodeAt(0);
-  if (!(isAlnum(c0) || c0 === 58 || c0 === 95 || c0 === 42)) return false;
-  for (let i = 0; i < s.length; i++) {
-    const c = s.charCodeAt(i);
-    if (!allowedInString(c) || c === 92 || c === 36) return false;
-  }
-  // All digits lexes as a number.
-  if (/^[0-9]+$/.test(s)) return false;
-  return true;
-}
-
-/** Quote a string for iked.conf. */
-export function quoteString(s: string): string {
-  return `"${s.replace(/"/g, '\\"')}"`;
-}
-
-/** Bare when possible, quoted otherwise. */
-export function bareOrQuoted(s: string): string {
-  return isBareString(s) ? s : quoteString(s);
 }

@@ -5,7 +5,7 @@
  * Without `required` the PPK is optional: the peer may fall back to no PPK.
  */
 import type { ParseContext } from './parse-context';
-import { quoteString } from './lexer';
+import { quoteString } from './conf-quote';
 import { ID_MAX } from './identity';
 import { parseHexKey, parsePskSpec } from './psk';
 import type { PpkConf } from './types';

@@ -8,7 +8,7 @@
 import { ESN, TRANSFORM } from '../wire/iana';
 import { addrText, formatAddress, isNetworkAddr } from './address';
 import { expandFlows, ExpandedFlow } from './flows';
-import { bareOrQuoted, quoteString } from './lexer';
+import { bareOrQuoted, quoteString } from './conf-quote';
 import { ppkText } from './ppk';
 import { PRINT_ORDER } from './proposal-build';
 import { protocolName } from './protocols';

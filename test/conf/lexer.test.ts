@@ -1,7 +1,8 @@
 /** The iked.conf lexer: continuation, comments, quotes, macros, -D overrides, numbers, line numbers. */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { Lexer, Macro, Token, isBareString } from '../../src/conf/lexer';
+import { Lexer, Macro, Token } from '../../src/conf/lexer';
+import { isBareString } from '../../src/conf/conf-quote';
 import { parseConfigText } from '../../src/conf/load';
 import type { ConfError } from '../../src/conf/types';
 

@@ -11,7 +11,7 @@ import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { KEYWORDS } from '../../src/conf/lexer';
+import { KEYWORDS } from '../../src/conf/keywords';
 import { IKECTL_COMMANDS } from '../../src/cli/ikectl-command';
 import { RESET_TARGETS } from '../../src/proc/control-api';
 
