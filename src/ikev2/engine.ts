@@ -119,11 +119,11 @@ export class Engine implements EngineContext {
   }
 
   event(kind: string, message: string, sa?: IkeSa): void {
-    this.monitorSink(kind, message, sa ? `0x${sa.localSpi.toString('hex')}` : undefined);
+    this.monitorSink(kind, message, sa ? `0x${sa.localSpiHex()}` : undefined);
   }
 
   spiTag(sa: IkeSa): string {
-    return `spi=0x${sa.localSpi.toString('hex')}`;
+    return `spi=0x${sa.localSpiHex()}`;
   }
 
   // ---------------------------------------------------------------- input

@@ -15,13 +15,11 @@ import type { IkeSa } from '../sa/ike-sa';
 export function inKernelOrder<T>(sa: IkeSa, work: () => Promise<T>): Promise<T> {
   const prev = sa.kernelQueue;
   const run = prev ? prev.then(work) : work();
-  const tail = run.then(
-    () => undefined,
-    () => undefined,
-  );
-  sa.kernelQueue = tail;
-  void tail.then(() => {
+  // the tail settles once `run` has, whatever its outcome; the last in the queue clears it as it settles
+  const settled = (): void => {
     if (sa.kernelQueue === tail) sa.kernelQueue = null;
-  });
+  };
+  const tail: Promise<void> = run.then(settled, settled);
+  sa.kernelQueue = tail;
   return run;
 }

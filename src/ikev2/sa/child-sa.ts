@@ -3,6 +3,7 @@ import { TrafficSelector } from '../payloads/payload-types';
 import type { Endpoint } from '../../wire/endpoint';
 import { Chosen } from '../policy/proposals';
 import { packTime, unpackTime } from './sa-time';
+import { hex32 } from './hex-text';
 
 export type ChildState = 'LARVAL' | 'INSTALLED' | 'REKEYING' | 'REKEYED' | 'DELETING';
 
@@ -157,7 +158,7 @@ export class ChildSa {
 }
 
 export function spiHex(spi: number): string {
-  return spi.toString(16).padStart(8, '0');
+  return hex32(spi);
 }
 
 export function wipeChildKeys(c: ChildSa): void {

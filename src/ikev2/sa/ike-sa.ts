@@ -21,6 +21,7 @@ import { EMPTY } from '../../wire/empty-bytes';
 import { PpkState, dropWithoutPpk } from './ppk-state';
 import { defineFlagFields, defineRareFields } from './rare-fields';
 import { packTime, unpackTime } from './sa-time';
+import { hexAt } from './hex-text';
 
 export type IkeState =
   | 'INIT_SENT' // initiator: IKE_SA_INIT request out
@@ -261,6 +262,10 @@ export class IkeSa {
 
   get localSpi(): Buffer {
     return this.initiator ? this.spiI : this.spiR;
+  }
+  /** Our SPI as 16 hex digits (log tags, events), read in place: no view is made. */
+  localSpiHex(): string {
+    return hexAt(this.spiBytes, this.initiator ? this.spiAt : this.spiAt + 8, 8);
   }
   get remoteSpi(): Buffer {
     return this.initiator ? this.spiR : this.spiI;
