@@ -249,7 +249,8 @@ export class Engine implements EngineContext {
     if (this.log.getVerbose() >= 2) this.log.debug(`${this.spiTag(sa)}: ${ExchangeType.name(m.header.exchange)} response ${m.header.messageId} [ ${describePayloads(inner)} ]`);
     this.finishPending(sa);
     this.followPeer(sa, local, remote);
-    void Promise.resolve(p.onResponse(m, inner, raw)).catch((e) => this.handlerFailed(sa, e));
+    const work = p.onResponse(m, inner, raw);
+    if (work) void Promise.resolve(work).catch((e: unknown) => this.handlerFailed(sa, e));
     this.pump(sa);
   }
 
@@ -271,7 +272,9 @@ export class Engine implements EngineContext {
     sa.peerNextId = id + 1;
     sa.lastResponse = { id, packets: [] };
     if (this.log.getVerbose() >= 2) this.log.debug(`${this.spiTag(sa)}: ${ExchangeType.name(m.header.exchange)} request ${id} [ ${describePayloads(inner)} ]`);
-    const before = { local: { ...sa.local }, remote: { ...sa.remote } };
+    // the endpoints before this request (followPeer replaces sa.local / sa.remote, never changes them in place)
+    const beforeLocal = sa.local;
+    const beforeRemote = sa.remote;
     this.followPeer(sa, local, remote);
     let work: void | Promise<void>;
     switch (m.header.exchange) {
@@ -289,14 +292,17 @@ export class Engine implements EngineContext {
         break;
       case EXCHANGE.INFORMATIONAL:
         // RFC 4555: the original initiator moved
-        work = isAddressUpdate(inner) ? handleUpdateSaAddresses(this, sa, m, inner, local, remote, before) : handleInformationalRequest(this, sa, m, inner);
+        work = isAddressUpdate(inner)
+          ? handleUpdateSaAddresses(this, sa, m, inner, local, remote, { local: { ...beforeLocal }, remote: { ...beforeRemote } })
+          : handleInformationalRequest(this, sa, m, inner);
         break;
       default:
         this.log.info(`${this.spiTag(sa)}: unsupported exchange ${ExchangeType.name(m.header.exchange)}`);
         this.respond(sa, m.header, [notify(NOTIFY.INVALID_SYNTAX)]);
         return;
     }
-    void Promise.resolve(work).catch((e) => this.handlerFailed(sa, e));
+    // a handler that finished synchronously (returned nothing) needs no promise
+    if (work) void Promise.resolve(work).catch((e: unknown) => this.handlerFailed(sa, e));
   }
 
   /** NAT-T: a peer behind a NAT may change its public address or port; follow it. */
@@ -460,7 +466,7 @@ export class Engine implements EngineContext {
   private finalRemove(sa: IkeSa, reason: string): void {
     if (sa.state === 'DEAD') return;
     const children = [...sa.children];
-    void removeChildren(this, sa, children, false).finally(() => undefined);
+    void removeChildren(this, sa, children, false);
     this.sas.remove(sa);
     if (sa.establishedAt) this.stats.ikeSasDeleted++;
     this.log.info(`${this.spiTag(sa)}: deleted IKE SA with ${endpointText(sa.remote)}: ${reason}`);

@@ -349,5 +349,5 @@ export async function applyAssignedConfig(e: EngineContext, sa: IkeSa): Promise<
 /** An IKE SA is gone: close an unfinished EAP conversation, undo client configuration (a removal listener of the engine). */
 export function eapSaRemoved(e: EngineContext, sa: IkeSa): void {
   stopEap(sa, 'aborted');
-  void removeClientConfig(e, sa);
+  if (sa.appliedConfig) void removeClientConfig(e, sa); // nothing applied (nearly every SA): no async call
 }

@@ -23,12 +23,24 @@ export function ikeHeader(sa: IkeSa, exchange: number, messageId: number, respon
   };
 }
 
+/**
+ * Zeros that stand in for an SK body while the message around it is encoded (skSeal then
+ * writes the body in place, in the message): read only, shared, grown on demand, so a
+ * message does not allocate a zeroed body of its own to copy.
+ */
+let bodyZeros = Buffer.alloc(1024);
+
+function zeroBody(len: number): Buffer {
+  if (len > bodyZeros.length) bodyZeros = Buffer.alloc(Math.max(len, 2 * bodyZeros.length));
+  return bodyZeros.subarray(0, len);
+}
+
 /** Encrypt `inner` into one SK payload and return the whole message. */
 export function sealMessage(sa: IkeSa, header: IkeHeader, inner: Payload[]): Buffer {
   const alg = sa.alg!;
   const { first, bytes: plain } = encodePayloads(inner);
   const bodyLen = skBodyLength(alg.suite, plain.length);
-  const sk: SkPayload = { type: PAYLOAD.SK, innerFirst: first, data: Buffer.alloc(bodyLen) };
+  const sk: SkPayload = { type: PAYLOAD.SK, innerFirst: first, data: zeroBody(bodyLen) };
   const msg = encodeMessage(header, [sk]);
   const k = sa.outKeys();
   skSeal(alg.suite, k.enc, k.integ, msg.subarray(0, msg.length - bodyLen), plain, msg.subarray(msg.length - bodyLen));
