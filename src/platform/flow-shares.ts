@@ -70,6 +70,8 @@ export function sameTemplate(a: FlowTemplate, b: FlowTemplate): boolean {
 type Held<T> = T | T[];
 const newest = <T>(h: Held<T>): T => (Array.isArray(h) ? h[h.length - 1] : h);
 const oldest = <T>(h: Held<T>): T => (Array.isArray(h) ? h[0] : h);
+/** A slot's holders are those of `sel` (one function for every lookup: no closure per call). */
+const holdsSelector = <T extends FlowSelector>(h: Held<T>, sel: FlowSelector): boolean => sameSelector(oldest(h), sel);
 
 /** The holders of one direction's policies, by selector. */
 export class FlowShares<T extends FlowTemplate & FlowSelector> {
@@ -80,8 +82,9 @@ export class FlowShares<T extends FlowTemplate & FlowSelector> {
     return this.bySelector.size;
   }
 
-  private held(sel: FlowSelector): Held<T> | undefined {
-    return this.bySelector.find(selectorHash(sel), (h) => sameSelector(oldest(h), sel));
+  /** `hash`: selectorHash(sel), when the caller has it already. */
+  private held(sel: FlowSelector, hash = selectorHash(sel)): Held<T> | undefined {
+    return this.bySelector.find(hash, holdsSelector, sel);
   }
 
   /** Number of holders of a selector. */
@@ -111,7 +114,7 @@ export class FlowShares<T extends FlowTemplate & FlowSelector> {
   /** Record a new holder (its selector is its own); what the kernel must do (undefined: nothing). */
   add(f: T): FlowChange<T> | undefined {
     const hash = selectorHash(f);
-    const h = this.held(f);
+    const h = this.held(f, hash);
     if (h === undefined) {
       this.bySelector.add(hash, f);
       return { op: 'add', flow: f };
@@ -128,7 +131,7 @@ export class FlowShares<T extends FlowTemplate & FlowSelector> {
    */
   remove(f: FlowTemplate & FlowSelector): FlowChange<T> | undefined | 'missing' {
     const hash = selectorHash(f);
-    const h = this.held(f);
+    const h = this.held(f, hash);
     if (h === undefined) return 'missing';
     if (!Array.isArray(h)) {
       if (!sameTemplate(h, f)) return 'missing';

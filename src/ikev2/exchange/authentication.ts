@@ -107,7 +107,7 @@ export async function authenticatePeerAndUs(e: EngineContext, sa: IkeSa, policy:
 export async function establishAndAnswer(e: EngineContext, sa: IkeSa, m: IkeMessage, out: Payload[], childRequest: Payload[], peer: string): Promise<void> {
   e.established(sa, Date.now() - sa.createdAt);
   scheduleIkeLifetime(e, sa);
-  if (sa.initialContact) await dropOlderSas(e, sa);
+  if (sa.initialContact && olderSas(e, sa).length) await dropOlderSas(e, sa);
   try {
     const ans = await answerChild(e, sa, childRequest, sa.ni, sa.nr, null, true);
     if (ans.ok) {
@@ -137,12 +137,22 @@ function sameIdentity(a: Identity | null, b: Identity | null): boolean {
  */
 export async function dropOlderSas(e: EngineContext, sa: IkeSa): Promise<void> {
   for (const other of sa.remoteId ? e.sas.withPeerIdentity(sa.remoteId) : []) {
-    if (other === sa || other.state !== 'ESTABLISHED') continue;
-    if (other.remote.address === sa.remote.address && sameIdentity(other.remoteId, sa.remoteId) && sameIdentity(other.localId, sa.localId) && other.policy === sa.policy) {
+    if (isOlderSa(sa, other)) {
       await removeChildren(e, other, [...other.children], false);
       e.deleteIkeSa(other, 'INITIAL_CONTACT from peer', false);
     }
   }
+}
+
+/** An established IKE SA that INITIAL_CONTACT on `sa` replaces (checked as each goes: removing one takes time). */
+function isOlderSa(sa: IkeSa, other: IkeSa): boolean {
+  if (other === sa || other.state !== 'ESTABLISHED') return false;
+  return other.remote.address === sa.remote.address && sameIdentity(other.remoteId, sa.remoteId) && sameIdentity(other.localId, sa.localId) && other.policy === sa.policy;
+}
+
+/** The SAs dropOlderSas would drop now: none for nearly every peer, and then no asynchronous step is taken. */
+function olderSas(e: EngineContext, sa: IkeSa): IkeSa[] {
+  return sa.remoteId ? e.sas.withPeerIdentity(sa.remoteId).filter((other) => isOlderSa(sa, other)) : [];
 }
 
 /** The end of the initiator's first IKE_AUTH request (PSK, signature or EAP): CP request, INITIAL_CONTACT, MOBIKE, the Child SA offer. */

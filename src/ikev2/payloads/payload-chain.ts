@@ -82,6 +82,13 @@ export function decodePayloads(first: number, r: Reader): Payload[] {
   return decodeChain(first, r, true);
 }
 
+/** "SA payload", "NOTIFY payload"...: what a body's reader names in errors, made once per type (types are 8 bits). */
+const LABELS: (string | undefined)[] = new Array<string | undefined>(256);
+
+function payloadLabel(t: number): string {
+  return (LABELS[t] ??= `${PayloadType.name(t)} payload`);
+}
+
 /** Decodes a chain; `allowSealed` false for decrypted SK content (no nested SK/SKF). */
 export function decodeChain(first: number, r: Reader, allowSealed: boolean): Payload[] {
   const buf = r.buffer;
@@ -149,7 +156,7 @@ export function decodeChain(first: number, r: Reader, allowSealed: boolean): Pay
     const t = types[i];
     const s = starts[i];
     const len = (buf[s + 2] << 8) | buf[s + 3];
-    const label = `${PayloadType.name(t)} payload`;
+    const label = payloadLabel(t);
     const body = new Reader(buf, s + GENERIC_HEADER_LEN, s + len, label, t);
     const p = codecForType(t).read(body, t, (buf[s + 1] & CRITICAL) !== 0, buf[s]);
     body.expectEnd(label);
