@@ -105,6 +105,20 @@ function ownFlows(sa: IkeSa, c: ChildSa): KernelFlowSpec[] {
   return ownFlowsOf(sa, flowSpecs(sa, c));
 }
 
+/**
+ * Wait for kernel calls made in one go: null when every one succeeded, else the outcome of
+ * each (once all have settled, as Promise.allSettled). The common case waits with
+ * Promise.all, which makes no per-call result objects and costs about a third as much.
+ */
+async function failuresOf(calls: Promise<void>[]): Promise<PromiseSettledResult<void>[] | null> {
+  try {
+    await Promise.all(calls);
+    return null;
+  } catch {
+    return Promise.allSettled(calls);
+  }
+}
+
 /** Install both SAs, and the flows unless they exist already (a rekey keeps the reqid). */
 export function installChild(e: EngineContext, sa: IkeSa, c: ChildSa, withFlows: boolean): Promise<void> {
   return inKernelOrder(sa, async () => {
@@ -113,9 +127,12 @@ export function installChild(e: EngineContext, sa: IkeSa, c: ChildSa, withFlows:
     // were made, and under privsep they travel as one batch (one IPC round trip)
     const flows = withFlows ? ownFlows(sa, c) : [];
     const sas = [saSpec(sa, c, true), saSpec(sa, c, false)];
-    const results = await Promise.allSettled([...sas.map((x) => e.kernel.addSa(x)), ...flows.map((f) => e.kernel.addFlow(f))]);
-    const failed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
-    if (failed) {
+    const calls: Promise<void>[] = [];
+    for (const x of sas) calls.push(e.kernel.addSa(x));
+    for (const f of flows) calls.push(e.kernel.addFlow(f));
+    const results = await failuresOf(calls);
+    const failed = results?.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+    if (results && failed) {
       // undo what did go in: no half-installed Child SA stays behind
       await Promise.allSettled([
         ...sas.filter((_, i) => results[i].status === 'fulfilled').map((x) => e.kernel.deleteSa(x.protocol, x.dst, x.spi)),
@@ -141,12 +158,9 @@ export function uninstallChild(e: EngineContext, sa: IkeSa, c: ChildSa, withFlow
     const at = c.placed ?? { local: sa.local, remote: sa.remote };
     // the SAs and then the flows asked for in one go (one batch under privsep); each may fail on its own
     const flows = withFlows ? ownFlowsOf(sa, flowSpecsFor(at.local.address, at.remote.address, c)) : [];
-    const results = await Promise.allSettled([
-      e.kernel.deleteSa(c.protocol, at.local.address, c.spiIn),
-      e.kernel.deleteSa(c.protocol, at.remote.address, c.spiOut),
-      ...flows.map((f) => e.kernel.deleteFlow(f)),
-    ]);
-    for (const r of results) {
+    const calls = [e.kernel.deleteSa(c.protocol, at.local.address, c.spiIn), e.kernel.deleteSa(c.protocol, at.remote.address, c.spiOut)];
+    for (const f of flows) calls.push(e.kernel.deleteFlow(f));
+    for (const r of (await failuresOf(calls)) ?? []) {
       if (r.status === 'rejected') {
         const err = r.reason as unknown;
         e.log.info(`${e.spiTag(sa)}: removing Child SA 0x${spiHex(c.spiIn)}: ${err instanceof Error ? err.message : String(err)}`);
