@@ -263,7 +263,12 @@ async function runHold(rig: Rig, o: BenchOptions): Promise<HoldResult> {
     gc?.poll();
     let lastGc = { engine: gcMs(enginePid), parent: gcMs(r.pid) };
     let lastDone = 0;
+    // The hold runs `tail` SAs past the last measured chunk, so that chunk ends, as every
+    // earlier one does, while the pipeline is still full: otherwise it also holds the drain
+    // of the window and waits for its slowest handshake (a retransmission is 1 s).
+    const tail = Math.max(o.window * 4, Math.ceil(every / 5));
     client.onProgress = (done) => {
+      if (done > o.hold) return;
       const t = Date.now();
       const cpu = cpuMs(r.pid);
       const eng = engineCpu();
@@ -291,7 +296,7 @@ async function runHold(rig: Rig, o: BenchOptions): Promise<HoldResult> {
       lastClient = cli;
       lastDone = done;
     };
-    const d = await client.run(o.hold, 0, o.window, every);
+    const d = await client.run(o.hold + tail, 0, o.window, every);
     await new Promise((res) => setTimeout(res, 1000));
     const rssAfter = rssKb(r.pid);
     if (process.env.IKED_BENCH_HOLD_PAUSE) {
@@ -305,7 +310,7 @@ async function runHold(rig: Rig, o: BenchOptions): Promise<HoldResult> {
       }
     }
     const growth = holders.map((p, i) => `${procRole(p)} ${(((procRssKb(p) - rssBeforeEach[i]) * 1024) / Math.max(1, d.established)).toFixed(0)} B/SA`).join(', ');
-    log(`hold: ${d.established} established (${d.failed} failed), RSS ${rssBefore} -> ${rssAfter} kB (${growth})`);
+    log(`hold: ${d.established} established (${d.failed} failed, ${d.retransmits} retransmits; the last ${tail} after the measured chunks), RSS ${rssBefore} -> ${rssAfter} kB (${growth})`);
     const spiLookupNs = [...new Set([1000, o.hold])].map((n) => ({ sas: n, ns: measureSpiLookup(n) }));
     return { sas: d.established, memKbPerSa: (rssAfter - rssBefore) / Math.max(1, d.established), rssKbBefore: rssBefore, rssKbAfter: rssAfter, chunks, spiLookupNs, byProcess: growth };
   } finally {
