@@ -285,6 +285,10 @@ test('the sender refuses what it cannot encode, and leaves the body as it was', 
   assert.throws(() => writeOp(w, { op: 'addSa', sa: { ...SA, encr: { ...SA.encr!, key: Buffer.alloc(KEY + 1) } } }), /sa\.encr\.key: 1025 bytes exceed 1024/);
   assert.throws(() => writeOp(w, { op: 'addSa', sa: { ...SA, lifetime: { ...SA.lifetime, softBytes: 2 ** 53 } } }), /is not an integer/);
   assert.throws(() => writeOp(w, { op: 'deleteSa', protocol: 'esp', dst: '192.0.2.1', spi: -1 }), /out of range/);
+  // refused after its key was written (the selector comes last): the key's bytes do not stay behind
+  const secret = Buffer.alloc(32, 0xee);
+  assert.throws(() => writeOp(w, { op: 'addSa', sa: { ...SA, encr: { ...SA.encr!, key: secret }, selector: { src: 'x'.repeat(ADDR + 1), dst: '', proto: 0 } } }), /sa\.selector\.src/);
+  assert.ok(!(w as unknown as { buf: Buffer }).buf.includes(Buffer.alloc(4, 0xee)), 'a key of a refused operation is left in the writer');
   assert.deepEqual(w.done(), before);
   assert.deepEqual(decodeBatch(w.done(), W), [{ op: 'deleteSa', protocol: 'esp', dst: '192.0.2.1', spi: 1 }]);
 });

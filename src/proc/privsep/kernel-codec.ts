@@ -154,7 +154,7 @@ export function writeOp(w: ByteWriter, o: KernelOp): void {
         return writeFlow(w, o.f);
     }
   } catch (e) {
-    w.pos = at;
+    w.truncate(at);
     throw e;
   }
 }
@@ -185,7 +185,7 @@ export function writeResult(w: ByteWriter, op: KernelOpName, v: OpValue, e?: unk
       }
       return;
     } catch (err) {
-      w.pos = at;
+      w.truncate(at);
       e = new Error(`${op} returned what its reply cannot carry: ${err instanceof Error ? err.message : String(err)}`);
     }
   }
