@@ -246,7 +246,9 @@ export class FrameChannel {
       try {
         v = p.check(body, `${p.type} reply`);
       } catch (err) {
-        return this.fatal(err instanceof IpcCheckError ? err.message : `${p.type} reply: ${String(err)}`);
+        const reason = err instanceof IpcCheckError ? err.message : `${p.type} reply: ${String(err)}`;
+        p.reject(new Error(reason));
+        return this.fatal(reason);
       }
       return p.resolve(v);
     }
