@@ -39,24 +39,24 @@ export class KernelService {
           writeResult(out, o.op, await this.run(o));
         } catch (e) {
           writeResult(out, o.op, undefined, e);
+        } finally {
+          if (o.op === 'addSa' || o.op === 'updateSa') zeroKeys(o.sa);
         }
       }
       return out.done();
     });
   }
 
-  private async run(o: KernelOp): Promise<OpValue> {
+  /** The adapter's call (its promise as it is: no async step of our own per operation). */
+  private run(o: KernelOp): Promise<OpValue> {
     const k = this.kernel;
     switch (o.op) {
       case 'allocSpi':
         return k.allocSpi(o.protocol, o.src, o.dst);
       case 'addSa':
+        return k.addSa(o.sa);
       case 'updateSa':
-        try {
-          return await (o.op === 'addSa' ? k.addSa(o.sa) : k.updateSa(o.sa));
-        } finally {
-          zeroKeys(o.sa);
-        }
+        return k.updateSa(o.sa);
       case 'deleteSa':
         return k.deleteSa(o.protocol, o.dst, o.spi);
       case 'getCounters':
