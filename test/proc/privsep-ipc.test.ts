@@ -12,7 +12,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { generateKeyPairSync } from 'node:crypto';
 import { FrameChannel } from '../../src/proc/privsep/frame-channel';
-import { buf, obj, str, uint32 } from '../../src/proc/privsep/check';
+import { IpcCheckError, buf, obj, str, uint32 } from '../../src/proc/privsep/check';
 import { KernelProxy } from '../../src/proc/privsep/kernel-proxy';
 import { KernelService } from '../../src/proc/privsep/kernel-service';
 import { AuthProxy } from '../../src/proc/privsep/auth-proxy';
@@ -116,6 +116,57 @@ test('channel: unknown type, bad body and oversized frame are fatal for the rece
   x.destroy();
   y.destroy();
   r.close();
+});
+
+test('channel: binary requests round-trip, their body is zeroed on both sides, protocol errors are fatal', async () => {
+  const ECHO = { code: 7, name: 'echo.bin' };
+  const decode = (b: Buffer, w: string): Buffer => {
+    if (b.length === 0) throw new IpcCheckError(`${w}: empty`);
+    return b;
+  };
+  const p = await channels();
+  try {
+    const seen: Buffer[] = [];
+    p.b.handleBinary(ECHO, decode, async (req) => {
+      seen.push(req);
+      if (req[0] === 0xff) throw new Error('refused');
+      return Buffer.concat([req, req]);
+    });
+    const sent = Buffer.from([1, 2, 3]);
+    assert.deepEqual(await p.a.requestBinary(ECHO, sent, (b) => Buffer.from(b)), Buffer.from([1, 2, 3, 1, 2, 3]));
+    assert.deepEqual(sent, Buffer.alloc(3), 'the sender zeroes the body it sent');
+    assert.deepEqual(seen[0], Buffer.alloc(3), 'the receiver zeroes the body once its handler is done');
+    // a handler's error is an ordinary error reply; a v8 reply where a binary one is due is fatal
+    await assert.rejects(p.a.requestBinary(ECHO, Buffer.from([0xff]), decode), /refused/);
+    void p.a.requestBinary({ code: 9, name: 'nine' }, Buffer.from('x'), decode).catch(() => undefined);
+    await until(() => p.fatal.b.length === 1);
+    assert.equal(p.fatal.b[0], 'b: unknown binary message type 9');
+  } finally {
+    p.close();
+  }
+
+  const q = await channels();
+  try {
+    q.b.handleBinary(ECHO, decode, async (req) => req);
+    void q.a.requestBinary(ECHO, Buffer.alloc(0), decode).catch(() => undefined);
+    await until(() => q.fatal.b.length === 1);
+    assert.equal(q.fatal.b[0], 'b: echo.bin: empty');
+  } finally {
+    q.close();
+  }
+
+  // a binary reply to a v8 request is refused like any reply that fails its check
+  const r = await channels();
+  try {
+    r.b.handle('text', str(4), () => new Promise(() => undefined)); // never answers: the reply below is injected
+    const pending = r.a.request('text', 'x', str(4)).catch((e: Error) => e.message);
+    await new Promise((res) => setTimeout(res, 20));
+    (r.b as unknown as { writeBinary(n: string, code: number, id: number, b: Buffer): void }).writeBinary('reply', 0, 1, Buffer.from('abc'));
+    assert.equal(await pending, 'text reply: expected a string, got object');
+    assert.deepEqual(r.fatal.a, ['a: text reply: expected a string, got object']);
+  } finally {
+    r.close();
+  }
 });
 
 test('kernel proxy: every call reaches the parent adapter; keys zeroed there after use', async () => {

@@ -5,12 +5,30 @@
  * checked before the body is buffered; unknown types, oversized frames and
  * bodies that fail their check are fatal for the receiving process.
  * Every sent frame is zeroed once written (it may hold keys).
+ *
+ * A few hot request types travel as binary frames instead (requestBinary,
+ * handleBinary): a body starting with BINARY (a v8-serialised one starts with
+ * its version tag 0xFF), the type's code (0: a reply), the request id (or the
+ * id replied to), then bytes the type's own codec writes and decodes; a decode
+ * failure is fatal like a failed check. A handler's error still goes back as
+ * an ordinary error reply. A received binary body is zeroed once its handler
+ * has finished (it may hold keys the handler used as views).
  */
 import * as v8 from 'node:v8';
 import type { Socket } from 'node:net';
 import { Check, IpcCheckError, str, uint32, opt, record } from './check';
 
 export const FRAME_HEADER = 4;
+const BINARY = 0x01;
+/** BINARY, the type's code, the request id (u32) */
+const BINARY_HEADER = 6;
+const BINARY_REPLY = 0;
+
+/** A message type sent as binary frames: its name (for errors) and one-byte code (1..255). */
+export interface BinaryType {
+  code: number;
+  name: string;
+}
 export const DEFAULT_MAX_FRAME = 256 * 1024;
 
 export interface ChannelOptions {
@@ -28,6 +46,12 @@ interface Handler {
   fn: (body: unknown) => unknown;
 }
 
+interface BinaryHandler {
+  type: BinaryType;
+  decode: (body: Buffer, where: string) => unknown;
+  fn: (req: unknown) => Promise<Buffer>;
+}
+
 interface Pending {
   check: Check<unknown>;
   type: string;
@@ -39,6 +63,7 @@ const REPLY = 'reply';
 
 export class FrameChannel {
   private readonly handlers = new Map<string, Handler>();
+  private readonly binaryHandlers = new Map<number, BinaryHandler>();
   private readonly pending = new Map<number, Pending>();
   private readonly chunks: Buffer[] = [];
   private buffered = 0;
@@ -63,6 +88,29 @@ export class FrameChannel {
   /** Register the handler of a request or notification type. */
   handle<T, R>(type: string, check: Check<T>, fn: (body: T) => R | Promise<R>): void {
     this.handlers.set(type, { check, fn: fn as (b: unknown) => unknown });
+  }
+
+  /** Register the handler of a binary request type; `decode` checks the body (it throws IpcCheckError). */
+  handleBinary<T>(type: BinaryType, decode: (body: Buffer, where: string) => T, fn: (req: T) => Promise<Buffer>): void {
+    this.binaryHandlers.set(type.code, { type, decode, fn: fn as (r: unknown) => Promise<Buffer> });
+  }
+
+  /** One round trip of a binary request; the reply is decoded (checked) by `decode`. `body` is zeroed once copied. */
+  requestBinary<R>(type: BinaryType, body: Buffer, decode: (reply: Buffer, where: string) => R): Promise<R> {
+    if (this.dead) {
+      body.fill(0);
+      return Promise.reject(new Error(`${this.o.name}: channel is closed`));
+    }
+    const id = this.nextId;
+    this.nextId = this.nextId >= 0xfffffff0 ? 1 : this.nextId + 1;
+    const check: Check<R> = (v, where) => {
+      if (!Buffer.isBuffer(v)) throw new IpcCheckError(`${where}: expected a binary reply`);
+      return decode(v, where);
+    };
+    return new Promise<R>((resolve, reject) => {
+      this.writeBinary(type.name, type.code, id, body); // may throw (too large): nothing left pending then
+      this.pending.set(id, { check, type: type.name, resolve: resolve as (v: unknown) => void, reject });
+    });
   }
 
   notify(type: string, body: unknown): void {
@@ -105,6 +153,26 @@ export class FrameChannel {
     const frame = Buffer.allocUnsafe(FRAME_HEADER + body.length);
     frame.writeUInt32BE(body.length, 0);
     body.copy(frame, FRAME_HEADER);
+    body.fill(0);
+    this.sock.write(frame, () => frame.fill(0));
+  }
+
+  private writeBinary(name: string, code: number, id: number, body: Buffer): void {
+    if (this.dead) {
+      body.fill(0);
+      return;
+    }
+    const len = BINARY_HEADER + body.length;
+    if (len > this.maxFrame) {
+      body.fill(0);
+      throw new Error(`${this.o.name}: ${name} message of ${len} bytes exceeds the ${this.maxFrame}-byte limit`);
+    }
+    const frame = Buffer.allocUnsafe(FRAME_HEADER + len);
+    frame.writeUInt32BE(len, 0);
+    frame[FRAME_HEADER] = BINARY;
+    frame[FRAME_HEADER + 1] = code;
+    frame.writeUInt32BE(id, FRAME_HEADER + 2);
+    body.copy(frame, FRAME_HEADER + BINARY_HEADER);
     body.fill(0);
     this.sock.write(frame, () => frame.fill(0));
   }
@@ -165,7 +233,60 @@ export class FrameChannel {
     return out;
   }
 
+  private dispatchBinary(frame: Buffer): void {
+    if (frame.length < BINARY_HEADER) return this.fatal(`binary frame of ${frame.length} bytes`);
+    const code = frame[1];
+    const id = frame.readUInt32BE(2);
+    const body = frame.subarray(BINARY_HEADER);
+    if (code === BINARY_REPLY) {
+      const p = this.pending.get(id);
+      if (!p) return this.fatal(`reply to unknown request ${id}`);
+      this.pending.delete(id);
+      let v: unknown;
+      try {
+        v = p.check(body, `${p.type} reply`);
+      } catch (err) {
+        const reason = err instanceof IpcCheckError ? err.message : `${p.type} reply: ${String(err)}`;
+        p.reject(new Error(reason));
+        return this.fatal(reason);
+      }
+      return p.resolve(v);
+    }
+    const h = this.binaryHandlers.get(code);
+    if (!h) return this.fatal(`unknown binary message type ${code}`);
+    if (id === 0) return this.fatal(`${h.type.name}: a binary request without an id`);
+    let req: unknown;
+    try {
+      req = h.decode(body, h.type.name);
+    } catch (err) {
+      body.fill(0);
+      return this.fatal(err instanceof IpcCheckError ? err.message : `${h.type.name}: ${String(err)}`);
+    }
+    let result: Promise<Buffer>;
+    try {
+      result = h.fn(req);
+    } catch (err) {
+      body.fill(0);
+      return this.reply(id, undefined, err);
+    }
+    result.then(
+      (out) => {
+        body.fill(0);
+        try {
+          this.writeBinary(`${h.type.name} reply`, BINARY_REPLY, id, out);
+        } catch (err) {
+          this.reply(id, undefined, err);
+        }
+      },
+      (err: unknown) => {
+        body.fill(0);
+        this.reply(id, undefined, err);
+      },
+    );
+  }
+
   private dispatch(frame: Buffer): void {
+    if (frame[0] === BINARY) return this.dispatchBinary(frame);
     let env: Record<string, unknown>;
     let t: string;
     let i: number;

@@ -1,21 +1,21 @@
 /**
  * The engine's KernelAdapter under privilege separation: it holds no kernel
- * socket and forwards every call to the parent. Calls made in the same tick
- * (installChild issues a Child SA's two SAs, then its flows, concurrently) go
- * as one kernel.batch frame with one reply; a lone call is one plain request.
- * Keys cross as bytes in the frame, which the channel zeroes once written.
+ * socket and forwards every call to the parent. The calls made in one tick
+ * (installChild issues a Child SA's two SAs, then its flows, concurrently) are
+ * encoded as they are made into one binary kernel.batch body (kernel-codec.ts)
+ * that goes as one frame with one reply. Keys cross as bytes in that body,
+ * which the channel zeroes once copied into the frame (and the frame once written).
  */
 import { supportsFor } from '../../platform/algorithms';
 import type { IpsecProtocol, KernelAdapter, KernelEvent, KernelFlowSpec, KernelSaSpec, SaCounters } from '../../platform/types';
 import type { FrameChannel } from './frame-channel';
-import type { Check } from './check';
-import { BatchableType, M, MAX_BATCH, batchReplyCheck, countersCheck, empty, kernelEventCheck, spiReply } from './messages';
+import { ByteWriter } from './byte-writer';
+import { KernelOp, KernelOpName, OpValue, decodeBatchReply, writeOp } from './kernel-codec';
+import { KERNEL_BATCH, M, MAX_BATCH, empty, kernelEventCheck } from './messages';
 
-interface Queued {
-  t: BatchableType;
-  b: unknown;
-  check: Check<unknown>;
-  resolve(v: unknown): void;
+interface Waiting {
+  op: KernelOpName;
+  resolve(v: OpValue): void;
   reject(e: Error): void;
 }
 
@@ -28,7 +28,10 @@ export class KernelProxy implements KernelAdapter {
   /** The parent's adapter (xfrm, pfkey-*, decoupled): the engine filters proposals by it. */
   name = 'privsep';
   private readonly listeners: Array<(e: KernelEvent) => void> = [];
-  private queue: Queued[] = [];
+  /** this tick's batch: its body so far (a count byte, then the operations) and who waits for each result */
+  private body: ByteWriter | null = null;
+  private waiting: Waiting[] = [];
+  private readonly sendQueued = (): void => this.sendBatch();
 
   constructor(private readonly parent: FrameChannel) {
     parent.handle(M.kEvent, kernelEventCheck, (ev) => {
@@ -37,76 +40,72 @@ export class KernelProxy implements KernelAdapter {
   }
 
   allocSpi(protocol: IpsecProtocol, src: string, dst: string): Promise<number> {
-    return this.send(M.kAllocSpi, { protocol, src, dst }, spiReply);
+    return this.send({ op: 'allocSpi', protocol, src, dst }) as Promise<number>;
   }
 
-  async addSa(sa: KernelSaSpec): Promise<void> {
-    await this.send(M.kSa, { sa, update: false }, empty);
+  addSa(sa: KernelSaSpec): Promise<void> {
+    return this.send({ op: 'addSa', sa }) as Promise<void>;
   }
 
-  async updateSa(sa: KernelSaSpec): Promise<void> {
-    await this.send(M.kSa, { sa, update: true }, empty);
+  updateSa(sa: KernelSaSpec): Promise<void> {
+    return this.send({ op: 'updateSa', sa }) as Promise<void>;
   }
 
-  async deleteSa(protocol: IpsecProtocol, dst: string, spi: number): Promise<void> {
-    await this.send(M.kDeleteSa, { protocol, dst, spi }, empty);
+  deleteSa(protocol: IpsecProtocol, dst: string, spi: number): Promise<void> {
+    return this.send({ op: 'deleteSa', protocol, dst, spi }) as Promise<void>;
   }
 
-  async addFlow(f: KernelFlowSpec): Promise<void> {
-    await this.send(M.kFlow, { f, add: true }, empty);
+  addFlow(f: KernelFlowSpec): Promise<void> {
+    return this.send({ op: 'addFlow', f }) as Promise<void>;
   }
 
-  async deleteFlow(f: KernelFlowSpec): Promise<void> {
-    await this.send(M.kFlow, { f, add: false }, empty);
+  deleteFlow(f: KernelFlowSpec): Promise<void> {
+    return this.send({ op: 'deleteFlow', f }) as Promise<void>;
   }
 
   getCounters(protocol: IpsecProtocol, dst: string, spi: number): Promise<SaCounters> {
-    return this.send(M.kCounters, { protocol, dst, spi }, countersCheck);
+    return this.send({ op: 'getCounters', protocol, dst, spi }) as Promise<SaCounters>;
   }
 
   async flush(): Promise<void> {
-    this.sendQueued(); // in order: what was asked before the flush goes first
+    this.sendBatch(); // in order: what was asked before the flush goes first
     await this.parent.request(M.kFlush, null, empty);
   }
 
   /**
-   * Queue a request; the queue goes out once the event loop has run what is ready
-   * (setImmediate: after every datagram and reply of this poll phase was handled), so
-   * the kernel work of many SAs under load travels in one frame, one round trip.
+   * Encode a request into this tick's batch; the batch goes out once the event loop has
+   * run what is ready (setImmediate: after every datagram and reply of this poll phase was
+   * handled), so the kernel work of many SAs under load travels in one frame, one round trip.
+   * A request that cannot be encoded fails alone.
    */
-  private send<R>(t: BatchableType, b: unknown, check: Check<R>): Promise<R> {
-    return new Promise<R>((resolve, reject) => {
-      if (this.queue.length === 0) setImmediate(() => this.sendQueued());
-      this.queue.push({ t, b, check, resolve: resolve as (v: unknown) => void, reject });
-      if (this.queue.length >= MAX_BATCH) this.sendQueued();
+  private send(o: KernelOp): Promise<OpValue> {
+    return new Promise<OpValue>((resolve, reject) => {
+      if (!this.body) {
+        this.body = new ByteWriter();
+        this.body.u8(0); // the count, set when sent
+        setImmediate(this.sendQueued);
+      }
+      writeOp(this.body, o);
+      this.waiting.push({ op: o.op, resolve, reject });
+      if (this.waiting.length >= MAX_BATCH) this.sendBatch();
     });
   }
 
-  private sendQueued(): void {
-    const q = this.queue;
-    if (q.length === 0) return;
-    this.queue = [];
-    if (q.length === 1) {
-      const one = q[0];
-      this.parent.request(one.t, one.b, one.check).then(one.resolve, one.reject);
-      return;
-    }
-    this.parent.request(M.kBatch, { ops: q.map((x) => ({ t: x.t, b: x.b })) }, batchReplyCheck).then(
+  private sendBatch(): void {
+    const w = this.body;
+    const q = this.waiting;
+    if (!w) return;
+    this.body = null;
+    this.waiting = [];
+    if (q.length === 0) return w.zero();
+    w.setU8(0, q.length);
+    this.parent.requestBinary(KERNEL_BATCH, w.done(), (b, where) => decodeBatchReply(b, q, where)).then(
       (results) => {
-        if (results.length !== q.length) {
-          const err = new Error(`${M.kBatch}: ${results.length} results for ${q.length} requests`);
-          for (const x of q) x.reject(err);
-          return;
-        }
-        q.forEach((x, i) => {
+        for (let i = 0; i < q.length; i++) {
           const r = results[i];
-          if ('e' in r) return x.reject(new Error(r.e));
-          try {
-            x.resolve(x.check(r.v, `${x.t} reply`));
-          } catch (e) {
-            x.reject(e instanceof Error ? e : new Error(String(e)));
-          }
-        });
+          if (r instanceof Error) q[i].reject(r);
+          else q[i].resolve(r);
+        }
       },
       (err: Error) => {
         for (const x of q) x.reject(err);

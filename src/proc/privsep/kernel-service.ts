@@ -1,15 +1,14 @@
 /**
  * The parent's side of the kernel proxy: serves the engine's kernel requests
- * against the real adapter (which may be swapped by couple/decouple) and
- * forwards kernel events to the engine. Keys received are zeroed after use.
+ * (binary kernel.batch frames, kernel-codec.ts) against the real adapter (which
+ * may be swapped by couple/decouple) and forwards kernel events to the engine.
+ * Keys received are zeroed after use.
  */
 import type { KernelAdapter, KernelSaSpec } from '../../platform/types';
 import type { FrameChannel } from './frame-channel';
-import type { Check } from './check';
-import { BatchResult, BatchableType, M, batchCheck, empty, flowRequestCheck, saIdCheck, saRequestCheck, spiRequestCheck } from './messages';
-
-/** A kernel request's work, also run from batches (bodies checked by then). */
-type Op = (body: unknown) => Promise<unknown>;
+import { ByteWriter } from './byte-writer';
+import { KernelOp, OpValue, decodeBatch, writeResult } from './kernel-codec';
+import { KERNEL_BATCH, M, empty } from './messages';
 
 function zeroKeys(sa: KernelSaSpec): void {
   sa.encr?.key.fill(0);
@@ -18,7 +17,6 @@ function zeroKeys(sa: KernelSaSpec): void {
 
 export class KernelService {
   private readonly subscribed = new WeakSet<KernelAdapter>();
-  private readonly ops = new Map<BatchableType, Op>();
 
   /** `activity`: called once per request from the engine (a batch is one), e.g. IdleCollector.activity. */
   constructor(
@@ -27,49 +25,47 @@ export class KernelService {
     activity: () => void = () => undefined,
   ) {
     this.subscribe(kernel);
-    const op = <T>(type: BatchableType, check: Check<T>, fn: (body: T) => Promise<unknown>): void => {
-      this.ops.set(type, fn as Op);
-      engine.handle(type, check, (body: T) => {
-        activity();
-        return fn(body);
-      });
-    };
-    op(M.kAllocSpi, spiRequestCheck, (r) => this.kernel.allocSpi(r.protocol, r.src, r.dst));
-    op(M.kSa, saRequestCheck, async (r) => {
-      try {
-        await (r.update ? this.kernel.updateSa(r.sa) : this.kernel.addSa(r.sa));
-      } finally {
-        zeroKeys(r.sa);
-      }
-      return null;
-    });
-    op(M.kDeleteSa, saIdCheck, async (r) => {
-      await this.kernel.deleteSa(r.protocol, r.dst, r.spi);
-      return null;
-    });
-    op(M.kFlow, flowRequestCheck, async (r) => {
-      await (r.add ? this.kernel.addFlow(r.f) : this.kernel.deleteFlow(r.f));
-      return null;
-    });
-    op(M.kCounters, saIdCheck, (r) => this.kernel.getCounters(r.protocol, r.dst, r.spi));
     engine.handle(M.kFlush, empty, async () => {
       await this.kernel.flush();
       return null;
     });
     // a batch runs its operations in order, each on its own: one failing does not stop the next
-    engine.handle(M.kBatch, batchCheck, async ({ ops }) => {
+    engine.handleBinary(KERNEL_BATCH, decodeBatch, async (ops) => {
       activity();
-      const out: BatchResult[] = [];
+      const out = new ByteWriter(16 + ops.length * 8);
+      out.u8(ops.length);
       for (const o of ops) {
         try {
-          const v = await this.ops.get(o.t)!(o.b);
-          out.push({ v: v === undefined ? null : v });
+          writeResult(out, o.op, await this.run(o));
         } catch (e) {
-          out.push({ e: (e instanceof Error ? e.message : String(e)).slice(0, 4096) });
+          writeResult(out, o.op, undefined, e);
+        } finally {
+          if (o.op === 'addSa' || o.op === 'updateSa') zeroKeys(o.sa);
         }
       }
-      return out;
+      return out.done();
     });
+  }
+
+  /** The adapter's call (its promise as it is: no async step of our own per operation). */
+  private run(o: KernelOp): Promise<OpValue> {
+    const k = this.kernel;
+    switch (o.op) {
+      case 'allocSpi':
+        return k.allocSpi(o.protocol, o.src, o.dst);
+      case 'addSa':
+        return k.addSa(o.sa);
+      case 'updateSa':
+        return k.updateSa(o.sa);
+      case 'deleteSa':
+        return k.deleteSa(o.protocol, o.dst, o.spi);
+      case 'getCounters':
+        return k.getCounters(o.protocol, o.dst, o.spi);
+      case 'addFlow':
+        return k.addFlow(o.f);
+      case 'deleteFlow':
+        return k.deleteFlow(o.f);
+    }
   }
 
   get adapter(): KernelAdapter {

@@ -3,7 +3,8 @@
  * engine (ikev2), ca and control, with the check of its body and reply.
  * Sizes: addresses 64 chars, keys 1 KiB, AUTH octets 64 KiB, certificates 64 KiB each.
  */
-import type { KernelEvent, KernelFlowSpec, KernelSaSpec, SaCounters, IpsecProtocol } from '../../platform/types';
+import type { KernelEvent, IpsecProtocol } from '../../platform/types';
+import type { BinaryType } from './frame-channel';
 import type { Identity } from '../../crypto/identity';
 import type { LocalAuth, PeerCert, SignArgs, VerifiedAndSigned, VerifyArgs, VerifyResult } from '../../ikev2/policy/auth-provider';
 import type { IkedConfig, OcspConf, PolicyConf } from '../../conf/types';
@@ -12,19 +13,14 @@ import type { ClientConfigPlan, ConfigReport } from '../../platform/client-confi
 import { isIP } from 'node:net';
 import type { CertstoreEntry, FlowView, IkeSaView, MonitorEvent, ResetTarget } from '../control-api';
 import { RESET_TARGETS } from '../control-api';
-import { Check, IpcCheckError, within, arr, bool, buf, int, isRecord, nothing, nullable, obj, oneOf, opt, plain, port, record, str, uint32 } from './check';
+import { Check, IpcCheckError, arr, bool, buf, int, isRecord, nothing, nullable, obj, oneOf, opt, plain, port, record, str, uint32 } from './check';
 
 /** Message type names. */
 export const M = {
   // engine -> parent (kernel proxy), parent -> engine (events)
-  kAllocSpi: 'kernel.allocSpi',
-  kSa: 'kernel.sa',
-  kDeleteSa: 'kernel.deleteSa',
-  kFlow: 'kernel.flow',
-  kCounters: 'kernel.counters',
   kFlush: 'kernel.flush',
   kEvent: 'kernel.event',
-  /** several kernel requests issued in the same tick (e.g. one Child SA's SAs and flows), one frame each way */
+  /** the kernel requests issued in one tick (e.g. one Child SA's SAs and flows), one binary frame each way */
   kBatch: 'kernel.batch',
   // engine <-> ca
   caSign: 'ca.sign',
@@ -73,8 +69,8 @@ export const MAX_FRAME = {
   engineControl: 64 * 1024 * 1024, // SA views
 } as const;
 
-const ADDR = 64;
-const KEY = 1024;
+export const ADDR = 64;
+export const KEY = 1024;
 const NAME = 256;
 
 const ipsecProtocol = oneOf<IpsecProtocol>('esp', 'ah');
@@ -82,108 +78,13 @@ const addr = str(ADDR);
 
 // ------------------------------------------------------------------ kernel
 
-export const saSpecCheck: Check<KernelSaSpec> = obj<KernelSaSpec>({
-  protocol: ipsecProtocol,
-  mode: oneOf('tunnel', 'transport'),
-  src: addr,
-  dst: addr,
-  spi: uint32,
-  reqid: uint32,
-  encr: opt(obj<NonNullable<KernelSaSpec['encr']>>({ ianaId: int(0, 65535), keyBits: int(0, 8192), key: buf(KEY), icvLen: opt(int(0, 64)) })),
-  integ: opt(obj<NonNullable<KernelSaSpec['integ']>>({ ianaId: int(0, 65535), key: buf(KEY) })),
-  esn: bool,
-  replayWindow: int(0, 1 << 20),
-  lifetime: obj<KernelSaSpec['lifetime']>({
-    softSeconds: int(0, Number.MAX_SAFE_INTEGER),
-    hardSeconds: int(0, Number.MAX_SAFE_INTEGER),
-    softBytes: int(0, Number.MAX_SAFE_INTEGER),
-    hardBytes: int(0, Number.MAX_SAFE_INTEGER),
-  }),
-  encap: opt(obj<NonNullable<KernelSaSpec['encap']>>({ sport: port, dport: port })),
-  selector: opt(obj<NonNullable<KernelSaSpec['selector']>>({ src: addr, dst: addr, proto: int(0, 255) })),
-});
-
-export const flowSpecCheck: Check<KernelFlowSpec> = obj<KernelFlowSpec>({
-  dir: oneOf('in', 'out', 'fwd'),
-  src: addr,
-  dst: addr,
-  proto: int(0, 255),
-  sport: opt(port),
-  dport: opt(port),
-  tunnelSrc: addr,
-  tunnelDst: addr,
-  protocol: ipsecProtocol,
-  mode: oneOf('tunnel', 'transport'),
-  reqid: uint32,
-  priority: opt(uint32),
-});
-
-export interface SpiRequest {
-  protocol: IpsecProtocol;
-  src: string;
-  dst: string;
-}
-export const spiRequestCheck = obj<SpiRequest>({ protocol: ipsecProtocol, src: addr, dst: addr });
-
-export interface SaRequest {
-  sa: KernelSaSpec;
-  update: boolean;
-}
-export const saRequestCheck = obj<SaRequest>({ sa: saSpecCheck, update: bool });
-
-export interface SaId {
-  protocol: IpsecProtocol;
-  dst: string;
-  spi: number;
-}
-export const saIdCheck = obj<SaId>({ protocol: ipsecProtocol, dst: addr, spi: uint32 });
-
-export interface FlowRequest {
-  f: KernelFlowSpec;
-  add: boolean;
-}
-export const flowRequestCheck = obj<FlowRequest>({ f: flowSpecCheck, add: bool });
-
-/** The kernel requests a batch may carry; each body is checked by its own type's check in the parent. */
-export const BATCHABLE = [M.kAllocSpi, M.kSa, M.kDeleteSa, M.kFlow, M.kCounters] as const;
-export type BatchableType = (typeof BATCHABLE)[number];
-export interface BatchOp {
-  t: BatchableType;
-  b: unknown;
-}
+/**
+ * The engine's kernel requests (allocSpi, SAs, flows, counters) travel as binary
+ * kernel.batch frames (kernel-codec.ts) with the limits above; MAX_BATCH operations
+ * per frame at most.
+ */
 export const MAX_BATCH = 64;
-const BATCH_BODY: Record<BatchableType, Check<unknown>> = {
-  [M.kAllocSpi]: spiRequestCheck,
-  [M.kSa]: saRequestCheck,
-  [M.kDeleteSa]: saIdCheck,
-  [M.kFlow]: flowRequestCheck,
-  [M.kCounters]: saIdCheck,
-};
-const batchOpShape = obj<BatchOp>({ t: oneOf(...BATCHABLE), b: (x) => x });
-const batchOpCheck: Check<BatchOp> = (v, w) => {
-  const o = batchOpShape(v, w);
-  let b: unknown;
-  try {
-    b = BATCH_BODY[o.t](o.b, 'b');
-  } catch (e) {
-    if (e instanceof IpcCheckError) e.message += ` (a ${o.t} op)`;
-    return within(w, e);
-  }
-  return b === o.b ? o : { t: o.t, b };
-};
-/** Every op's body is checked as its own message type would be (a bad one is fatal like any bad message). */
-export const batchCheck = obj<{ ops: BatchOp[] }>({ ops: arr(batchOpCheck, MAX_BATCH) });
-/** One result per op, in order: its reply body, or the error it failed with. */
-export type BatchResult = { v: unknown } | { e: string };
-export const batchReplyCheck: Check<BatchResult[]> = arr<BatchResult>((v, w) => {
-  const o = record(v, w);
-  if ('e' in o) return { e: str(4096)(o.e, `${w}.e`) };
-  if (!('v' in o)) throw new IpcCheckError(`${w}: expected a result or an error`);
-  return { v: o.v };
-}, MAX_BATCH);
-
-const count = int(0, Number.MAX_SAFE_INTEGER);
-export const countersCheck = obj<SaCounters>({ bytes: count, packets: count, lastUse: count });
+export const KERNEL_BATCH: BinaryType = { code: 1, name: M.kBatch };
 
 const selectorCheck = obj<{ src: string; dst: string; proto: number }>({ src: addr, dst: addr, proto: int(0, 255) });
 
@@ -385,7 +286,6 @@ export const monitorEventCheck = obj<MonitorEvent>({ time: int(0, Number.MAX_SAF
 
 export const empty = nothing;
 export { str };
-export const spiReply = uint32;
 
 // ------------------------------------------------------------------ MOBIKE addresses
 

@@ -4,14 +4,17 @@
  * message checks and one request waiting for its reply. Property: receiving
  * never throws (an exception in the socket's 'data' handler would crash the
  * process); a protocol violation ends in onFatal exactly once and nothing is
- * dispatched after it; every body a handler sees passed its check.
+ * dispatched after it; every body a handler sees passed its check. Binary
+ * kernel.batch frames (kernel-codec.ts) are in the stream too.
  */
 import { EventEmitter } from 'node:events';
 import * as v8 from 'node:v8';
 import type { Socket } from 'node:net';
 import fc from 'fast-check';
 import { FrameChannel } from '../../../src/proc/privsep/frame-channel';
-import { M, batchCheck, kernelEventCheck, resetCheck, saRequestCheck, spiReply, spiRequestCheck, empty, verboseCheck, countersCheck } from '../../../src/proc/privsep/messages';
+import { KERNEL_BATCH, M, kernelEventCheck, resetCheck, empty, verboseCheck, monitorOnCheck } from '../../../src/proc/privsep/messages';
+import { decodeBatch, decodeBatchReply, encodeBatch } from '../../../src/proc/privsep/kernel-codec';
+import { ENCR } from '../../../src/wire/iana';
 import type { Check } from '../../../src/proc/privsep/check';
 import { bytesFrom, check, corpus, decodeOnly, FuzzTarget } from '../harness';
 
@@ -24,6 +27,16 @@ function frame(env: unknown): Buffer {
   return Buffer.concat([h, body]);
 }
 
+/** A binary frame: marker 1, type code (0: reply), id, body. */
+function binaryFrame(code: number, id: number, body: Buffer): Buffer {
+  const h = Buffer.alloc(10);
+  h.writeUInt32BE(6 + body.length);
+  h[4] = 1;
+  h[5] = code;
+  h.writeUInt32BE(id, 6);
+  return Buffer.concat([h, body]);
+}
+
 function seeds(): Buffer[] {
   const sel = { src: '10.0.0.0/24', dst: '10.1.0.0/24', proto: 0 };
   const envs = [
@@ -32,13 +45,21 @@ function seeds(): Buffer[] {
     { t: M.kEvent, i: 0, b: { type: 'migrate', x: [1, { y: Buffer.from('ab') }] } },
     { t: 'reply', i: 0, r: 1, b: 0x1234 },
     { t: 'reply', i: 0, r: 1, e: 'ENOENT', b: null },
-    { t: M.kAllocSpi, i: 5, b: { protocol: 'esp', src: '192.0.2.1', dst: '192.0.2.2' } },
-    { t: M.kBatch, i: 6, b: { ops: [{ t: M.kAllocSpi, b: { protocol: 'ah', src: '::1', dst: '::2' } }] } },
+    { t: M.ctlMonitor, i: 5, b: { on: true } },
     { t: M.logVerbose, i: 0, b: 2 },
     { t: M.kFlush, i: 7, b: null },
     { t: 'no.such.type', i: 8, b: {} },
   ];
-  return [...corpus('privsep-frame'), ...envs.map(frame), Buffer.concat(envs.map(frame))];
+  const batch = encodeBatch([
+    { op: 'allocSpi', protocol: 'ah', src: '::1', dst: '::2' },
+    { op: 'addSa', sa: { protocol: 'esp', mode: 'tunnel', src: '192.0.2.1', dst: '192.0.2.2', spi: 0x1234, reqid: 1, encr: { ianaId: ENCR.AES_GCM_16, keyBits: 128, key: Buffer.alloc(20, 1), icvLen: 16 }, esn: true, replayWindow: 64, lifetime: { softSeconds: 1, hardSeconds: 2, softBytes: 0, hardBytes: 0 }, encap: { sport: 4500, dport: 4500 } } },
+    { op: 'deleteFlow', f: { dir: 'fwd', src: '10.0.0.0/24', dst: '10.1.0.0/24', proto: 6, sport: 80, tunnelSrc: '192.0.2.1', tunnelDst: '192.0.2.2', protocol: 'esp', mode: 'tunnel', reqid: 1, priority: 9 } },
+  ]);
+  // replies to the binary request of run() (id 3): a counters value; an error
+  const counters = Buffer.from([1, 0, ...Buffer.alloc(8), 0, 0, 0, 0, 0, 0, 0, 5, 0, 0, 0, 0, 0, 0, 0, 7]);
+  const failed = Buffer.from([1, 1, 0, 6, ...Buffer.from('ENOENT')]);
+  const bins = [binaryFrame(KERNEL_BATCH.code, 9, batch), binaryFrame(0, 3, counters), binaryFrame(0, 3, failed)];
+  return [...corpus('privsep-frame'), ...envs.map(frame), ...bins, Buffer.concat([...envs.map(frame), ...bins])];
 }
 
 class FakeSocket extends EventEmitter {
@@ -49,13 +70,13 @@ class FakeSocket extends EventEmitter {
 }
 
 const HANDLERS: Array<[string, Check<unknown>]> = [
-  [M.kEvent, kernelEventCheck], [M.kAllocSpi, spiRequestCheck], [M.kSa, saRequestCheck], [M.kBatch, batchCheck],
+  [M.kEvent, kernelEventCheck], [M.ctlMonitor, monitorOnCheck],
   [M.logVerbose, verboseCheck], [M.kFlush, empty], [M.ctlReset, resetCheck],
 ];
 
 export const target: FuzzTarget<[Buffer, number[]]> = {
   name: 'privsep-frame',
-  sources: ['src/proc/privsep/frame-channel.ts', 'src/proc/privsep/check.ts', 'src/proc/privsep/messages.ts'],
+  sources: ['src/proc/privsep/frame-channel.ts', 'src/proc/privsep/check.ts', 'src/proc/privsep/messages.ts', 'src/proc/privsep/kernel-codec.ts'],
   seeds,
   arbitrary: fc.tuple(bytesFrom(seeds, 8192), fc.array(fc.integer({ min: 1, max: 64 }), { maxLength: 16 })),
   run([stream, cuts]) {
@@ -75,8 +96,15 @@ export const target: FuzzTarget<[Buffer, number[]]> = {
         return null;
       });
     }
-    ch.request(M.kCounters, { protocol: 'esp', dst: '192.0.2.2', spi: 1 }, countersCheck).catch(() => undefined);
-    ch.request(M.kAllocSpi, { protocol: 'esp', src: '192.0.2.1', dst: '192.0.2.2' }, spiReply).catch(() => undefined);
+    ch.handleBinary(KERNEL_BATCH, decodeBatch, async (ops) => {
+      if (fatals !== 0) violations.push(`${KERNEL_BATCH.name} dispatched after a fatal error`);
+      if (ops.length === 0) violations.push(`${KERNEL_BATCH.name}: a batch of no operations passed its decoding`);
+      return Buffer.alloc(0);
+    });
+    ch.request(M.kFlush, null, empty).catch(() => undefined); // id 1
+    ch.request(M.ctlMonitor, { on: true }, monitorOnCheck).catch(() => undefined); // id 2
+    const batch = encodeBatch([{ op: 'getCounters', protocol: 'esp', dst: '192.0.2.2', spi: 1 }]);
+    ch.requestBinary(KERNEL_BATCH, batch, (b, w) => decodeBatchReply(b, [{ op: 'getCounters' }], w)).catch(() => undefined); // id 3
     let off = 0;
     let k = 0;
     while (off < stream.length) {
