@@ -198,7 +198,10 @@ export function buildPolicy(ctx: ParseContext, raw: RawPolicy, at: Token): void 
     seq: ctx.rules,
   };
   addOptional(p, raw, ends);
-  ctx.config.policies.push(p);
+  // a check that prints no policies keeps none (LoadOptions.keepPolicies); the policy shares
+  // the rule's psk and ppk, zeroed as it is dropped
+  if (ctx.settings.keepPolicies !== false) ctx.config.policies.push(p);
+  else wipeRawSecrets(raw);
   ctx.rules++;
 }
 
