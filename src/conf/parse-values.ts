@@ -31,13 +31,15 @@ export function resolveHost(ctx: ParseContext, name: string, mask: number | unde
     const hosts = interfaceHosts(ifa);
     if (hosts.length) return hosts;
   }
-  // a host written again (a gateway, a local address) is the same object: parsed once, kept once
-  if (mask === undefined) {
+  // a host written again (a gateway, a local address) is the same object: parsed once, kept
+  // once; not when policies are dropped (a check), where the table would only grow
+  const share = mask === undefined && ctx.settings.keepPolicies !== false;
+  if (share) {
     const known = ctx.hosts.get(name);
     if (known) return [known];
   }
   const n = parseNumericHost(name, mask);
-  if (n && mask === undefined) ctx.hosts.set(name, n);
+  if (n && share) ctx.hosts.set(name, n);
   if (n) {
     if (n.family === 4 && mask !== undefined && mask > 32) {
       ctx.fail(`could not parse host specification: netmask /${mask} is too large for IPv4 address ${name}`, at);
