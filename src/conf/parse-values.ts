@@ -70,18 +70,25 @@ export function parseAnyHost(ctx: ParseContext): AddrSpec[] {
   return parseHostSpec(ctx);
 }
 
+/** A host list item with every field present from the start: one object shape for all (the port and NAT are set later). */
+function hostItem(addr: AddrSpec): HostItem {
+  return { addr, port: undefined, nat: undefined };
+}
+
 /** host: host_spec ['(' host_spec ')'] | any | dynamic. */
 export function parseHost(ctx: ParseContext): HostItem[] {
   const t = ctx.peek();
   if (ctx.isKw(t, 'any')) {
     ctx.next();
-    return [{ addr: ANY }];
+    return [hostItem(ANY)];
   }
   if (ctx.isKw(t, 'dynamic')) {
     ctx.next();
-    return [{ addr: DYNAMIC }];
+    return [hostItem(DYNAMIC)];
   }
-  const list: HostItem[] = parseHostSpec(ctx).map((addr) => ({ addr }));
+  const addrs = parseHostSpec(ctx);
+  const list: HostItem[] = [];
+  for (let i = 0; i < addrs.length; i++) list.push(hostItem(addrs[i]));
   if (ctx.isChar(ctx.peek(), '(')) {
     ctx.next();
     const nat = parseHostSpec(ctx);
