@@ -98,7 +98,7 @@ export async function ikedMain(argv: string[], io: IkedIo = defaultIo()): Promis
   if (opts.checkOnly) {
     let res: { ok: boolean; lines: string[] };
     try {
-      (await import('./check-tuning')).tuneForCheck();
+      (await import('./check-tuning')).tuneForCheck(opts.configFile);
       const { checkConfig } = await import('../conf/check');
       res = describeCheckResult(await checkConfig(opts.configFile, { macros: opts.macros, verbose: opts.verbose }));
     } catch (e) {

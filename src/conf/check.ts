@@ -16,7 +16,13 @@ export interface CheckOptions {
 }
 
 export function checkConfig(path: string, opts: CheckOptions): { ok: boolean; lines: string[] } {
-  const r = loadConfigFile(path, { macros: opts.macros, checkPermissions: opts.checkPermissions, interfaces: opts.interfaces });
+  // without -v no policy is printed: each is checked and dropped, not kept
+  const r = loadConfigFile(path, {
+    macros: opts.macros,
+    checkPermissions: opts.checkPermissions,
+    interfaces: opts.interfaces,
+    keepPolicies: opts.verbose > 0,
+  });
   const lines = r.warnings.map(formatConfError);
   if (!r.config) {
     lines.push(...r.errors.map(formatConfError));

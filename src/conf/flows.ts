@@ -79,11 +79,18 @@ export function flowCmp(a: ExpandedFlow, b: ExpandedFlow): number {
   );
 }
 
+/** The families a pair with no family on either side expands to. */
+const BOTH_FAMILIES: readonly (4 | 6)[] = [4, 6];
+/** No `proto`: one flow per pair, protocol 0 (any). */
+const ANY_PROTO: readonly number[] = [0];
+
 function expandPair(f: FlowConf, proto: number, out: ExpandedFlow[]): string | null {
   const fs = familyOf(f.src);
   const fd = familyOf(f.dst);
-  const families: (4 | 6)[] = fs === 0 && fd === 0 ? [4, 6] : [fs === 0 ? (fd as 4 | 6) : fs];
-  for (const fam of families) {
+  const both = fs === 0 && fd === 0;
+  const n = both ? 2 : 1;
+  for (let k = 0; k < n; k++) {
+    const fam: 4 | 6 = both ? BOTH_FAMILIES[k] : fs === 0 ? (fd as 4 | 6) : fs;
     const src = concrete(f.src, fs === 0 ? fam : fs);
     const dst = concrete(f.dst, fd === 0 ? fam : fd);
     if (!src || !dst) return 'interface addresses must be resolved before flows are expanded';
@@ -100,14 +107,17 @@ function expandPair(f: FlowConf, proto: number, out: ExpandedFlow[]): string | n
 /** Flows of a policy, iked-expanded, in iked's order, duplicates removed. */
 export function expandFlows(p: Pick<PolicyConf, 'flows' | 'protos'>): ExpandResult {
   const raw: ExpandedFlow[] = [];
-  const protos = p.protos.length ? p.protos : [0];
+  const protos = p.protos.length ? p.protos : ANY_PROTO;
   for (const f of p.flows) {
     for (const proto of protos) {
       const err = expandPair(f, proto, raw);
       if (err) return { ok: false, message: err };
     }
   }
-  raw.sort(flowCmp);
+  // (a policy's usual one or two: Array#sort allocates its work space even for one element)
+  if (raw.length === 2) {
+    if (flowCmp(raw[0], raw[1]) > 0) raw.reverse();
+  } else if (raw.length > 2) raw.sort(flowCmp);
   const flows: ExpandedFlow[] = [];
   let duplicates = 0;
   for (const f of raw) {

@@ -330,42 +330,69 @@ export class Lexer {
     return { kind, text, num, quoted, file: this.cur().name, line: this.lineno };
   }
 
-  /** A whole token straight from the text or the macro's value (./lexer-scan), or null for the character path. */
+  /**
+   * A whole token straight from the text or the macro's value (./lexer-scan), or null for the
+   * character path. The per-token helpers (cur, direct, skipBlanks, tok) are written out here:
+   * `iked -n` runs without the optimiser's inlining (src/cli/check-tuning.ts).
+   */
   private fastToken(): Token | null {
-    let f = this.direct();
-    if (!f) return null;
+    if (!this.fastPaths) return null;
+    const f = this.files[this.files.length - 1];
+    if (f.unget.length) return null;
+    let t: string;
+    let i: number;
+    let inMacro = false;
     if (f.exp !== null) {
       const e = f.exp;
-      let i = f.expPos;
+      i = f.expPos;
       for (let c = e.charCodeAt(i); c === 32 || c === 9; c = e.charCodeAt(++i));
       f.expPos = i;
-      f = this.direct() as SourceFile;
+      // past the macro's end: what igetc does when it reads on
+      if (i >= e.length) this.endExpansion(f);
+      else inMacro = true;
     }
-    const inMacro = f.exp !== null;
-    if (!inMacro) this.skipBlanks();
-    const t = inMacro ? (f.exp as string) : f.text;
+    if (inMacro) {
+      t = f.exp as string;
+      i = f.expPos;
+    } else {
+      // blanks and continued lines, as lgetc takes them
+      t = f.text;
+      i = f.pos;
+      for (;;) {
+        const c = t.charCodeAt(i);
+        if (c === 32 || c === 9) i++;
+        else if (c === 92 && t.charCodeAt(i + 1) === NL) {
+          f.line++;
+          i += 2;
+        } else break;
+      }
+      f.pos = i;
+    }
     const out = this.scanOut;
-    const kind = scanToken(t, inMacro ? f.expPos : f.pos, out);
+    const kind = scanToken(t, i, out);
     if (kind === SCAN_FALLBACK) return null;
     if (inMacro) f.expPos = out.next;
     else f.pos = out.next;
-    this.lineno = f.line;
+    const line = f.line;
+    this.lineno = line;
     switch (kind) {
       case SCAN_NEWLINE:
         f.line++;
-        return this.tok('newline', '\n');
+        return { kind: 'newline', text: '\n', num: 0, quoted: false, file: f.name, line };
       case SCAN_WORD: {
         const kw = keywordAt(t, out.start, out.end);
-        return kw === undefined ? this.tok('string', t.slice(out.start, out.end)) : this.tok('keyword', kw);
+        return kw === undefined
+          ? { kind: 'string', text: t.slice(out.start, out.end), num: 0, quoted: false, file: f.name, line }
+          : { kind: 'keyword', text: kw, num: 0, quoted: false, file: f.name, line };
       }
       case SCAN_NUMBER: {
         const s = t.slice(out.start, out.end);
-        return this.tok('number', s, false, Number(s));
+        return { kind: 'number', text: s, num: Number(s), quoted: false, file: f.name, line };
       }
       case SCAN_QUOTED:
-        return this.tok('string', t.slice(out.start, out.end), true);
+        return { kind: 'string', text: t.slice(out.start, out.end), num: 0, quoted: true, file: f.name, line };
       default:
-        return this.tok('char', t[out.start]);
+        return { kind: 'char', text: t[out.start], num: 0, quoted: false, file: f.name, line };
     }
   }
 

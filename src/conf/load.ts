@@ -19,6 +19,12 @@ export interface LoadOptions {
   readFile?: (path: string) => string;
   /** Interface name -> addresses (default: os.networkInterfaces()). */
   interfaces?: InterfaceLookup;
+  /**
+   * false: every policy is built and checked (the same errors and warnings) but not kept,
+   * config.policies stays empty (default true). A check that prints no policies keeps
+   * none: 10,000 retained policies were most of the check's garbage collector work.
+   */
+  keepPolicies?: boolean;
 }
 
 export interface LoadResult {
@@ -34,6 +40,7 @@ function makeContext(opts: LoadOptions): ParseContext {
     checkPermissions: opts.checkPermissions ?? true,
     readFile: opts.readFile ?? defaultRead,
     interfaces: opts.interfaces ?? systemInterfaceLookup(),
+    keepPolicies: opts.keepPolicies ?? true,
   });
   for (const [k, v] of Object.entries(opts.macros ?? {})) ctx.macros.set(k, { value: v, persist: true, used: false });
   return ctx;

@@ -17,6 +17,11 @@ export interface ParseSettings {
   checkPermissions: boolean;
   readFile: (path: string) => string;
   interfaces: InterfaceLookup;
+  /**
+   * false: each policy is built and checked, then dropped (its keys zeroed) instead of kept
+   * in config.policies, for a check that prints no policies (`iked -n` without -v); default true.
+   */
+  keepPolicies?: boolean;
 }
 
 export class ParseContext {

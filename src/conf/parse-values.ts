@@ -31,13 +31,15 @@ export function resolveHost(ctx: ParseContext, name: string, mask: number | unde
     const hosts = interfaceHosts(ifa);
     if (hosts.length) return hosts;
   }
-  // a host written again (a gateway, a local address) is the same object: parsed once, kept once
-  if (mask === undefined) {
+  // a host written again (a gateway, a local address) is the same object: parsed once, kept
+  // once; not when policies are dropped (a check), where the table would only grow
+  const share = mask === undefined && ctx.settings.keepPolicies !== false;
+  if (share) {
     const known = ctx.hosts.get(name);
     if (known) return [known];
   }
   const n = parseNumericHost(name, mask);
-  if (n && mask === undefined) ctx.hosts.set(name, n);
+  if (n && share) ctx.hosts.set(name, n);
   if (n) {
     if (n.family === 4 && mask !== undefined && mask > 32) {
       ctx.fail(`could not parse host specification: netmask /${mask} is too large for IPv4 address ${name}`, at);
@@ -68,18 +70,25 @@ export function parseAnyHost(ctx: ParseContext): AddrSpec[] {
   return parseHostSpec(ctx);
 }
 
+/** A host list item with every field present from the start: one object shape for all (the port and NAT are set later). */
+function hostItem(addr: AddrSpec): HostItem {
+  return { addr, port: undefined, nat: undefined };
+}
+
 /** host: host_spec ['(' host_spec ')'] | any | dynamic. */
 export function parseHost(ctx: ParseContext): HostItem[] {
   const t = ctx.peek();
   if (ctx.isKw(t, 'any')) {
     ctx.next();
-    return [{ addr: ANY }];
+    return [hostItem(ANY)];
   }
   if (ctx.isKw(t, 'dynamic')) {
     ctx.next();
-    return [{ addr: DYNAMIC }];
+    return [hostItem(DYNAMIC)];
   }
-  const list: HostItem[] = parseHostSpec(ctx).map((addr) => ({ addr }));
+  const addrs = parseHostSpec(ctx);
+  const list: HostItem[] = [];
+  for (let i = 0; i < addrs.length; i++) list.push(hostItem(addrs[i]));
   if (ctx.isChar(ctx.peek(), '(')) {
     ctx.next();
     const nat = parseHostSpec(ctx);

@@ -144,7 +144,6 @@ function flowsOf(raw: RawPolicy): FlowConf[] {
 /** Build and record the policy; errors are reported at `at` (the end of the rule). */
 export function buildPolicy(ctx: ParseContext, raw: RawPolicy, at: Token): void {
   const id = ++ctx.policyId;
-  const name = raw.name ?? `policy${id}`;
   const ends = settleEnds(raw);
   if (typeof ends === 'string') return refuse(ctx, raw, at, ends);
 
@@ -161,16 +160,24 @@ export function buildPolicy(ctx: ParseContext, raw: RawPolicy, at: Token): void 
   }
   if (ex.duplicates) ctx.warn('create_ike: duplicate flow', at);
 
+  if (raw.cfg.length > CFG_MAX) ctx.warn(`more than ${CFG_MAX} config/request options: the rest are ignored`, at);
+  // Checked: a check that prints no policies keeps none (LoadOptions.keepPolicies), and
+  // making the PolicyConf can fail no more. The rule's psk and ppk are zeroed as it is dropped.
+  if (ctx.settings.keepPolicies === false) {
+    wipeRawSecrets(raw);
+    ctx.rules++;
+    return;
+  }
+
   const config: ConfigOptionConf[] = [];
   const request: ConfigOptionConf[] = [];
   for (let i = 0; i < raw.cfg.length && i < CFG_MAX; i++) {
     const c = raw.cfg[i];
     (c.request ? request : config).push(c.opt);
   }
-  if (raw.cfg.length > CFG_MAX) ctx.warn(`more than ${CFG_MAX} config/request options: the rest are ignored`, at);
 
   const p: PolicyConf = {
-    name,
+    name: raw.name ?? `policy${id}`,
     file: raw.file,
     line: raw.line,
     quick: raw.quick,

@@ -172,13 +172,16 @@ export function lookupXf(name: string, table: readonly XfEntry[]): XfEntry | und
 
 /** parse_xf() on cpxfs: prefix match, and family when known (0 = first match). */
 export function lookupCp(name: string, family: 0 | 4 | 6): CpEntry | undefined {
-  for (const e of CP_XFS) if (e.name.startsWith(name) && (family === 0 || e.family === family)) return e;
+  for (let i = 0; i < CP_XFS.length; i++) {
+    const e = CP_XFS[i];
+    if (e.name.startsWith(name) && (family === 0 || e.family === family)) return e;
+  }
   return undefined;
 }
 
 /** Prefix lookup in a plain keyword list (methodxfs). */
 export function lookupName(name: string, names: readonly string[]): string | undefined {
-  for (const n of names) if (n.startsWith(name)) return n;
+  for (let i = 0; i < names.length; i++) if (names[i].startsWith(name)) return names[i];
   return undefined;
 }
 

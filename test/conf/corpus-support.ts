@@ -33,7 +33,7 @@ export function corpusNames(dir: string): string[] {
     .sort();
 }
 
-function macrosOf(text: string): Record<string, string> {
+export function macrosOf(text: string): Record<string, string> {
   const m = /^# macros:(.*)$/m.exec(text);
   const out: Record<string, string> = {};
   if (!m) return out;
