@@ -8,7 +8,8 @@ import type { AuthProvider, LocalAuth, PeerCert, SignArgs, VerifiedAndSigned, Ve
 import type { Identity } from '../../crypto/identity';
 import type { PolicyConf } from '../../conf/types';
 import type { FrameChannel } from './frame-channel';
-import { CaInfo, CaOptionsMsg, M, caInfoCheck, localAuthCheck, verifiedAndSignedCheck, verifyResultCheck, withoutPsk } from './messages';
+import { CA_SIGN, CA_VERIFY, CA_VERIFY_SIGN, CaInfo, CaOptionsMsg, M, caInfoCheck, withoutPsk } from './messages';
+import { decodeLocalAuth, decodeVerifiedAndSigned, decodeVerifyResult, encodeSignRequest, encodeVerifyRequest, encodeVerifySignRequest } from './auth-codec';
 
 export class AuthProxy implements AuthProvider {
   private info: CaInfo | null = null;
@@ -28,16 +29,16 @@ export class AuthProxy implements AuthProvider {
   }
 
   sign(policy: string, localId: Identity, octets: Buffer, peerHashAlgs: number[]): Promise<LocalAuth> {
-    return this.ca.request(M.caSign, { policy, localId, octets, peerHashAlgs }, localAuthCheck);
+    return this.ca.requestBinary(CA_SIGN, encodeSignRequest({ policy, localId, octets, peerHashAlgs }), decodeLocalAuth);
   }
 
   verify(policy: string, remoteId: Identity, method: number, data: Buffer, octets: Buffer, certs: PeerCert[]): Promise<VerifyResult> {
-    return this.ca.request(M.caVerify, { policy, remoteId, method, data, octets, certs }, verifyResultCheck);
+    return this.ca.requestBinary(CA_VERIFY, encodeVerifyRequest({ policy, remoteId, method, data, octets, certs }), decodeVerifyResult);
   }
 
   /** One round trip for the responder's IKE_AUTH (the ca signs only for a verified peer). */
   verifyThenSign(v: VerifyArgs, s: SignArgs): Promise<VerifiedAndSigned> {
-    return this.ca.request(M.caVerifySign, { v, s }, verifiedAndSignedCheck);
+    return this.ca.requestBinary(CA_VERIFY_SIGN, encodeVerifySignRequest({ v, s }), decodeVerifiedAndSigned);
   }
 
   certRequest(_policy: string): Buffer | null {

@@ -16,7 +16,8 @@ import type { CaOptions } from '../ca-service';
 import { startChild, PEER_FD } from './child-runtime';
 import { chrootAndDrop } from './privileges';
 import type { FrameChannel } from './frame-channel';
-import { M, MAX_FRAME, caInitCheck, caKeyCheck, caLoadCheck, caLookupReplyCheck, signRequestCheck, verifyRequestCheck, verifySignRequestCheck, verboseCheck, withoutPsk } from './messages';
+import { CA_SIGN, CA_VERIFY, CA_VERIFY_SIGN, M, MAX_FRAME, caInitCheck, caKeyCheck, caLoadCheck, caLookupReplyCheck, verboseCheck, withoutPsk } from './messages';
+import { decodeSignRequest, decodeVerifyRequest, decodeVerifySignRequest, encodeLocalAuth, encodeVerifiedAndSigned, encodeVerifyResult } from './auth-codec';
 
 function certstore(ca: CaService): CertstoreEntry[] {
   const anchors = new Set(ca.store.anchors());
@@ -88,9 +89,10 @@ function main(): void {
     if (!ca) throw new Error('ca: not initialised yet');
     return ca;
   };
-  engine.handle(M.caSign, signRequestCheck, (r) => need().sign(r.policy, r.localId, r.octets, r.peerHashAlgs));
-  engine.handle(M.caVerify, verifyRequestCheck, (r) => need().verify(r.policy, r.remoteId, r.method, r.data, r.octets, r.certs));
-  engine.handle(M.caVerifySign, verifySignRequestCheck, (r) => need().verifyThenSign(r.v, r.s));
+  // binary requests: their byte fields are views of the frame, zeroed by the channel once answered
+  engine.handleBinary(CA_SIGN, decodeSignRequest, async (r) => encodeLocalAuth(await need().sign(r.policy, r.localId, r.octets, r.peerHashAlgs)));
+  engine.handleBinary(CA_VERIFY, decodeVerifyRequest, async (r) => encodeVerifyResult(await need().verify(r.policy, r.remoteId, r.method, r.data, r.octets, r.certs)));
+  engine.handleBinary(CA_VERIFY_SIGN, decodeVerifySignRequest, async (r) => encodeVerifiedAndSigned(await need().verifyThenSign(r.v, r.s)));
   engine.handle(M.caLoad, caLoadCheck, async (r) => {
     const svc = need();
     await load(svc, r.policies, r.options);

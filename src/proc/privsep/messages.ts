@@ -5,8 +5,6 @@
  */
 import type { KernelEvent, IpsecProtocol } from '../../platform/types';
 import type { BinaryType } from './frame-channel';
-import type { Identity } from '../../crypto/identity';
-import type { LocalAuth, PeerCert, SignArgs, VerifiedAndSigned, VerifyArgs, VerifyResult } from '../../ikev2/policy/auth-provider';
 import type { IkedConfig, OcspConf, PolicyConf } from '../../conf/types';
 import type { IkedOptions } from '../daemon-options';
 import type { ClientConfigPlan, ConfigReport } from '../../platform/client-config';
@@ -105,34 +103,15 @@ export const kernelEventCheck: Check<KernelEvent> = (v, w) => {
 
 // ------------------------------------------------------------------ ca
 
-const identityCheck = obj<Identity>({ type: int(0, 255), data: buf(2048) });
-const certCheck = obj<PeerCert>({ encoding: int(0, 255), data: buf(65536) });
-const certsCheck = arr(certCheck, 16);
 const hashAlgs = arr(int(0, 65535), 32);
 
-/** The AuthProvider's own argument shapes travel as they are. */
-export type SignRequest = SignArgs;
-export type VerifyRequest = VerifyArgs;
-export const signRequestCheck = obj<SignRequest>({ policy: str(NAME), localId: identityCheck, octets: buf(65536), peerHashAlgs: hashAlgs });
-export const localAuthCheck = obj<LocalAuth>({ method: int(0, 255), data: buf(8192), certs: certsCheck });
-
-export const verifyRequestCheck = obj<VerifyRequest>({
-  policy: str(NAME),
-  remoteId: identityCheck,
-  method: int(0, 255),
-  data: buf(8192),
-  octets: buf(65536),
-  certs: certsCheck,
-});
-export const verifyResultCheck: Check<VerifyResult> = (v, w) => {
-  const o = record(v, w);
-  if (o.ok === true) return obj<{ ok: true; detail?: string }>({ ok: (x, ww) => bool(x, ww) as true, detail: opt(str(4096)) })(v, w);
-  return obj<{ ok: false; reason: string }>({ ok: (x, ww) => bool(x, ww) as false, reason: str(4096) })(v, w);
-};
-
-/** The responder's IKE_AUTH in one round trip: verify v, then sign s if v verified. */
-export const verifySignRequestCheck = obj<{ v: VerifyRequest; s: SignRequest }>({ v: verifyRequestCheck, s: signRequestCheck });
-export const verifiedAndSignedCheck = obj<VerifiedAndSigned>({ verified: verifyResultCheck, signed: nullable(localAuthCheck) });
+/**
+ * The engine's ca.sign, ca.verify and ca.verify-sign requests and their replies
+ * travel as binary frames (auth-codec.ts, with the limits it names).
+ */
+export const CA_SIGN: BinaryType = { code: 2, name: M.caSign };
+export const CA_VERIFY: BinaryType = { code: 3, name: M.caVerify };
+export const CA_VERIFY_SIGN: BinaryType = { code: 4, name: M.caVerifySign };
 
 export interface CaInfo {
   certRequest: Buffer | null;
