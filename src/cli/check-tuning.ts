@@ -13,9 +13,12 @@
  *   only once.
  *
  * For a short check (a file under SHORT_CHECK_BYTES, about 20,000 policies) also a cheaper
- * optimiser: no inlining, no loop peeling, escape analysis, load or store elimination, the
- * mid-tier register allocator. Its code is slower, which a long parse pays for (+13 % CPU
- * at 100,000 policies, even at 30,000), a short one gains from (-10 % at 10,000).
+ * optimiser: no inlining, no loop peeling, escape analysis, load or store elimination. Its
+ * code is slower, which a long parse pays for (+13 % CPU at 100,000 policies, even at
+ * 30,000), a short one gains from (-10 % at 10,000).
+ *
+ * Every flag must exist in the V8 of every Node we support (20 and 24): an unknown one is
+ * an error line on stderr (test/cli/check-tuning.test.ts runs on both in CI).
  */
 import { statSync } from 'node:fs';
 import { setFlagsFromString } from 'node:v8';
@@ -28,7 +31,6 @@ export const SHORT_CHECK_V8_FLAGS = [
   '--no-turbo-escape',
   '--no-turbo-load-elimination',
   '--no-turbo-store-elimination',
-  '--turbo-force-mid-tier-regalloc',
 ];
 
 /** Configuration text below this many bytes is a short check. */
