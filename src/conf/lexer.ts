@@ -51,6 +51,21 @@ interface SourceFile {
   expPos: number;
 }
 
+/** Past blanks and continued lines in the file's own text (as lgetc takes them), counting the lines. */
+function skipTextBlanks(f: SourceFile): void {
+  const t = f.text;
+  let i = f.pos;
+  for (;;) {
+    const c = t.charCodeAt(i);
+    if (c === 32 || c === 9) i++;
+    else if (c === 92 && t.charCodeAt(i + 1) === NL) {
+      f.line++;
+      i += 2;
+    } else break;
+  }
+  f.pos = i;
+}
+
 export interface Macro {
   value: string;
   /** Set from the command line (-D): the file cannot redefine it. */
@@ -212,19 +227,7 @@ export class Lexer {
 
   private skipBlanks(): void {
     const f = this.plain();
-    if (!f) return;
-    const t = f.text;
-    let i = f.pos;
-    for (;;) {
-      const c = t.charCodeAt(i);
-      if (c === 32 || c === 9) i++;
-      else if (c === 92 && t.charCodeAt(i + 1) === NL) {
-        // a continued line, as lgetc takes it
-        f.line++;
-        i += 2;
-      } else break;
-    }
-    f.pos = i;
+    if (f) skipTextBlanks(f);
   }
 
   /** Characters allowed in a bare string (not a backslash), taken from the text or the macro's value. */
@@ -332,7 +335,8 @@ export class Lexer {
 
   /**
    * A whole token straight from the text or the macro's value (./lexer-scan), or null for the
-   * character path. The per-token helpers (cur, direct, skipBlanks, tok) are written out here:
+   * character path. The per-token helpers (cur, direct, tok) are written out here (blank skipping
+   * is one small function, shared with the character path):
    * `iked -n` runs without the optimiser's inlining (src/cli/check-tuning.ts).
    */
   private fastToken(): Token | null {
@@ -355,18 +359,9 @@ export class Lexer {
       t = f.exp as string;
       i = f.expPos;
     } else {
-      // blanks and continued lines, as lgetc takes them
       t = f.text;
+      skipTextBlanks(f);
       i = f.pos;
-      for (;;) {
-        const c = t.charCodeAt(i);
-        if (c === 32 || c === 9) i++;
-        else if (c === 92 && t.charCodeAt(i + 1) === NL) {
-          f.line++;
-          i += 2;
-        } else break;
-      }
-      f.pos = i;
     }
     const out = this.scanOut;
     const kind = scanToken(t, i, out);
