@@ -22,11 +22,12 @@ import { benchPki, BenchPki } from './pki';
 import { startCharon, startIked, Responder, ResponderOptions } from './responders';
 import { ClientProcess } from './client-process';
 import { treeCpuMs as cpuMs, treeRssKb as rssKb, systemBusy, processTree, rssKb as procRssKb, cpuMs as procCpuMs } from './proc-stats';
-import { CaseResult, FIRST_HANDSHAKES, HoldResult, floorLines, holdTable, machineLines, markdownTable, resultsTable, TARGET_KB_PER_SA, withEarlierRuns } from './report';
+import { CaseResult, FIRST_HANDSHAKES, HoldResult, churnLines, floorLines, holdTable, machineLines, markdownTable, resultsTable, TARGET_KB_PER_SA, withEarlierRuns } from './report';
 import type { FloorParts } from './crypto-floor';
 import { measureSpiLookup } from './spi-lookup';
 import { procRole } from './proc-role';
 import { GcTrace } from './gc-trace';
+import { churnAt, ChurnResult } from './churn-at-level';
 
 const REPO = resolve(__dirname, '..', '..');
 const RESPONDER_CPU = 0;
@@ -232,9 +233,39 @@ function measureFloor(): FloorParts | null {
   }
 }
 
+/** New SAs measured at each held level: enough that major collections fall in as in a long run. */
+function churnCount(o: BenchOptions): number {
+  return Math.max(5000, Math.min(30_000, Math.round(o.hold * 0.3)));
+}
+
+/** The rate while holding a tenth of the hold (10,000 for 100,000): a fresh daemon, filled, then churned at that level. */
+async function churnBaseline(rig: Rig, o: BenchOptions): Promise<ChurnResult> {
+  const c = benchCase('psk-ecp256');
+  const level = Math.max(o.warmup, Math.round(o.hold / 10));
+  const r = await startResponder('ours', c, rig, null, o);
+  let client: ClientProcess | null = null;
+  try {
+    client = await startClient('ours', c, rig, null);
+    await client.run(o.warmup, 10_000_000, o.window);
+    if (level > o.warmup) await client.run(level - o.warmup, 11_000_000, o.window);
+    await new Promise((res) => setTimeout(res, 500));
+    return await churnAt(client, r.pid, level, churnCount(o), o.window, 12_000_000);
+  } finally {
+    await client?.quit();
+    await r.stop();
+  }
+}
+
 /** Our iked holding many established SAs: RSS per SA, and the rate as the table fills. */
 async function runHold(rig: Rig, o: BenchOptions): Promise<HoldResult> {
   const c = benchCase('psk-ecp256');
+  let low: ChurnResult | null = null;
+  try {
+    low = await churnBaseline(rig, o);
+    log(`churn at ${low.level} held: ${low.saPerSec.toFixed(0)} SA/s, ${low.cpuMsPerSa.toFixed(3)} ms CPU/SA (engine ${low.engineCpuMsPerSa.toFixed(3)}, client ${low.clientCpuMsPerSa.toFixed(3)}; ${low.retransmits} retransmits)`);
+  } catch (e) {
+    log(`churn at the low level FAILED: ${e instanceof Error ? e.message : String(e)}`);
+  }
   const r = await startResponder('ours', c, rig, null, o);
   let client: ClientProcess | null = null;
   try {
@@ -312,7 +343,13 @@ async function runHold(rig: Rig, o: BenchOptions): Promise<HoldResult> {
     const growth = holders.map((p, i) => `${procRole(p)} ${(((procRssKb(p) - rssBeforeEach[i]) * 1024) / Math.max(1, d.established)).toFixed(0)} B/SA`).join(', ');
     log(`hold: ${d.established} established (${d.failed} failed, ${d.retransmits} retransmits; the last ${tail} after the measured chunks), RSS ${rssBefore} -> ${rssAfter} kB (${growth})`);
     const spiLookupNs = [...new Set([1000, o.hold])].map((n) => ({ sas: n, ns: measureSpiLookup(n) }));
-    return { sas: d.established, memKbPerSa: (rssAfter - rssBefore) / Math.max(1, d.established), rssKbBefore: rssBefore, rssKbAfter: rssAfter, chunks, spiLookupNs, byProcess: growth };
+    const res: HoldResult = { sas: d.established, memKbPerSa: (rssAfter - rssBefore) / Math.max(1, d.established), rssKbBefore: rssBefore, rssKbAfter: rssAfter, chunks, spiLookupNs, byProcess: growth };
+    if (low) {
+      const high = await churnAt(client, r.pid, o.warmup + d.established, churnCount(o), o.window, 1_000_000);
+      log(`churn at ${high.level} held: ${high.saPerSec.toFixed(0)} SA/s, ${high.cpuMsPerSa.toFixed(3)} ms CPU/SA (engine ${high.engineCpuMsPerSa.toFixed(3)}, client ${high.clientCpuMsPerSa.toFixed(3)}; ${high.retransmits} retransmits)`);
+      res.churn = { low, high };
+    }
+    return res;
   } finally {
     await client?.quit();
     await r.stop();
@@ -370,6 +407,7 @@ function resultsMarkdown(o: BenchOptions, busy: number, results: CaseResult[], h
       '',
       holdTable(hold),
       '',
+      ...churnLines(hold),
     );
   }
   out.push('```', ...lines, '```', '');
@@ -420,7 +458,7 @@ async function main(): Promise<void> {
   }
   const lines = [...machineLines(results, hold), ...floorLines(floor?.perCase ?? null, results)];
   console.log(resultsTable(results));
-  if (hold) console.log('\n' + holdTable(hold));
+  if (hold) console.log('\n' + holdTable(hold) + '\n\n' + churnLines(hold).join('\n'));
   console.log('');
   for (const l of lines) console.log(l);
   const resultsPath = join(REPO, 'bench', 'RESULTS.md');

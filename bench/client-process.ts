@@ -48,7 +48,7 @@ export class ClientProcess {
 
   static async start(o: ClientProcessOptions): Promise<ClientProcess> {
     const script = join(o.repoRoot, 'dist', 'bench', 'load-client-main.js');
-    const args = ['netns', 'exec', o.ns, 'taskset', '-c', String(o.cpu), process.execPath, script, o.caseName, o.server, o.addresses.join(',')];
+    const args = ['netns', 'exec', o.ns, 'taskset', '-c', String(o.cpu), process.execPath, ...clientNodeArgs(), script, o.caseName, o.server, o.addresses.join(',')];
     if (o.clientIkedDir) args.push(o.clientIkedDir);
     const child = spawn('ip', args, { stdio: ['pipe', 'pipe', 'pipe'] });
     const c = new ClientProcess(child);
@@ -59,11 +59,12 @@ export class ClientProcess {
 
   /**
    * Establish `count` SAs (client numbers first..first+count-1), `window` at a time;
-   * with `release` each is deleted (INFORMATIONAL) as soon as it is established.
+   * with `release` each is deleted (INFORMATIONAL) as soon as it is established; with `keep`,
+   * each new SA past `keep` held retires the client's oldest (churn at a held level).
    */
-  async run(count: number, first: number, window: number, progressEvery = 1000, release = false): Promise<DoneEvent> {
+  async run(count: number, first: number, window: number, progressEvery = 1000, release = false, keep?: number): Promise<DoneEvent> {
     const p = this.next();
-    this.child.stdin!.write(encodeLine({ cmd: 'run', count, first, window, progressEvery, release }));
+    this.child.stdin!.write(encodeLine({ cmd: 'run', count, first, window, progressEvery, release, keep }));
     const e = await p;
     if (e.type !== 'done') throw new Error(e.type === 'error' ? e.message : `unexpected client event ${e.type}`);
     return e;
@@ -77,4 +78,9 @@ export class ClientProcess {
     await exited;
     clearTimeout(t);
   }
+}
+
+/** Node options for the load client: IKED_BENCH_CLIENT_NODE_ARGS (space-separated), the load generator's, not the daemon's. */
+export function clientNodeArgs(): string[] {
+  return (process.env.IKED_BENCH_CLIENT_NODE_ARGS ?? '').split(' ').filter(Boolean);
 }

@@ -3,7 +3,7 @@
  * (one JSON object per line on the client's stdout; commands on its stdin).
  */
 export type ClientCommand =
-  | { cmd: 'run'; count: number; first: number; window: number; progressEvery: number; release?: boolean }
+  | { cmd: 'run'; count: number; first: number; window: number; progressEvery: number; release?: boolean; keep?: number }
   | { cmd: 'quit' };
 
 export type ClientEvent =

@@ -9,7 +9,7 @@ import { UdpTransport } from '../src/proc/udp-transport';
 import { CaService } from '../src/proc/ca-service';
 import { noCertificates, AuthProvider } from '../src/ikev2/policy/auth-provider';
 import { ALL_CASES, benchCase, CaseName, ikedClientConf } from './bench-configs';
-import { LoadClient, runLoad } from './load-initiator';
+import { HeldSas, LoadClient, runLoad } from './load-initiator';
 import { silentLogger, warnLogger } from './silent-logger';
 import { ClientCommand, ClientEvent, encodeLine } from './client-protocol';
 
@@ -53,6 +53,8 @@ async function main(): Promise<void> {
     });
     clients.push(client);
   }
+  // every SA this process holds, oldest first: a run with `keep` retires the oldest past it
+  const held = new HeldSas();
   emit({ type: 'ready' });
   const rl = createInterface({ input: process.stdin });
   for await (const line of rl) {
@@ -60,7 +62,7 @@ async function main(): Promise<void> {
     const cmd = JSON.parse(line) as ClientCommand;
     if (cmd.cmd === 'quit') break;
     for (const c of clients) c.release = cmd.release === true;
-    const r = await runLoad(clients, cmd.count, cmd.window, cmd.first, (done, ms) => emit({ type: 'progress', done, ms }), cmd.progressEvery);
+    const r = await runLoad(clients, cmd.count, cmd.window, cmd.first, (done, ms) => emit({ type: 'progress', done, ms }), cmd.progressEvery, held, cmd.keep ?? Infinity);
     emit({ type: 'done', ...r });
   }
   process.exit(0);

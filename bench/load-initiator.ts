@@ -8,7 +8,7 @@
 import { Engine, Transport, EngineTiming } from '../src/ikev2/engine';
 import { buildPolicy, Policy } from '../src/ikev2/policy/policy';
 import { parseConfigText } from '../src/conf/load';
-import { DecoupledAdapter } from '../src/platform/decoupled';
+import { DiscardKernel } from './discard-kernel';
 import { parseIdentity } from '../src/crypto/identity';
 import { TS } from '../src/wire/iana';
 import type { TrafficSelector } from '../src/ikev2/payloads/payload-types';
@@ -56,13 +56,40 @@ export interface SaOutcome {
   ok: boolean;
   reason: string;
   ms: number;
+  /** the established SA (ok only) */
+  sa?: IkeSa;
 }
+
+/**
+ * The bytes the client keeps per SA (selector addresses, identities), copied into 64 KiB
+ * arenas instead of Node's shared 8 KiB pool: one kept 4-byte slice of a pool slab keeps the
+ * whole slab alive, and with each handshake's own pooled buffers in between, that was about
+ * one slab per held SA (1.4 KB of the client's 4.8 KB heap per SA in a heap snapshot at
+ * 25,000 SAs), so the load client's collector slowed at 100,000 held and with it the bench.
+ */
+class ByteArena {
+  private buf = Buffer.alloc(0);
+  private off = 0;
+
+  copy(b: Buffer): Buffer {
+    if (this.off + b.length > this.buf.length) {
+      this.buf = Buffer.alloc(Math.max(65536, b.length));
+      this.off = 0;
+    }
+    const out = this.buf.subarray(this.off, this.off + b.length);
+    b.copy(out);
+    this.off += (b.length + 7) & ~7;
+    return out;
+  }
+}
+
+const arena = new ByteArena();
 
 /** Client n's inner address: 10.64.0.0 + n, as a one-address selector. */
 export function clientSelector(n: number): TrafficSelector {
   const a = Buffer.alloc(4);
   a.writeUInt32BE(((10 << 24) | (64 << 16)) + (n % (1 << 22)) >>> 0);
-  return { tsType: TS.IPV4_ADDR_RANGE, ipProtocol: 0, startPort: 0, endPort: 65535, startAddr: a, endAddr: Buffer.from(a) };
+  return { tsType: TS.IPV4_ADDR_RANGE, ipProtocol: 0, startPort: 0, endPort: 65535, startAddr: arena.copy(a), endAddr: arena.copy(a) };
 }
 
 export class LoadClient {
@@ -82,7 +109,7 @@ export class LoadClient {
     this.sameSelectors = o.sameSelectors ?? false;
     this.engine = new LoadEngine({
       log: o.log,
-      kernel: new DecoupledAdapter({ log: () => undefined, logging: () => false }),
+      kernel: new DiscardKernel(),
       auth: o.auth,
       transport: o.transport,
       policies: [],
@@ -104,7 +131,7 @@ export class LoadClient {
     if (kind !== 'established' || !spi) return;
     const sa = this.bySpi.get(spi);
     if (!sa) return;
-    this.finish(sa, { ok: true, reason: 'established', ms: Date.now() - sa.createdAt });
+    this.finish(sa, { ok: true, reason: 'established', ms: Date.now() - sa.createdAt, sa: this.release ? undefined : sa });
     if (this.release) this.engine.deleteIkeSa(sa, 'released by the load client', true);
   }
 
@@ -119,7 +146,10 @@ export class LoadClient {
   /** Start one IKE SA + Child SA as client number `n`; resolves when established or failed. */
   async connect(n: number): Promise<SaOutcome> {
     const policy: Policy = { ...this.base, localTs: [clientSelector(this.sameSelectors ? 0 : n)] };
-    if (this.perSaIdentity) policy.localId = parseIdentity(`c${n}.load.test`);
+    if (this.perSaIdentity) {
+      const id = parseIdentity(`c${n}.load.test`);
+      policy.localId = { ...id, data: arena.copy(id.data) };
+    }
     const sa = await this.engine.initiate(policy);
     if (!sa) return { ok: false, reason: 'initiate refused', ms: 0 };
     return new Promise((resolve) => {
@@ -128,8 +158,47 @@ export class LoadClient {
     });
   }
 
+  /** Delete one of our SAs (an INFORMATIONAL the responder answers), unless it is already gone. */
+  retire(sa: IkeSa): void {
+    if (sa.state === 'ESTABLISHED') this.engine.deleteIkeSa(sa, 'retired by the load client', true);
+  }
+
   get established(): number {
     return this.engine.stats.ikeSasEstablished;
+  }
+}
+
+/**
+ * The SAs a load-client process holds, oldest first, across runs. With a `keep` level,
+ * runLoad retires the oldest for each new SA past it: the responder then holds `keep`
+ * SAs while new ones keep coming (churn at a held level).
+ */
+export class HeldSas {
+  private sas: IkeSa[] = [];
+  private owners: LoadClient[] = [];
+  private head = 0;
+
+  get size(): number {
+    return this.sas.length - this.head;
+  }
+
+  push(owner: LoadClient, sa: IkeSa): void {
+    this.sas.push(sa);
+    this.owners.push(owner);
+  }
+
+  /** Delete the oldest held SA. */
+  retireOldest(): void {
+    if (this.size === 0) return;
+    const sa = this.sas[this.head];
+    const owner = this.owners[this.head];
+    this.head++;
+    if (this.head > 4096 && this.head * 2 > this.sas.length) {
+      this.sas = this.sas.slice(this.head);
+      this.owners = this.owners.slice(this.head);
+      this.head = 0;
+    }
+    owner.retire(sa);
   }
 }
 
@@ -154,6 +223,8 @@ export async function runLoad(
   firstIndex = 0,
   progress?: (done: number, elapsedMs: number) => void,
   every = 1000,
+  held?: HeldSas,
+  keep = Infinity,
 ): Promise<RunResult> {
   const started = Date.now();
   let next = 0;
@@ -163,9 +234,14 @@ export async function runLoad(
   const worker = async (): Promise<void> => {
     while (next < total) {
       const i = next++;
-      const o = await clients[i % clients.length].connect(firstIndex + i);
+      const client = clients[i % clients.length];
+      const o = await client.connect(firstIndex + i);
       if (o.ok) {
         established++;
+        if (held && o.sa) {
+          held.push(client, o.sa);
+          while (held.size > keep) held.retireOldest();
+        }
         if (progress && established % every === 0) progress(established, Date.now() - started);
       } else {
         failed++;

@@ -1,4 +1,5 @@
 /** The bench output: a readable table, `BENCH ...` machine lines, and bench/RESULTS.md. */
+import type { ChurnResult } from './churn-at-level';
 import { benchCase, type CaseName } from './bench-configs';
 
 export interface CaseResult {
@@ -35,7 +36,12 @@ export interface HoldResult {
   spiLookupNs: { sas: number; ns: number }[];
   /** RSS growth per SA by process, e.g. "parent 1404 B/SA, engine 5968 B/SA". */
   byProcess: string;
+  /** The rate at a held level (churn-at-level.ts): a fresh daemon at the low level, this one at the high. */
+  churn?: { low: ChurnResult; high: ChurnResult };
 }
+
+/** Issue 18: the rate while holding 100,000 SAs ≥ 0.9 of the rate while holding 10,000. */
+export const TARGET_HELD_RATE = 0.9;
 
 /** Issue 18's targets: ours/charon CPU per SA. */
 export const TARGET_RATIO: Record<string, number> = { 'psk-ecp256': 0.45, 'rsa-ecp256': 0.5, 'psk-modp2048': 0.3 };
@@ -122,6 +128,13 @@ export function machineLines(results: CaseResult[], hold: HoldResult | null): st
       const cap = (c: HoldResult['chunks'][number]): number => 1000 / Math.max(c.cpuMsPerSa, c.clientCpuMsPerSa);
       lines.push(`BENCH held_cpu_rate first=${fmt(cap(first), 0)} last=${fmt(cap(last), 0)} ratio=${fmt(cap(last) / cap(first))} busy_first=${fmt(first.responderBusy)} busy_last=${fmt(last.responderBusy)}`);
     }
+    const ch = hold.churn;
+    if (ch) {
+      lines.push(
+        `BENCH churn_rate low=${ch.low.level} high=${ch.high.level} sa_per_s_low=${fmt(ch.low.saPerSec, 0)} sa_per_s_high=${fmt(ch.high.saPerSec, 0)} ratio=${fmt(ch.high.saPerSec / ch.low.saPerSec)}` +
+          ` cpu_ms_low=${fmt(ch.low.cpuMsPerSa, 3)} cpu_ms_high=${fmt(ch.high.cpuMsPerSa, 3)} cpu_ratio=${fmt(ch.low.cpuMsPerSa / ch.high.cpuMsPerSa)} n=${ch.high.sas}`,
+      );
+    }
   }
   return lines;
 }
@@ -164,6 +177,24 @@ export function holdTable(h: HoldResult): string {
   const pct = (x: number): string => `${(x * 100).toFixed(0)} %`;
   const rows = h.chunks.map((c) => [String(c.held), fmt(c.saPerSec, 0), fmt(c.cpuMsPerSa, 3), fmt(c.engineCpuMsPerSa, 3), fmt(c.clientCpuMsPerSa, 3), pct(c.responderBusy), pct(c.clientBusy)]);
   return markdownTable(['SAs held', 'SA/s (last chunk)', 'responder CPU ms/SA (last chunk)', 'of it the engine', 'load client CPU ms/SA', 'responder busy', 'client busy'], rows);
+}
+
+/** The two churn measurements side by side, and the verdict on the held-rate target. */
+export function churnLines(h: HoldResult): string[] {
+  const ch = h.churn;
+  if (!ch) return [];
+  const pct = (x: number): string => `${(x * 100).toFixed(0)} %`;
+  const rows = [ch.low, ch.high].map((c) => [String(c.level), String(c.sas), fmt(c.saPerSec, 0), fmt(c.cpuMsPerSa, 3), fmt(c.engineCpuMsPerSa, 3), fmt(c.clientCpuMsPerSa, 3), pct(c.responderBusy), pct(c.clientBusy)]);
+  const ratio = ch.high.saPerSec / ch.low.saPerSec;
+  const cpuRatio = ch.low.cpuMsPerSa / ch.high.cpuMsPerSa;
+  return [
+    `The rate at a held level (bench/churn-at-level.ts): the responder holds the level while ${ch.high.sas} new SAs come, each retiring the oldest (the client deletes it). The low level runs on a fresh daemon; the high one on the daemon above, right after the fill.`,
+    '',
+    markdownTable(['SAs held', 'new SAs', 'SA/s', 'responder CPU ms/SA', 'of it the engine', 'load client CPU ms/SA', 'responder busy', 'client busy'], rows),
+    '',
+    `Rate at ${ch.high.level} against ${ch.low.level}: **${fmt(ratio)}** by the wall clock (target ≥ ${TARGET_HELD_RATE}, ${ratio >= TARGET_HELD_RATE ? 'met' : 'missed'}), ${fmt(cpuRatio)} by the responder's CPU per SA.`,
+    '',
+  ];
 }
 
 /** This run under the file's title, then every earlier run and section as it was (RESULTS.md keeps every run). */

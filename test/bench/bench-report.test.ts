@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import { parseStatTicks, parseRssKb, parseStatPpid } from '../../bench/proc-stats';
 import { cpuLine, floorLines, memLine, machineLines, pairedRatios, CaseResult, withEarlierRuns } from '../../bench/report';
 import { parseBenchArgs } from '../../bench/bench-options';
-import { clientSelector, runLoad } from '../../bench/load-initiator';
+import { clientSelector, HeldSas, runLoad } from '../../bench/load-initiator';
 import { benchCase, ikedResponderConf, swanctlResponderConf } from '../../bench/bench-configs';
 import { makePair } from '../../bench/inproc-pair';
 import { parseConfigText } from '../../src/conf/load';
@@ -78,6 +78,26 @@ test('in-process load: every SA gets an IKE SA and a Child SA on the responder',
   const held = pair.responder.sas.all();
   assert.equal(held.length, 20);
   assert.equal(held.reduce((n, sa) => n + sa.children.length, 0), 20);
+  for (const e of [pair.responder, ...pair.clients.map((c) => c.engine)]) await e.shutdown(false);
+});
+
+test('in-process churn: with keep, each new SA past the level retires the oldest and the responder holds the level', async () => {
+  const pair = makePair(benchCase('psk-ecp256'), 2);
+  const held = new HeldSas();
+  const fill = await runLoad(pair.clients, 12, 4, 0, undefined, 1000, held);
+  assert.equal(fill.established, 12, JSON.stringify(fill.failures));
+  assert.equal(held.size, 12);
+  const churn = await runLoad(pair.clients, 10, 4, 100, undefined, 1000, held, 12);
+  assert.equal(churn.established, 10, JSON.stringify(churn.failures));
+  assert.equal(held.size, 12);
+  // the retirements' INFORMATIONAL exchanges finish
+  for (let i = 0; i < 50 && pair.responder.sas.all().length !== 12; i++) await new Promise((r) => setTimeout(r, 10));
+  const left = pair.responder.sas.all();
+  assert.equal(left.length, 12);
+  // ten of the first twelve went (the oldest by completion), every new one stays
+  const ids = new Set(left.map((sa) => sa.remoteId?.data.toString()));
+  for (let n = 100; n < 110; n++) assert.ok(ids.has(`c${n}.load.test`), `c${n} is held`);
+  assert.equal([...ids].filter((id) => /^c\d\.|^c1[01]\./.test(id ?? '')).length, 2);
   for (const e of [pair.responder, ...pair.clients.map((c) => c.engine)]) await e.shutdown(false);
 });
 
