@@ -181,7 +181,7 @@ export function kernelFromEnv(env: NodeJS.ProcessEnv = process.env): 'xfrm' | 'p
 
 /**
  * Test harness knobs (not for production), read here by the CLI only, into IkedOptions.timing:
- * IKED_RETRANSMIT_MS, IKED_RETRANSMIT_TRIES, IKED_COOKIE_THRESHOLD, IKED_NATT_KEEPALIVE_MS.
+ * IKED_RETRANSMIT_MS, IKED_RETRANSMIT_TRIES, IKED_COOKIE_THRESHOLD, IKED_NATT_KEEPALIVE_MS, IKED_DPD_IDLE_MS.
  */
 export function timingFromEnv(env: NodeJS.ProcessEnv = process.env): Partial<EngineTiming> {
   const t: Partial<EngineTiming> = {};
@@ -194,5 +194,7 @@ export function timingFromEnv(env: NodeJS.ProcessEnv = process.env): Partial<Eng
   if (ka !== undefined) t.natKeepaliveMs = ka;
   const ct = n(env.IKED_COOKIE_THRESHOLD);
   if (ct !== undefined) t.cookieThreshold = ct;
+  const idle = n(env.IKED_DPD_IDLE_MS);
+  if (idle !== undefined) t.dpdIdleMs = idle;
   return t;
 }

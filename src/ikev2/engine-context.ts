@@ -39,6 +39,8 @@ export interface EngineTiming {
   halfOpenLimit: number; // hard limit of half-open SAs
   halfOpenPerPeer: number; // half-open SAs one peer address may hold (charon's block_threshold)
   natKeepaliveMs: number; // NAT keepalive interval when we are behind a NAT
+  /** DPD: no IKE message from the peer for this long sends a check even without ESP traffic (OpenIKED's IKED_IKE_SA_LAST_RECVD_TIMEOUT, 300 s) */
+  dpdIdleMs: number;
 }
 
 export const defaultTiming: EngineTiming = {
@@ -49,6 +51,7 @@ export const defaultTiming: EngineTiming = {
   halfOpenLimit: 4096,
   halfOpenPerPeer: 32,
   natKeepaliveMs: 20_000,
+  dpdIdleMs: 300_000,
 };
 
 /** Told when an IKE SA is gone (deleted, failed, timed out), in the order they were added. */

@@ -67,7 +67,7 @@ for (const who of ['a', 'b'] as const) {
 }
 
 test('dead peer detection: peer alive -> checks answered and SA kept; peer gone -> SA deleted', async () => {
-  const p = makePair({ ikesa: IKESA, childsa: CHILDSA, a: { dpd: 0.03 } });
+  const p = makePair({ ikesa: IKESA, childsa: CHILDSA, a: { dpd: 0.03, timing: { dpdIdleMs: 60 } } });
   try {
     const { ia } = await establish(p);
     await waitFor(() => p.net.delivered((r) => r.exchange === EXCHANGE.INFORMATIONAL && !!(r.flags & FLAG.RESPONSE)).length >= 2, 'two liveness checks answered');

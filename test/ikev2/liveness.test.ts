@@ -1,7 +1,8 @@
 /**
- * Dead peer detection's schedule (src/ikev2/exchange/liveness.ts): a check goes out after a
- * whole interval without a message from the peer; when the peer was heard from more recently,
- * the next look is an interval after that message, not a fixed tick later.
+ * Dead peer detection (src/ikev2/exchange/liveness.ts): when the peer was heard from within
+ * the interval, the next look is an interval after that message, not a fixed tick later;
+ * otherwise, as OpenIKED 7.2, a check goes out when ESP left but none came in since the last
+ * look (the kernel's packet counters), or after 300 s without an IKE message.
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -32,21 +33,92 @@ test('DPD: heard from the peer 500 ms ago with a 2 s interval: no check, the nex
   assert.ok(armed[0].ms <= 1500 && armed[0].ms > 1000, `next look in ${armed[0].ms} ms`);
 });
 
-test('DPD: nothing from the peer for a whole interval: a liveness check goes out, the next look a full interval on', async () => {
-  const p = makePair({ ikesa: 'enc aes-128-gcm prf hmac-sha2-256 group curve25519', childsa: 'enc aes-128-gcm', a: { dpd: 60 } });
+const PAIR = { ikesa: 'enc aes-128-gcm prf hmac-sha2-256 group curve25519', childsa: 'enc aes-128-gcm' };
+
+type Pair = ReturnType<typeof makePair>;
+const requests = (p: Pair): number => p.net.delivered((r) => r.exchange === EXCHANGE.INFORMATIONAL && !(r.flags & FLAG.RESPONSE)).length;
+
+/** The kernel's counters of node a's Child SA: `packets` for its inbound (ours) and outbound SPI. */
+function counters(p: Pair, ia: IkeSa, packets: { in: number; out: number }): void {
+  const c = ia.children[0];
+  p.a.engine.kernel.getCounters = async (_proto, _dst, spi) => ({ bytes: 0, packets: spi === c.spiIn ? packets.in : spi === c.spiOut ? packets.out : 0, lastUse: 0 });
+}
+
+test('DPD: nothing from the peer for 300 s: a liveness check goes out, the next look a full interval on', async () => {
+  const p = makePair({ ...PAIR, a: { dpd: 60 } });
   try {
     const { ia } = await establish(p);
-    const requests = (): number => p.net.delivered((r) => r.exchange === EXCHANGE.INFORMATIONAL && !(r.flags & FLAG.RESPONSE)).length;
-    const before = requests();
-    ia.lastInbound = Date.now() - 61_000;
+    const before = requests(p);
+    ia.lastInbound = Date.now() - 301_000;
     dpdDue(p.a.engine, ia);
-    await waitFor(() => requests() === before + 1, () => `a liveness check went out; ${tail(p.a)}`);
+    await waitFor(() => requests(p) === before + 1, () => `a liveness check went out; ${tail(p.a)}`);
     await waitFor(() => p.net.delivered((r) => r.exchange === EXCHANGE.INFORMATIONAL && !!(r.flags & FLAG.RESPONSE)).length >= 1, 'answered');
     assert.ok(ia.timers.has('dpd'), 'the next look is armed');
     // answered just now: calling it again sends nothing
     dpdDue(p.a.engine, ia);
     await new Promise((r) => setTimeout(r, 50));
-    assert.equal(requests(), before + 1);
+    assert.equal(requests(p), before + 1);
+  } finally {
+    await shutdownAll(p.net, p.a, p.b);
+  }
+});
+
+test('DPD: an interval of IKE silence with no ESP either way: no check before 300 s (OpenIKED)', async () => {
+  const p = makePair({ ...PAIR, a: { dpd: 60 } });
+  try {
+    const { ia } = await establish(p);
+    const before = requests(p);
+    ia.lastInbound = Date.now() - 61_000;
+    dpdDue(p.a.engine, ia);
+    await new Promise((r) => setTimeout(r, 50));
+    assert.equal(requests(p), before);
+    assert.ok(ia.timers.has('dpd'), 'the next look is armed');
+  } finally {
+    await shutdownAll(p.net, p.a, p.b);
+  }
+});
+
+test('DPD: ESP went out but none came in since the last look: a check goes out; traffic both ways: none', async () => {
+  const p = makePair({ ...PAIR, a: { dpd: 60 } });
+  try {
+    const { ia } = await establish(p);
+    const before = requests(p);
+    ia.lastInbound = Date.now() - 61_000;
+    // both ways: alive, no check
+    counters(p, ia, { in: 5, out: 7 });
+    dpdDue(p.a.engine, ia);
+    await new Promise((r) => setTimeout(r, 50));
+    assert.equal(requests(p), before, 'traffic both ways: no check');
+    // then out only (in unchanged since the last look): a check
+    counters(p, ia, { in: 5, out: 9 });
+    ia.lastInbound = Date.now() - 61_000;
+    dpdDue(p.a.engine, ia);
+    await waitFor(() => requests(p) === before + 1, () => `a liveness check went out; ${tail(p.a)}`);
+    // the counters are kept modulo 2^30, as small integers
+    assert.equal(ia.children[0].seenPacketsOut, 9);
+    await waitFor(() => !ia.pending, 'the check answered');
+    counters(p, ia, { in: 5, out: 2 ** 30 + 9 });
+    ia.lastInbound = Date.now() - 61_000;
+    dpdDue(p.a.engine, ia);
+    await new Promise((r) => setTimeout(r, 50));
+    assert.equal(requests(p), before + 1, 'no traffic since the last look (the same count modulo 2^30): no check');
+  } finally {
+    await shutdownAll(p.net, p.a, p.b);
+  }
+});
+
+test('DPD: a kernel that does not know the Child SA counts as no traffic', async () => {
+  const p = makePair({ ...PAIR, a: { dpd: 60 } });
+  try {
+    const { ia } = await establish(p);
+    const before = requests(p);
+    p.a.engine.kernel.getCounters = async () => {
+      throw new Error('ESRCH');
+    };
+    ia.lastInbound = Date.now() - 61_000;
+    dpdDue(p.a.engine, ia);
+    await new Promise((r) => setTimeout(r, 50));
+    assert.equal(requests(p), before);
   } finally {
     await shutdownAll(p.net, p.a, p.b);
   }

@@ -112,7 +112,8 @@ test('iked <-> strongSwan lifecycle: rekeys by each side, DPD, delete by each si
       repoRoot: REPO,
       // our Child SA rekeys itself (lifetime 8 s, rekey at ~90 %), and the IKE SA (ikelifetime 14 s)
       conf: ikedConf({ active: true, local: A.addr, peer: B.addr, localLan: A.lan, remoteLan: B.lan, ike: ike.iked, esp: `${esp.iked} group ecp256`, srcid: 'a.test', dstid: 'b.test', auth: { kind: 'psk' }, extra: 'ikelifetime 14 lifetime 8', globals: ['set dpd_check_interval 2'] }),
-      env: { IKED_RETRANSMIT_MS: '500', IKED_RETRANSMIT_TRIES: '3' },
+      // no ESP here (decoupled): checks go out on 2 s of IKE silence, not OpenIKED's 300 s
+      env: { IKED_RETRANSMIT_MS: '500', IKED_RETRANSMIT_TRIES: '3', IKED_DPD_IDLE_MS: '2000' },
       extraArgs: ['-v'],
     });
     const first = await oursEstablished(iked);

@@ -8,10 +8,12 @@ import type { EngineContext } from '../engine-context';
 
 /**
  * The DPD timer fired (EngineContext.timerFns.dpd: one function per engine, the SA is its argument).
- * A check goes out when nothing came from the peer for a whole interval; otherwise the next
- * look is an interval after the last message from the peer (as charon's dpd_delay), not a
- * fixed tick: a peer is then declared dead within one interval plus the retransmissions, and
- * two sides with the same interval take turns instead of one of them never checking.
+ * A message from the peer within the interval proves it alive (RFC 7296 2.4): the next look is
+ * then an interval after that message (as charon's dpd_delay), not a fixed tick. Otherwise, as
+ * OpenIKED 7.2's ikev2_ike_sa_alive: a check goes out when ESP traffic left on a Child SA since
+ * the last look but none came in (the kernel's packet counters), or when nothing came from the
+ * peer for timing.dpdIdleMs (300 s). An idle SA is so checked every 300 s, not every interval:
+ * a daemon holding 100,000 idle SAs sends 333 checks a second, not 1,667.
  */
 export function dpdDue(e: EngineContext, sa: IkeSa): void {
   if (sa.state !== 'ESTABLISHED') return;
@@ -22,8 +24,52 @@ export function dpdDue(e: EngineContext, sa: IkeSa): void {
     sa.setTimer('dpd', intervalMs - idle, e.timerFns.dpd, sa);
     return;
   }
-  if (intervalMs > 0 && !sa.pending && sa.queue.length === 0) sendLivenessCheck(e, sa);
+  if (intervalMs > 0) {
+    if (idle >= e.timing.dpdIdleMs) checkNow(e, sa);
+    else void espTraffic(e, sa).then((t) => t.out && !t.in && checkNow(e, sa));
+  }
   scheduleLiveness(e, sa);
+}
+
+function checkNow(e: EngineContext, sa: IkeSa): void {
+  if (sa.state === 'ESTABLISHED' && !sa.pending && sa.queue.length === 0) sendLivenessCheck(e, sa);
+}
+
+/** 2^30: the packet counters are kept modulo this (small integers in ChildSa). */
+const SEEN_MOD = 0x40000000;
+
+/**
+ * Whether ESP (or AH) went in and out on the SA's loaded Child SAs since the last look: their
+ * kernel packet counters moved. A Child SA the kernel does not know (decoupled, gone) counts
+ * as no traffic.
+ */
+export async function espTraffic(e: EngineContext, sa: IkeSa): Promise<{ in: boolean; out: boolean }> {
+  const t = { in: false, out: false };
+  const asks: Promise<void>[] = [];
+  for (const c of sa.children) {
+    if (c.state === 'LARVAL' || c.state === 'DELETING') continue;
+    const at = c.placed ?? { local: sa.local, remote: sa.remote };
+    asks.push(
+      e.kernel.getCounters(c.protocol, at.local.address, c.spiIn).then(
+        (r) => {
+          const seen = r.packets % SEEN_MOD;
+          if (seen !== c.seenPacketsIn) t.in = true;
+          c.seenPacketsIn = seen;
+        },
+        () => undefined,
+      ),
+      e.kernel.getCounters(c.protocol, at.remote.address, c.spiOut).then(
+        (r) => {
+          const seen = r.packets % SEEN_MOD;
+          if (seen !== c.seenPacketsOut) t.out = true;
+          c.seenPacketsOut = seen;
+        },
+        () => undefined,
+      ),
+    );
+  }
+  await Promise.all(asks);
+  return t;
 }
 
 export function scheduleLiveness(e: EngineContext, sa: IkeSa): void {

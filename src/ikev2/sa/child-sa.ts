@@ -56,6 +56,12 @@ export class ChildSa {
   private establishedT: number;
   private rekeyAtT = 0;
   private expireAtT = 0;
+  /**
+   * The kernel's packet counters of the inbound and outbound SA at the last liveness look
+   * (liveness.ts), modulo 2^30 (small integers): a change since then is traffic.
+   */
+  seenPacketsIn = 0;
+  seenPacketsOut = 0;
   chosen: Chosen;
   tsLocal: TrafficSelector[];
   tsRemote: TrafficSelector[];
