@@ -3,6 +3,7 @@
  * came from the peer for a while) and, behind a NAT, NAT keepalives (RFC 3948 2.3).
  */
 import { IkeSa } from '../sa/ike-sa';
+import type { ChildSa } from '../sa/child-sa';
 import { sendLivenessCheck } from './informational';
 import type { EngineContext } from '../engine-context';
 
@@ -44,32 +45,30 @@ const SEEN_MOD = 0x40000000;
  * as no traffic.
  */
 export async function espTraffic(e: EngineContext, sa: IkeSa): Promise<{ in: boolean; out: boolean }> {
-  const t = { in: false, out: false };
-  const asks: Promise<void>[] = [];
+  const ins: Promise<boolean>[] = [];
+  const outs: Promise<boolean>[] = [];
   for (const c of sa.children) {
     if (c.state === 'LARVAL' || c.state === 'DELETING') continue;
     const at = c.placed ?? { local: sa.local, remote: sa.remote };
-    asks.push(
-      e.kernel.getCounters(c.protocol, at.local.address, c.spiIn).then(
-        (r) => {
-          const seen = r.packets % SEEN_MOD;
-          if (seen !== c.seenPacketsIn) t.in = true;
-          c.seenPacketsIn = seen;
-        },
-        () => undefined,
-      ),
-      e.kernel.getCounters(c.protocol, at.remote.address, c.spiOut).then(
-        (r) => {
-          const seen = r.packets % SEEN_MOD;
-          if (seen !== c.seenPacketsOut) t.out = true;
-          c.seenPacketsOut = seen;
-        },
-        () => undefined,
-      ),
-    );
+    ins.push(countersMoved(e, c, true, at.local.address, c.spiIn));
+    outs.push(countersMoved(e, c, false, at.remote.address, c.spiOut));
   }
-  await Promise.all(asks);
-  return t;
+  const [i, o] = await Promise.all([Promise.all(ins), Promise.all(outs)]);
+  return { in: i.includes(true), out: o.includes(true) };
+}
+
+/** Whether the kernel SA's packet counter moved since the last look (and remember it); false when the kernel does not know it. */
+function countersMoved(e: EngineContext, c: ChildSa, inbound: boolean, dst: string, spi: number): Promise<boolean> {
+  return e.kernel.getCounters(c.protocol, dst, spi).then(
+    (r) => {
+      const seen = r.packets % SEEN_MOD;
+      const was = inbound ? c.seenPacketsIn : c.seenPacketsOut;
+      if (inbound) c.seenPacketsIn = seen;
+      else c.seenPacketsOut = seen;
+      return seen !== was;
+    },
+    () => false,
+  );
 }
 
 export function scheduleLiveness(e: EngineContext, sa: IkeSa): void {
