@@ -84,6 +84,7 @@
           'target_name': 'iked_crypto',
           'sources': [
             'native/crypto_addon.c',
+            'native/crypto_digest.c',
             'native/crypto_hmac.c',
             'native/crypto_kdf.c',
             'native/crypto_kx.c',

@@ -13,11 +13,14 @@
  *   prf(di, key, d0, d1 | null, d2 | null, d3 | null, out) -> status: out = HMAC(key, d0 | d1 | d2 | d3)
  *   prfPlus(di, key, seed, out) -> status: out = prf+(key, seed)
  *   skeyseedPlus(di, salt, ikm, seed, out) -> status: out = prf+(prf(salt, ikm), seed)
+ *   digestIndex(name) -> index, -1 if unusable
+ *   digest(di, d0, d1 | null, d2 | null, d3 | null, out) -> status: out = H(d0 | d1 | d2 | d3)
  */
 #include <openssl/crypto.h>
 #include <openssl/opensslv.h>
 #include <string.h>
 
+#include "crypto_digest.h"
 #include "crypto_hmac.h"
 #include "crypto_kdf.h"
 #include "crypto_kx.h"
@@ -188,6 +191,7 @@ static napi_value sk_index(napi_env env, napi_callback_info info, int (*fn)(cons
 
 static napi_value sk_cipher(napi_env env, napi_callback_info info) { return sk_index(env, info, sk_cipher_index); }
 static napi_value hmac_digest(napi_env env, napi_callback_info info) { return sk_index(env, info, hmac_digest_index); }
+static napi_value digest_idx(napi_env env, napi_callback_info info) { return sk_index(env, info, digest_index); }
 
 /* (ci, di, icvLen, encKey, integKey | null, aad, in, out) */
 static int sk_args(napi_env env, napi_callback_info info, struct sk_call *c, struct buf *in, struct buf *out) {
@@ -223,19 +227,39 @@ static napi_value sk_open_fn(napi_env env, napi_callback_info info) {
 
 static int status(int ok) { return ok ? 0 : KX_FAILED; }
 
+/* d0 and up to three more parts (null: left out) from argv; the count, -1 on a bad argument */
+static int parts_arg(napi_env env, napi_value *argv, struct kdf_part *parts) {
+  int n = 0;
+  for (int i = 0; i < KDF_MAX_PARTS; i++) {
+    struct buf d;
+    if (!buf_arg(env, argv[i], &d, i > 0)) return -1;
+    if (d.p) parts[n++] = (struct kdf_part){d.p, d.n};
+  }
+  return n;
+}
+
 static napi_value prf_fn(napi_env env, napi_callback_info info) {
   napi_value a[7];
   int32_t di;
-  struct buf key, d[KDF_MAX_PARTS], out;
-  if (!args(env, info, 7, a) || !int_arg(env, a[0], &di) || !buf_arg(env, a[1], &key, 0) || !buf_arg(env, a[6], &out, 0)) return NULL;
+  struct buf key, out;
   struct kdf_part parts[KDF_MAX_PARTS];
-  int n = 0;
-  for (int i = 0; i < KDF_MAX_PARTS; i++) {
-    if (!buf_arg(env, a[2 + i], &d[i], i > 0)) return NULL;
-    if (d[i].p) parts[n++] = (struct kdf_part){d[i].p, d[i].n};
-  }
+  if (!args(env, info, 7, a) || !int_arg(env, a[0], &di) || !buf_arg(env, a[1], &key, 0) || !buf_arg(env, a[6], &out, 0)) return NULL;
+  int n = parts_arg(env, a + 2, parts);
+  if (n < 0) return NULL;
   if (out.n != hmac_size(di)) return int_val(env, KX_BAD_LENGTH);
   return int_val(env, status(kdf_prf(di, key.p, key.n, parts, n, out.p)));
+}
+
+static napi_value digest_fn(napi_env env, napi_callback_info info) {
+  napi_value a[6];
+  int32_t di;
+  struct buf out;
+  struct kdf_part parts[KDF_MAX_PARTS];
+  if (!args(env, info, 6, a) || !int_arg(env, a[0], &di) || !buf_arg(env, a[5], &out, 0)) return NULL;
+  int n = parts_arg(env, a + 1, parts);
+  if (n < 0) return NULL;
+  if (out.n != digest_size(di)) return int_val(env, KX_BAD_LENGTH);
+  return int_val(env, status(digest_parts(di, parts, n, out.p)));
 }
 
 static napi_value prf_plus_fn(napi_env env, napi_callback_info info) {
@@ -282,6 +306,8 @@ static napi_value init(napi_env env, napi_value exports) {
   nu_export(env, exports, "prf", prf_fn);
   nu_export(env, exports, "prfPlus", prf_plus_fn);
   nu_export(env, exports, "skeyseedPlus", skeyseed_plus_fn);
+  nu_export(env, exports, "digestIndex", digest_idx);
+  nu_export(env, exports, "digest", digest_fn);
   return exports;
 }
 

@@ -67,6 +67,6 @@ EVP_MAC_CTX *hmac_start(int di, const uint8_t *key, size_t key_len) {
 int hmac_finish(EVP_MAC_CTX *m, uint8_t *out) {
   size_t n = 0;
   int ok = EVP_MAC_final(m, out, &n, EVP_MAX_MD_SIZE) == 1;
-  ERR_clear_error();
+  if (!ok) ERR_clear_error();
   return ok;
 }

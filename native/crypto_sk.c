@@ -135,7 +135,7 @@ int sk_seal(const struct sk_call *c, const uint8_t *plain, size_t plain_len, uin
            (size_t)(n1 + n2 + n3) == padded;
   if (ok && e->kind == SK_AEAD) ok = EVP_CIPHER_CTX_ctrl(x, EVP_CTRL_AEAD_GET_TAG, (int)c->icv_len, ct + padded) == 1;
   if (ok && e->kind != SK_AEAD) ok = mac(c, out, e->iv_len + padded, ct + padded);
-  ERR_clear_error();
+  if (!ok) ERR_clear_error();
   return ok ? 0 : SK_FAILED;
 }
 
@@ -164,7 +164,7 @@ long sk_open(const struct sk_call *c, const uint8_t *body, size_t body_len, uint
     else if ((size_t)(n1 + n2) == ct_len)
       res = (long)ct_len;
   }
-  ERR_clear_error();
+  if (res < 0) ERR_clear_error();
   if (res < 0) OPENSSL_cleanse(out, ct_len);
   return res;
 }

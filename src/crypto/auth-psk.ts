@@ -9,9 +9,16 @@ const KEY_PAD = Buffer.from('Key Pad for IKEv2', 'ascii');
  * where idBody is the ID payload body (ID type, 3 reserved bytes, identification data).
  */
 export function signedOctets(prf: PrfAlg, realMessage: Buffer, peerNonce: Buffer, skP: Buffer, idBody: Buffer): Buffer {
-  const macedId = prf.compute(skP, idBody);
-  return Buffer.concat([realMessage, peerNonce, macedId]);
+  return Buffer.concat(signedOctetParts(prf, realMessage, peerNonce, skP, idBody));
 }
+
+/** The same octets in their three parts, for a MAC that takes them without a copy (pskAuth). */
+export function signedOctetParts(prf: PrfAlg, realMessage: Buffer, peerNonce: Buffer, skP: Buffer, idBody: Buffer): Buffer[] {
+  return [realMessage, peerNonce, prf.compute(skP, idBody)];
+}
+
+/** Octets to MAC: one Buffer, or its parts in order (MACed as if concatenated). */
+export type Octets = Buffer | readonly Buffer[];
 
 /**
  * prf(Shared Secret, "Key Pad for IKEv2") depends only on the PSK and the PRF: computed
@@ -36,12 +43,13 @@ export function forgetPskPad(psk: Buffer): void {
 }
 
 /** AUTH = prf(prf(Shared Secret, "Key Pad for IKEv2"), octets). */
-export function pskAuth(prf: PrfAlg, psk: Buffer, octets: Buffer): Buffer {
-  return prf.compute(paddedKey(prf, psk), octets);
+export function pskAuth(prf: PrfAlg, psk: Buffer, octets: Octets): Buffer {
+  const key = paddedKey(prf, psk);
+  return Buffer.isBuffer(octets) ? prf.compute(key, octets) : prf.compute(key, ...octets);
 }
 
 /** Constant-time check of a received shared-key AUTH value. */
-export function checkPskAuth(prf: PrfAlg, psk: Buffer, octets: Buffer, received: Buffer): boolean {
+export function checkPskAuth(prf: PrfAlg, psk: Buffer, octets: Octets, received: Buffer): boolean {
   const expect = pskAuth(prf, psk, octets);
   const ok = expect.length === received.length && timingSafeEqual(expect, received);
   expect.fill(0);

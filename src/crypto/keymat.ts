@@ -66,15 +66,28 @@ function ikeKeyLengths(prf: PrfAlg, encr: EncrAlg, integ: IntegAlg | null): numb
   return [prf.keyLen, aLen, aLen, encr.keyLen, encr.keyLen, prf.keyLen, prf.keyLen];
 }
 
-/** The seven keys, copied out of the key material (which is zeroed). */
-function splitIkeKeys(km: Buffer, lens: number[]): IkeSaKeys {
+/**
+ * Key material as an allocation of its own, so that views of it hold no other bytes (and keep
+ * no pool slab alive): as it is when it already is one (the addon's, HKDF's), else a copy and
+ * the original zeroed.
+ */
+function ownAllocation(km: Buffer): Buffer {
+  if (km.byteOffset === 0 && km.buffer.byteLength === km.length) return km;
+  const own = Buffer.allocUnsafeSlow(km.length);
+  km.copy(own);
+  km.fill(0);
+  return own;
+}
+
+/** The seven keys as views of the key material: no copies; zeroing every key zeroes all of it. */
+function splitIkeKeys(material: Buffer, lens: number[]): IkeSaKeys {
+  const km = ownAllocation(material);
   const parts: Buffer[] = [];
   let off = 0;
   for (const l of lens) {
-    parts.push(Buffer.from(km.subarray(off, off + l)));
+    parts.push(km.subarray(off, off + l));
     off += l;
   }
-  km.fill(0);
   const [skD, skAi, skAr, skEi, skEr, skPi, skPr] = parts;
   return { skD, skAi, skAr, skEi, skEr, skPi, skPr };
 }
@@ -187,14 +200,13 @@ export function deriveChildKeys(
   const parts = gir ? [gir, ni, nr] : [ni, nr];
   if (add) parts.push(add);
   const seed = Buffer.concat(parts);
-  const km = prfPlusOf(prf, skD, seed, 2 * (encKeyLen + integKeyLen));
+  const km = ownAllocation(prfPlusOf(prf, skD, seed, 2 * (encKeyLen + integKeyLen)));
   seed.fill(0);
-  const take = (off: number, len: number): Buffer => Buffer.from(km.subarray(off, off + len));
-  const encI = take(0, encKeyLen);
-  const integI = take(encKeyLen, integKeyLen);
-  const encR = take(encKeyLen + integKeyLen, encKeyLen);
-  const integR = take(2 * encKeyLen + integKeyLen, integKeyLen);
-  km.fill(0);
+  // views of KEYMAT (no copies): zeroing the four keys zeroes all of it
+  const encI = km.subarray(0, encKeyLen);
+  const integI = km.subarray(encKeyLen, encKeyLen + integKeyLen);
+  const encR = km.subarray(encKeyLen + integKeyLen, 2 * encKeyLen + integKeyLen);
+  const integR = km.subarray(2 * encKeyLen + integKeyLen, 2 * (encKeyLen + integKeyLen));
   return { encI, integI, encR, integR };
 }
 

@@ -40,6 +40,10 @@ export interface CryptoAddon {
   prfPlus(di: number, key: Buffer, seed: Buffer, out: Buffer): number;
   /** out = prf+(prf(salt, ikm), seed) */
   skeyseedPlus(di: number, salt: Buffer, ikm: Buffer, seed: Buffer, out: Buffer): number;
+  /** A plain digest by OpenSSL name: its index, -1 if unusable. */
+  digestIndex(name: string): number;
+  /** out (the digest's length) = H(d0 | d1 | d2 | d3) */
+  digest(di: number, d0: Buffer, d1: Buffer | null, d2: Buffer | null, d3: Buffer | null, out: Buffer): number;
 }
 
 export type CryptoPath = 'native' | 'node';

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { createHmac } from 'node:crypto';
 import { PRF } from '../../src/wire/iana';
 import { prfById } from '../../src/crypto/prf';
-import { checkPskAuth, pskAuth, signedOctets } from '../../src/crypto/auth-psk';
+import { checkPskAuth, pskAuth, signedOctetParts, signedOctets } from '../../src/crypto/auth-psk';
 
 const hmac = (alg: string, key: Buffer, data: Buffer): Buffer => createHmac(alg, key).update(data).digest();
 
@@ -41,4 +41,24 @@ testBothPaths('checkPskAuth accepts the right value and rejects wrong value, wro
     assert.equal(checkPskAuth(prf, psk, octets, auth.subarray(1)), false);
     assert.equal(checkPskAuth(prf, psk, octets, Buffer.alloc(0)), false);
   }
+});
+
+testBothPaths('pskAuth and checkPskAuth over the octets in parts equal them over the octets concatenated', () => {
+  const psk = Buffer.from('a shared secret');
+  const parts = [Buffer.alloc(300, 1), Buffer.alloc(32, 2), Buffer.alloc(32, 3), Buffer.alloc(12, 4)];
+  for (const id of [PRF.HMAC_SHA2_256, PRF.HMAC_SHA1, PRF.AES128_XCBC]) {
+    const prf = prfById(id);
+    for (const n of [3, 4]) {
+      const whole = pskAuth(prf, psk, Buffer.concat(parts.slice(0, n)));
+      assert.deepEqual(pskAuth(prf, psk, parts.slice(0, n)), whole, prf.name);
+      assert.equal(checkPskAuth(prf, psk, parts.slice(0, n), whole), true, prf.name);
+      assert.equal(checkPskAuth(prf, psk, parts.slice(0, n - 1), whole), false, prf.name);
+    }
+  }
+});
+
+testBothPaths('signedOctetParts are the three parts of signedOctets', () => {
+  const prf = prfById(PRF.HMAC_SHA2_256);
+  const [msg, nonce, skP, idBody] = [Buffer.alloc(200, 5), Buffer.alloc(32, 6), Buffer.alloc(32, 7), Buffer.from('01000000c0000201', 'hex')];
+  assert.deepEqual(Buffer.concat(signedOctetParts(prf, msg, nonce, skP, idBody)), signedOctets(prf, msg, nonce, skP, idBody));
 });

@@ -6,7 +6,7 @@
  * or on request the SK_p kept without it (the initiator's NO_PPK_AUTH).
  */
 import type { IkeSa } from '../sa/ike-sa';
-import { signedOctets } from '../../crypto/auth-psk';
+import { signedOctetParts } from '../../crypto/auth-psk';
 import { u32 } from '../payloads/payload-find';
 
 /** The SK_p key that MACs the ID of one side (SK_pi for the original initiator). */
@@ -29,9 +29,15 @@ export function intAuthTail(sa: IkeSa): Buffer | null {
  * `withoutPpk`, MACed with the SK_p from before the PPK (RFC 8784 NO_PPK_AUTH).
  */
 export function authOctets(sa: IkeSa, ofInitiator: boolean, idBody: Buffer, withoutPpk = false): Buffer {
+  return Buffer.concat(authOctetParts(sa, ofInitiator, idBody, withoutPpk));
+}
+
+/** authOctets in its parts, in order (a shared-key MAC takes them without concatenating). */
+export function authOctetParts(sa: IkeSa, ofInitiator: boolean, idBody: Buffer, withoutPpk = false): Buffer[] {
   const realMessage = ofInitiator ? sa.initRequest! : sa.initResponse!;
   const peerNonce = ofInitiator ? sa.nr : sa.ni;
-  const octets = signedOctets(sa.alg!.prf, realMessage, peerNonce, skPOf(sa, ofInitiator, withoutPpk), idBody);
+  const parts = signedOctetParts(sa.alg!.prf, realMessage, peerNonce, skPOf(sa, ofInitiator, withoutPpk), idBody);
   const tail = intAuthTail(sa);
-  return tail ? Buffer.concat([octets, tail]) : octets;
+  if (tail) parts.push(tail);
+  return parts;
 }

@@ -19,7 +19,7 @@ import { verifyThenSign } from '../policy/auth-provider';
 import type { LocalAuth, PeerCert, VerifyArgs } from '../policy/auth-provider';
 import { Identity, idPayloadBody, identityMatches, formatIdentity } from '../../crypto/identity';
 import { pskAuth, checkPskAuth } from '../../crypto/auth-psk';
-import { authOctets } from './auth-octets';
+import { authOctetParts, authOctets } from './auth-octets';
 import { settleEstablished } from '../sa/sa-settle';
 
 export function idPayload(type: 35 | 36, id: Identity): IdPayload {
@@ -43,12 +43,12 @@ function signedPayloads(r: LocalAuth): Payload[] {
 
 /** Our AUTH payload (and certificates) over our signed octets (with `withoutPpk`, SK_p from before the PPK). */
 export async function localAuth(e: EngineContext, sa: IkeSa, policy: Policy, id: Identity, withoutPpk = false): Promise<Payload[]> {
-  const octets = ourOctets(sa, id, withoutPpk);
   const auth = policy.conf.auth;
   if (auth.method === 'psk') {
-    return [{ type: PAYLOAD.AUTH, method: AUTH.SHARED_KEY_MIC, data: pskAuth(sa.alg!.prf, auth.psk, octets) } as AuthPayload];
+    const parts = authOctetParts(sa, sa.initiator, idPayloadBody(id), withoutPpk);
+    return [{ type: PAYLOAD.AUTH, method: AUTH.SHARED_KEY_MIC, data: pskAuth(sa.alg!.prf, auth.psk, parts) } as AuthPayload];
   }
-  return signedPayloads(await e.auth.sign(policy.name, id, octets, sa.peerHashAlgs));
+  return signedPayloads(await e.auth.sign(policy.name, id, ourOctets(sa, id, withoutPpk), sa.peerHashAlgs));
 }
 
 /** The peer's AUTH checked here (a reason, or null when it is good), or what the AuthProvider must verify. */
@@ -64,13 +64,13 @@ function checkPeerLocally(sa: IkeSa, policy: Policy, id: Identity, idP: IdPayloa
   const body = Buffer.alloc(4 + idP.data.length);
   body[0] = idP.idType;
   idP.data.copy(body, 4);
-  const octets = authOctets(sa, !sa.initiator, body);
   const auth = policy.conf.auth;
   if (auth.method === 'psk') {
     if (authP.method !== AUTH.SHARED_KEY_MIC) return { done: `peer used ${AuthMethod.name(authP.method)}, policy wants a pre-shared key` };
-    return { done: checkPskAuth(a.prf, auth.psk, octets, authP.data) ? null : 'pre-shared key mismatch' };
+    return { done: checkPskAuth(a.prf, auth.psk, authOctetParts(sa, !sa.initiator, body), authP.data) ? null : 'pre-shared key mismatch' };
   }
   if (authP.method === AUTH.SHARED_KEY_MIC) return { done: `peer used a pre-shared key, policy '${policy.name}' wants signatures` };
+  const octets = authOctets(sa, !sa.initiator, body);
   const certs: PeerCert[] = findAll<CertPayload>(inner, PAYLOAD.CERT).map((c) => ({ encoding: c.encoding, data: c.data }));
   return { verify: { policy: policy.name, remoteId: id, method: authP.method, data: authP.data, octets, certs } };
 }

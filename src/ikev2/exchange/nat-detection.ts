@@ -1,5 +1,5 @@
 /** NAT detection hashes (RFC 7296 2.23): SHA1(SPIi | SPIr | IP | Port). */
-import { hash } from 'node:crypto';
+import { digestOf } from '../../crypto/native-digest';
 import { addressBytes, Endpoint } from '../../wire/endpoint';
 
 /** Parsed addresses (read-only here): the same few local and peer addresses recur in every exchange. */
@@ -15,14 +15,12 @@ function bytesOf(address: string): Buffer {
   return b;
 }
 
+/** The port's two bytes, rewritten for each hash (digestOf is synchronous). */
+const portBytes = Buffer.alloc(2);
+
 export function natDetectionHash(spiI: Buffer, spiR: Buffer, e: Endpoint): Buffer {
-  const addr = bytesOf(e.address);
-  const input = Buffer.allocUnsafe(spiI.length + spiR.length + addr.length + 2);
-  let o = spiI.copy(input, 0);
-  o += spiR.copy(input, o);
-  o += addr.copy(input, o);
-  input.writeUInt16BE(e.port, o);
-  return hash('sha1', input, 'buffer');
+  portBytes.writeUInt16BE(e.port, 0);
+  return digestOf('sha1', 20, spiI, spiR, bytesOf(e.address), portBytes);
 }
 
 /** True if any of the received hashes matches the endpoint (i.e. no NAT in between). */
