@@ -80,7 +80,14 @@ export class ClientProcess {
   }
 }
 
-/** Node options for the load client: IKED_BENCH_CLIENT_NODE_ARGS (space-separated), the load generator's, not the daemon's. */
+/**
+ * Node options for the load client (the instrument, never the daemon measured):
+ * IKED_BENCH_CLIENT_NODE_ARGS (space-separated) or, by default, a 64 MB young generation.
+ * Holding 100,000 SAs, the client with Node's default young generation spent 32 % more CPU
+ * per new SA than at 10,000 (its handshakes' objects promoted, then collected from a 350 MB
+ * old generation) and set the pace; with 64 MB, 6 % (bench/RESULTS.md, session 10).
+ */
 export function clientNodeArgs(): string[] {
-  return (process.env.IKED_BENCH_CLIENT_NODE_ARGS ?? '').split(' ').filter(Boolean);
+  const v = process.env.IKED_BENCH_CLIENT_NODE_ARGS;
+  return v === undefined ? ['--max-semi-space-size=64'] : v.split(' ').filter(Boolean);
 }
