@@ -5,6 +5,7 @@
  * look (the kernel's packet counters), or after 300 s without an IKE message.
  */
 import { test } from 'node:test';
+import { performance } from 'node:perf_hooks';
 import assert from 'node:assert/strict';
 import { dpdDue } from '../../src/ikev2/exchange/liveness';
 import type { EngineContext } from '../../src/ikev2/engine-context';
@@ -29,8 +30,10 @@ test('DPD: heard from the peer 500 ms ago with a 2 s interval: no check, the nex
   dpdDue(e, sa);
   assert.equal(armed.length, 1);
   assert.equal(armed[0].name, 'dpd');
-  // 1500 ms, less what passed between setting lastInbound and the call
-  assert.ok(armed[0].ms <= 1500 && armed[0].ms > 1000, `next look in ${armed[0].ms} ms`);
+  // 1500 ms (less what passed between setting lastInbound and the call), moved on to the next whole second
+  assert.ok(armed[0].ms > 1000 && armed[0].ms <= 2500, `next look in ${armed[0].ms} ms`);
+  const due = performance.now() + armed[0].ms;
+  assert.ok(Math.abs(due - Math.round(due / 1000) * 1000) < 5, `due on a whole second: ${due}`);
 });
 
 const PAIR = { ikesa: 'enc aes-128-gcm prf hmac-sha2-256 group curve25519', childsa: 'enc aes-128-gcm' };
