@@ -14,10 +14,26 @@ import { makePair, establish, shutdownAll, waitFor, tail } from '../helpers/engi
 import { EXCHANGE, FLAG } from '../../src/wire/iana';
 
 test('DPD: heard from the peer 500 ms ago with a 2 s interval: no check, the next look 1.5 s on', () => {
+  const armed = lookAfter(2, 500);
+  assert.equal(armed.length, 1);
+  assert.equal(armed[0].name, 'dpd');
+  // 1500 ms, less what passed between setting lastInbound and the call
+  assert.ok(armed[0].ms <= 1500 && armed[0].ms > 1000, `next look in ${armed[0].ms} ms`);
+});
+
+test('DPD: with a 60 s interval the next look is moved on to a whole second (looks in one second share a kernel batch)', () => {
+  const armed = lookAfter(60, 500);
+  assert.ok(armed[0].ms > 59_000 && armed[0].ms <= 60_500, `next look in ${armed[0].ms} ms`);
+  const due = performance.now() + armed[0].ms;
+  assert.ok(Math.abs(due - Math.round(due / 1000) * 1000) < 5, `due on a whole second: ${due}`);
+});
+
+/** dpdDue on an SA last heard from `agoMs` ago, with an interval of `intervalS`: the timers it arms. */
+function lookAfter(intervalS: number, agoMs: number): { name: string; ms: number }[] {
   const armed: { name: string; ms: number }[] = [];
   const sa = {
     state: 'ESTABLISHED',
-    lastInbound: Date.now() - 500,
+    lastInbound: Date.now() - agoMs,
     pending: null,
     queue: [],
     natLocal: false,
@@ -26,15 +42,10 @@ test('DPD: heard from the peer 500 ms ago with a 2 s interval: no check, the nex
       armed.push({ name, ms });
     },
   } as unknown as IkeSa;
-  const e = { options: { dpdCheckInterval: 2 }, timerFns: { dpd: () => undefined }, transport: {} } as unknown as EngineContext;
+  const e = { options: { dpdCheckInterval: intervalS }, timerFns: { dpd: () => undefined }, transport: {} } as unknown as EngineContext;
   dpdDue(e, sa);
-  assert.equal(armed.length, 1);
-  assert.equal(armed[0].name, 'dpd');
-  // 1500 ms (less what passed between setting lastInbound and the call), moved on to the next whole second
-  assert.ok(armed[0].ms > 1000 && armed[0].ms <= 2500, `next look in ${armed[0].ms} ms`);
-  const due = performance.now() + armed[0].ms;
-  assert.ok(Math.abs(due - Math.round(due / 1000) * 1000) < 5, `due on a whole second: ${due}`);
-});
+  return armed;
+}
 
 const PAIR = { ikesa: 'enc aes-128-gcm prf hmac-sha2-256 group curve25519', childsa: 'enc aes-128-gcm' };
 
