@@ -24,7 +24,7 @@ export interface ChurnResult {
   /** each one's busy fraction of a CPU over the measured SAs */
   responderBusy: number;
   clientBusy: number;
-  /** the load client's retransmissions over the run (measured and tail) */
+  /** the load client's retransmissions at the end of the churn, counted since the client started (all its runs) */
   retransmits: number;
 }
 
@@ -58,7 +58,7 @@ export async function churnAt(client: ClientProcess, responderPid: number, level
       clientCpuMsPerSa: cli / count,
       responderBusy: cpu / wall,
       clientBusy: cli / wall,
-      retransmits: 0,
+      retransmits: 0, // set from the run's end below
     };
   };
   try {

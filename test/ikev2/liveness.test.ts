@@ -58,82 +58,71 @@ function counters(p: Pair, ia: IkeSa, packets: { in: number; out: number }): voi
   p.a.engine.kernel.getCounters = async (_proto, _dst, spi) => ({ bytes: 0, packets: spi === c.spiIn ? packets.in : spi === c.spiOut ? packets.out : 0, lastUse: 0 });
 }
 
-test('DPD: nothing from the peer for 300 s: a liveness check goes out, the next look a full interval on', async () => {
+/** Node a (dpd_check_interval 60) with an IKE SA up to b; `body` gets the pair, a's SA and the INFORMATIONAL requests delivered so far. */
+async function withSa(body: (p: Pair, ia: IkeSa, before: number) => Promise<void>): Promise<void> {
   const p = makePair({ ...PAIR, a: { dpd: 60 } });
   try {
     const { ia } = await establish(p);
-    const before = requests(p);
-    ia.lastInbound = Date.now() - 301_000;
-    dpdDue(p.a.engine, ia);
+    await body(p, ia, requests(p));
+  } finally {
+    await shutdownAll(p.net, p.a, p.b);
+  }
+}
+
+/** dpdDue on a's SA as if the peer was last heard `agoMs` ago. */
+function lookNow(p: Pair, ia: IkeSa, agoMs: number): void {
+  ia.lastInbound = Date.now() - agoMs;
+  dpdDue(p.a.engine, ia);
+}
+
+const settle = (): Promise<void> => new Promise((r) => setTimeout(r, 50));
+
+test('DPD: nothing from the peer for 300 s: a liveness check goes out, the next look a full interval on', () =>
+  withSa(async (p, ia, before) => {
+    lookNow(p, ia, 301_000);
     await waitFor(() => requests(p) === before + 1, () => `a liveness check went out; ${tail(p.a)}`);
     await waitFor(() => p.net.delivered((r) => r.exchange === EXCHANGE.INFORMATIONAL && !!(r.flags & FLAG.RESPONSE)).length >= 1, 'answered');
     assert.ok(ia.timers.has('dpd'), 'the next look is armed');
     // answered just now: calling it again sends nothing
     dpdDue(p.a.engine, ia);
-    await new Promise((r) => setTimeout(r, 50));
+    await settle();
     assert.equal(requests(p), before + 1);
-  } finally {
-    await shutdownAll(p.net, p.a, p.b);
-  }
-});
+  }));
 
-test('DPD: an interval of IKE silence with no ESP either way: no check before 300 s (OpenIKED)', async () => {
-  const p = makePair({ ...PAIR, a: { dpd: 60 } });
-  try {
-    const { ia } = await establish(p);
-    const before = requests(p);
-    ia.lastInbound = Date.now() - 61_000;
-    dpdDue(p.a.engine, ia);
-    await new Promise((r) => setTimeout(r, 50));
+test('DPD: an interval of IKE silence with no ESP either way: no check before 300 s (OpenIKED)', () =>
+  withSa(async (p, ia, before) => {
+    lookNow(p, ia, 61_000);
+    await settle();
     assert.equal(requests(p), before);
     assert.ok(ia.timers.has('dpd'), 'the next look is armed');
-  } finally {
-    await shutdownAll(p.net, p.a, p.b);
-  }
-});
+  }));
 
-test('DPD: ESP went out but none came in since the last look: a check goes out; traffic both ways: none', async () => {
-  const p = makePair({ ...PAIR, a: { dpd: 60 } });
-  try {
-    const { ia } = await establish(p);
-    const before = requests(p);
-    ia.lastInbound = Date.now() - 61_000;
+test('DPD: ESP went out but none came in since the last look: a check goes out; traffic both ways: none', () =>
+  withSa(async (p, ia, before) => {
     // both ways: alive, no check
     counters(p, ia, { in: 5, out: 7 });
-    dpdDue(p.a.engine, ia);
-    await new Promise((r) => setTimeout(r, 50));
+    lookNow(p, ia, 61_000);
+    await settle();
     assert.equal(requests(p), before, 'traffic both ways: no check');
     // then out only (in unchanged since the last look): a check
     counters(p, ia, { in: 5, out: 9 });
-    ia.lastInbound = Date.now() - 61_000;
-    dpdDue(p.a.engine, ia);
+    lookNow(p, ia, 61_000);
     await waitFor(() => requests(p) === before + 1, () => `a liveness check went out; ${tail(p.a)}`);
     // the counters are kept modulo 2^30, as small integers
     assert.equal(ia.children[0].seenPacketsOut, 9);
     await waitFor(() => !ia.pending, 'the check answered');
     counters(p, ia, { in: 5, out: 2 ** 30 + 9 });
-    ia.lastInbound = Date.now() - 61_000;
-    dpdDue(p.a.engine, ia);
-    await new Promise((r) => setTimeout(r, 50));
+    lookNow(p, ia, 61_000);
+    await settle();
     assert.equal(requests(p), before + 1, 'no traffic since the last look (the same count modulo 2^30): no check');
-  } finally {
-    await shutdownAll(p.net, p.a, p.b);
-  }
-});
+  }));
 
-test('DPD: a kernel that does not know the Child SA counts as no traffic', async () => {
-  const p = makePair({ ...PAIR, a: { dpd: 60 } });
-  try {
-    const { ia } = await establish(p);
-    const before = requests(p);
+test('DPD: a kernel that does not know the Child SA counts as no traffic', () =>
+  withSa(async (p, ia, before) => {
     p.a.engine.kernel.getCounters = async () => {
       throw new Error('ESRCH');
     };
-    ia.lastInbound = Date.now() - 61_000;
-    dpdDue(p.a.engine, ia);
-    await new Promise((r) => setTimeout(r, 50));
+    lookNow(p, ia, 61_000);
+    await settle();
     assert.equal(requests(p), before);
-  } finally {
-    await shutdownAll(p.net, p.a, p.b);
-  }
-});
+  }));

@@ -46,13 +46,13 @@ const SEEN_MOD = 0x40000000;
  * (decoupled, gone) counts as no traffic.
  */
 export async function espTraffic(e: EngineContext, sa: IkeSa): Promise<{ in: boolean; out: boolean }> {
-  const live = sa.children.filter((c) => c.state !== 'LARVAL' && c.state !== 'DELETING');
-  const at = (c: ChildSa): { local: { address: string }; remote: { address: string } } => c.placed ?? { local: sa.local, remote: sa.remote };
+  // where each loaded Child SA's kernel SAs are (moved by MOBIKE: placed), read once
+  const live = sa.children.filter((c) => c.state !== 'LARVAL' && c.state !== 'DELETING').map((c) => ({ c, at: c.placed ?? sa }));
   // outbound first: without outbound traffic no check goes out, and the inbound counters are
   // not asked for (an idle SA costs the kernel one query per Child SA and interval, not two)
-  const out = (await Promise.all(live.map((c) => countersMoved(e, c, false, at(c).remote.address, c.spiOut)))).includes(true);
+  const out = (await Promise.all(live.map(({ c, at }) => countersMoved(e, c, false, at.remote.address, c.spiOut)))).includes(true);
   if (!out) return { in: false, out };
-  const inn = (await Promise.all(live.map((c) => countersMoved(e, c, true, at(c).local.address, c.spiIn)))).includes(true);
+  const inn = (await Promise.all(live.map(({ c, at }) => countersMoved(e, c, true, at.local.address, c.spiIn)))).includes(true);
   return { in: inn, out };
 }
 
